@@ -1,0 +1,316 @@
+using System.Diagnostics;
+using Quire.Storage.Log;
+
+namespace Quire.Storage.Engine;
+
+/// <summary>
+/// Group commit. Committers enqueue into a bounded queue and await; one writer thread
+/// drains each burst, sequences it (checks preconditions, assigns seqs), writes it
+/// with one write and one fdatasync, publishes it and completes the waiters in seq
+/// order. A failed write or fsync turns the engine read-only: the failing group and
+/// everything queued fail with the cause, and nothing unsynced is acknowledged.
+/// </summary>
+internal sealed class GroupCommitter : IDisposable
+{
+    private readonly object _gate = new();
+    private readonly WriteAheadLog _log;
+    private readonly MemoryState _state;
+    private readonly StorageOptions _options;
+    private readonly EngineStats _stats;
+    private readonly Thread _writer;
+    private readonly Sequencer _sequencer;
+
+    private List<PendingCommit> _queue = [];
+    private List<PendingCommit> _group = [];
+    private long _queuedBytes;
+    private TaskCompletionSource? _roomAvailable;
+    private bool _writerWaiting;
+    private bool _stopping;
+    private StorageFailedException? _failure;
+    private long _lastSyncTicks = Stopwatch.GetTimestamp();
+
+    public GroupCommitter(WriteAheadLog log, MemoryState state, StorageOptions options, EngineStats stats)
+    {
+        _log = log;
+        _state = state;
+        _options = options;
+        _stats = stats;
+        _sequencer = new Sequencer(log, state);
+        _writer = new Thread(Run) { IsBackground = true, Name = "quire-log-writer" };
+        _writer.Start();
+    }
+
+    /// <summary>The failure that turned the engine read-only, or null.</summary>
+    public StorageFailedException? Failure => Volatile.Read(ref _failure);
+
+    public int QueueDepth
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _queue.Count;
+            }
+        }
+    }
+
+    /// <summary>Enqueues a commit. Hot path: no allocation unless the queue is full.</summary>
+    public ValueTask<CommitResult> CommitAsync(WriteBatch batch, Durability durability, CancellationToken cancellationToken)
+    {
+        var commit = PendingCommit.Rent(batch, durability);
+        Task? wait;
+        try
+        {
+            wait = TryEnqueue(commit);
+        }
+        catch (Exception ex) when (ex is StorageFailedException or ObjectDisposedException)
+        {
+            // Failed as a task, like every other commit of a read-only engine.
+            return ValueTask.FromException<CommitResult>(ex);
+        }
+
+        return wait is null ? commit.Task : WaitForRoomAsync(commit, wait, cancellationToken);
+    }
+
+    private async ValueTask<CommitResult> WaitForRoomAsync(PendingCommit commit, Task? wait, CancellationToken cancellationToken)
+    {
+        while (wait is not null)
+        {
+            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+            wait = TryEnqueue(commit);
+        }
+
+        return await commit.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>Adds the commit to the queue, or returns a task that completes when there may be room.</summary>
+    private Task? TryEnqueue(PendingCommit commit)
+    {
+        lock (_gate)
+        {
+            if (_failure is not null)
+            {
+                throw _failure;
+            }
+
+            ObjectDisposedException.ThrowIf(_stopping, typeof(StorageEngine));
+            var size = commit.Batch.ByteSize;
+            if (_queue.Count < _options.MaxQueuedCommits && (_queue.Count == 0 || _queuedBytes + size <= _options.MaxQueuedBytes))
+            {
+                _queue.Add(commit);
+                _queuedBytes += size;
+                if (_writerWaiting)
+                {
+                    Monitor.Pulse(_gate);
+                }
+
+                return null;
+            }
+
+            _stats.QueueFullWaits++;
+            _roomAvailable ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _roomAvailable.Task;
+        }
+    }
+
+    private void Run()
+    {
+        while (TakeGroup())
+        {
+            try
+            {
+                ProcessGroup();
+            }
+            catch (Exception ex)
+            {
+                FailAll(ex);
+            }
+            finally
+            {
+                _group.Clear();
+            }
+        }
+
+        try
+        {
+            if (_failure is null)
+            {
+                _log.Flush();
+                _log.Sync();
+            }
+        }
+        catch (Exception ex)
+        {
+            FailAll(ex);
+        }
+    }
+
+    /// <summary>Waits for commits and moves a burst (capped by bytes) into <see cref="_group"/>. False when stopping with nothing left.</summary>
+    private bool TakeGroup()
+    {
+        lock (_gate)
+        {
+            while (_queue.Count == 0)
+            {
+                if (_stopping)
+                {
+                    return false;
+                }
+
+                var timeout = Timeout.Infinite;
+                if (_log.DurableSeq < _log.WrittenSeq && _failure is null)
+                {
+                    // Written but unsynced (batch/async modes): sync when the interval is up.
+                    var due = _options.BatchSyncInterval - Stopwatch.GetElapsedTime(_lastSyncTicks);
+                    if (due <= TimeSpan.Zero)
+                    {
+                        Monitor.Exit(_gate);
+                        try
+                        {
+                            SyncLog();
+                        }
+                        catch (Exception ex)
+                        {
+                            Monitor.Enter(_gate);
+                            FailAllLocked(new StorageFailedException(ex));
+                            continue;
+                        }
+
+                        Monitor.Enter(_gate);
+                        continue;
+                    }
+
+                    timeout = Math.Max(1, (int)Math.Ceiling(due.TotalMilliseconds));
+                }
+
+                _writerWaiting = true;
+                Monitor.Wait(_gate, timeout);
+                _writerWaiting = false;
+            }
+
+            var take = 0;
+            long bytes = 0;
+            while (take < _queue.Count && (take == 0 || bytes + _queue[take].Batch.ByteSize <= _options.MaxGroupBytes))
+            {
+                bytes += _queue[take].Batch.ByteSize;
+                take++;
+            }
+
+            if (take == _queue.Count)
+            {
+                (_group, _queue) = (_queue, _group);
+            }
+            else
+            {
+                _group.AddRange(_queue.GetRange(0, take));
+                _queue.RemoveRange(0, take);
+            }
+
+            _queuedBytes -= bytes;
+            _roomAvailable?.TrySetResult();
+            _roomAvailable = null;
+            return true;
+        }
+    }
+
+    private void ProcessGroup()
+    {
+        var group = _group;
+        _sequencer.Sequence(group);
+        _stats.Groups++;
+        _stats.Commits += group.Count;
+
+        // Publish in seq order, each commit as soon as its durability allows:
+        // async ones before the write, batch ones after it, sync ones after the fsync.
+        var published = Publish(group, 0, Durability.Async);
+        _log.Flush();
+        published = Publish(group, published, Durability.Batch);
+        if (published < group.Count || Stopwatch.GetElapsedTime(_lastSyncTicks) >= _options.BatchSyncInterval)
+        {
+            SyncLog();
+        }
+
+        Publish(group, published, Durability.Sync);
+    }
+
+    /// <summary>Publishes and acknowledges, from <paramref name="from"/>, the commits whose durability is at most <paramref name="weakest"/>.</summary>
+    private int Publish(List<PendingCommit> group, int from, Durability weakest)
+    {
+        var to = from;
+        while (to < group.Count && (group[to].Completed || group[to].Durability >= weakest))
+        {
+            to++;
+        }
+
+        if (to == from)
+        {
+            return from;
+        }
+
+        _state.ApplyRange(group, from, to);
+        for (var i = from; i < to; i++)
+        {
+            if (!group[i].Completed)
+            {
+                group[i].Succeed();
+            }
+        }
+
+        return to;
+    }
+
+    private void SyncLog()
+    {
+        var started = Stopwatch.GetTimestamp();
+        _log.Sync();
+        _lastSyncTicks = Stopwatch.GetTimestamp();
+        _stats.RecordSync(Stopwatch.GetElapsedTime(started, _lastSyncTicks));
+    }
+
+    private void FailAll(Exception cause)
+    {
+        lock (_gate)
+        {
+            FailAllLocked(cause as StorageFailedException ?? new StorageFailedException(cause));
+        }
+    }
+
+    private void FailAllLocked(StorageFailedException failure)
+    {
+        _failure ??= failure;
+        foreach (var commit in _group)
+        {
+            if (!commit.Completed)
+            {
+                commit.Fail(_failure);
+            }
+        }
+
+        foreach (var commit in _queue)
+        {
+            commit.Fail(_failure);
+        }
+
+        _queue.Clear();
+        _queuedBytes = 0;
+        _roomAvailable?.TrySetResult();
+        _roomAvailable = null;
+    }
+
+    /// <summary>Stops accepting commits, lets the writer finish what is queued, and waits for it.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_stopping)
+            {
+                return;
+            }
+
+            _stopping = true;
+            Monitor.Pulse(_gate);
+        }
+
+        _writer.Join();
+    }
+}

@@ -1,0 +1,98 @@
+using Quire.Storage.Log;
+
+namespace Quire.Storage.Engine;
+
+/// <summary>
+/// Orders a group of commits: checks each one's preconditions against the latest
+/// state (the published state plus the earlier commits of the same group), rejects
+/// those that fail, and gives the rest contiguous seqs by appending them to the log.
+/// Runs on the writer thread only.
+/// </summary>
+internal sealed class Sequencer
+{
+    private readonly WriteAheadLog _log;
+    private readonly MemoryState _state;
+
+    // Keys written by earlier commits of the current group, built only when a later
+    // commit of the group has preconditions: the common case pays nothing.
+    private readonly Dictionary<byte[], long> _groupWrites = new(ByteArrayComparer.Instance);
+    private int _groupWritesUpTo;
+
+    public Sequencer(WriteAheadLog log, MemoryState state)
+    {
+        _log = log;
+        _state = state;
+    }
+
+    public void Sequence(List<PendingCommit> group)
+    {
+        _groupWrites.Clear();
+        _groupWritesUpTo = 0;
+        for (var i = 0; i < group.Count; i++)
+        {
+            var commit = group[i];
+            var preconditions = commit.Batch.Preconditions;
+            if (preconditions.Count > 0)
+            {
+                var failures = Check(group, i, preconditions);
+                if (failures is not null)
+                {
+                    commit.Fail(new PreconditionFailedException(failures));
+                    continue;
+                }
+            }
+
+            commit.FirstSeq = _log.NextSeq;
+            _log.Append(commit.Batch.OpCount, commit.Batch.Payload);
+        }
+    }
+
+    private List<PreconditionFailure>? Check(List<PendingCommit> group, int index, IReadOnlyList<Precondition> preconditions)
+    {
+        IncludeGroupWrites(group, index);
+        List<PreconditionFailure>? failures = null;
+        foreach (var p in preconditions)
+        {
+            long? actual = null;
+            var exists = false;
+            if (_groupWrites.TryGetValue(p.Key, out var inGroup))
+            {
+                // Encoded as version for a put, ~version for a delete.
+                actual = inGroup >= 0 ? inGroup : ~inGroup;
+                exists = inGroup >= 0;
+            }
+            else if (_state.TryGet(p.Key, out var current))
+            {
+                actual = current.Version;
+                exists = !current.IsDeleted;
+            }
+
+            var holds = p.Expected == WriteBatch.Absent ? !exists : actual == p.Expected;
+            if (!holds)
+            {
+                (failures ??= []).Add(new PreconditionFailure(p.OpIndex, p.Key, p.Expected, actual));
+            }
+        }
+
+        return failures;
+    }
+
+    private void IncludeGroupWrites(List<PendingCommit> group, int index)
+    {
+        for (; _groupWritesUpTo < index; _groupWritesUpTo++)
+        {
+            var earlier = group[_groupWritesUpTo];
+            if (earlier.FirstSeq < 0)
+            {
+                continue;
+            }
+
+            var reader = new BatchPayload.Reader(earlier.Batch.Payload);
+            while (reader.MoveNext())
+            {
+                var version = earlier.FirstSeq + reader.OpIndex;
+                _groupWrites[reader.Key.ToArray()] = reader.IsDelete ? ~version : version;
+            }
+        }
+    }
+}

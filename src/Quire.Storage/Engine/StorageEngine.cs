@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Quire.Storage.Format;
+using Quire.Storage.IO;
+using Quire.Storage.Log;
+
+namespace Quire.Storage.Engine;
+
+/// <summary>
+/// One database's storage: a write-ahead log with group commit, and the state it
+/// describes. Commit with <see cref="CommitAsync"/>; read the latest published state
+/// with <see cref="Get"/>, <see cref="TryGetVersioned"/> and <see cref="Scan"/>.
+/// Thread-safe. Dispose to finish queued commits and close the files.
+/// </summary>
+public sealed class StorageEngine : IDisposable
+{
+    private const string LockName = "LOCK";
+
+    private readonly StorageOptions _options;
+    private readonly IDisposable _lock;
+    private readonly WriteAheadLog _log;
+    private readonly MemoryState _state;
+    private readonly GroupCommitter _committer;
+    private readonly int _maxBatchBytes;
+    private int _disposed;
+
+    private StorageEngine(
+        StorageOptions options, IDisposable directoryLock, WriteAheadLog log, MemoryState state,
+        DatabaseIdentity identity, LogRecoveryReport recovery, TimeSpan openTime)
+    {
+        _options = options;
+        _lock = directoryLock;
+        _log = log;
+        _state = state;
+        Identity = identity;
+        Recovery = recovery;
+        OpenTime = openTime;
+        _maxBatchBytes = Math.Min(options.MaxBatchBytes, options.Log.MaxPayload);
+        _committer = new GroupCommitter(log, state, options, Stats);
+    }
+
+    /// <summary>The database's UUID, epoch and page size.</summary>
+    public DatabaseIdentity Identity { get; }
+
+    /// <summary>What opening the log found: seqs, records read, a torn tail cut.</summary>
+    public LogRecoveryReport Recovery { get; }
+
+    /// <summary>How long <see cref="Open"/> took.</summary>
+    public TimeSpan OpenTime { get; }
+
+    /// <summary>Write-path counters.</summary>
+    public EngineStats Stats { get; } = new();
+
+    /// <summary>The seq of the last op whose writes are visible, or -1 for an empty database.</summary>
+    public long LastSeq => _state.PublishedSeq;
+
+    /// <summary>Bytes written to log files, for write amplification.</summary>
+    public long LogBytesWritten => _log.BytesWritten;
+
+    /// <summary>The failure that turned the engine read-only, or null while it accepts commits.</summary>
+    public StorageFailedException? Failure => _committer.Failure;
+
+    /// <summary>Commits waiting for the writer.</summary>
+    public int QueueDepth => _committer.QueueDepth;
+
+    /// <summary>
+    /// Opens the database in <paramref name="directory"/>, creating it if it does not
+    /// exist. Replays the log; a torn tail is cut and reported in <see cref="Recovery"/>;
+    /// corruption anywhere else throws <see cref="CorruptDataException"/>.
+    /// </summary>
+    public static StorageEngine Open(string directory, StorageOptions? options = null)
+    {
+        options ??= new StorageOptions();
+        options.Validate();
+        var started = Stopwatch.GetTimestamp();
+        var fs = options.FileSystem;
+        directory = Path.GetFullPath(directory);
+        if (!fs.DirectoryExists(directory))
+        {
+            fs.CreateDirectory(directory);
+            var parent = Path.GetDirectoryName(directory);
+            if (parent is not null)
+            {
+                fs.SyncDirectory(parent);
+            }
+        }
+
+        var directoryLock = fs.Lock(Path.Combine(directory, LockName));
+        try
+        {
+            var state = new MemoryState();
+            DatabaseIdentity identity;
+            WriteAheadLog log;
+            LogRecoveryReport recovery;
+            if (fs.FileExists(Path.Combine(directory, DatabaseFile.Name)))
+            {
+                identity = DatabaseFile.Read(fs, directory);
+                log = WriteAheadLog.Open(
+                    fs, directory, identity, options.Log, 0, r => state.Apply(r.Payload.Span, r.FirstSeq, r.OpCount), out recovery);
+                if (recovery.StartSeq != 0)
+                {
+                    log.Dispose();
+                    throw new CorruptDataException($"the log starts at seq {recovery.StartSeq}, and nothing holds the seqs before it", directory, -1);
+                }
+            }
+            else
+            {
+                identity = new DatabaseIdentity(Guid.NewGuid(), NewEpoch(), options.PageSize);
+                RemoveUnfinishedCreation(fs, directory);
+                log = WriteAheadLog.Create(fs, directory, identity, options.Log);
+                DatabaseFile.Create(fs, directory, identity);
+                recovery = new LogRecoveryReport();
+            }
+
+            return new StorageEngine(options, directoryLock, log, state, identity, recovery, Stopwatch.GetElapsedTime(started));
+        }
+        catch
+        {
+            directoryLock.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Commits a batch atomically. The result gives the seqs its ops took. With
+    /// <see cref="Durability.Sync"/> (the default) the commit is durable when this
+    /// completes. Waits while the commit queue is full. Throws
+    /// <see cref="PreconditionFailedException"/> (nothing applied) or
+    /// <see cref="StorageFailedException"/> (the engine is read-only).
+    /// </summary>
+    /// <param name="batch">The ops; not to be changed until the commit completes.</param>
+    /// <param name="durability">Overrides the database's durability for this commit.</param>
+    /// <param name="cancellationToken">Cancels waiting for room in a full queue (not a queued commit).</param>
+    public ValueTask<CommitResult> CommitAsync(WriteBatch batch, Durability? durability = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.IsOpOpen)
+        {
+            throw new InvalidOperationException("the batch has an op that was not ended");
+        }
+
+        if (batch.OpCount == 0)
+        {
+            throw new ArgumentException("a batch must hold at least one op", nameof(batch));
+        }
+
+        if (batch.ByteSize > _maxBatchBytes)
+        {
+            throw new BatchTooLargeException($"a batch of {batch.ByteSize} bytes exceeds the limit of {_maxBatchBytes} bytes");
+        }
+
+        return _committer.CommitAsync(batch, durability ?? _options.Durability, cancellationToken);
+    }
+
+    /// <summary>The live value of <paramref name="key"/>, or null when it does not exist or was deleted.</summary>
+    public byte[]? Get(ReadOnlySpan<byte> key) => _state.TryGet(key.ToArray(), out var value) ? value.Value : null;
+
+    /// <summary>The value and version of <paramref name="key"/>, tombstones included; false when it was never written.</summary>
+    public bool TryGetVersioned(ReadOnlySpan<byte> key, out VersionedValue value) => _state.TryGet(key.ToArray(), out value);
+
+    /// <summary>Live entries with <paramref name="from"/> &lt;= key &lt; <paramref name="to"/> in key order (empty bounds are open).</summary>
+    public IReadOnlyList<StoredEntry> Scan(ReadOnlySpan<byte> from = default, ReadOnlySpan<byte> to = default) =>
+        _state.Scan(from.IsEmpty ? null : from.ToArray(), to.IsEmpty ? null : to.ToArray());
+
+    /// <summary>Durable log records from the one holding <paramref name="fromSeq"/> on (for replication and inspection).</summary>
+    public IEnumerable<LogRecord> ReadLog(long fromSeq) => _log.ReadFrom(fromSeq);
+
+    /// <summary>Finishes queued commits, syncs the log and closes the files.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _committer.Dispose();
+        _log.Dispose();
+        _lock.Dispose();
+    }
+
+    private static ulong NewEpoch() => BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
+
+    /// <summary>A crash during creation can leave log files without <c>quire.db</c>; nothing in them was ever acknowledged.</summary>
+    private static void RemoveUnfinishedCreation(IFileSystem fs, string directory)
+    {
+        var wal = Path.Combine(directory, SegmentNames.Directory);
+        if (!fs.DirectoryExists(wal))
+        {
+            return;
+        }
+
+        foreach (var name in fs.ListFiles(wal))
+        {
+            if (SegmentNames.TryParseSegment(name, out _) || SegmentNames.TryParseSpare(name, out _))
+            {
+                fs.Delete(Path.Combine(wal, name));
+            }
+        }
+
+        fs.SyncDirectory(wal);
+    }
+}

@@ -1,0 +1,54 @@
+using Quire.Storage.IO;
+using Quire.Storage.Log;
+
+namespace Quire.Storage.Engine;
+
+/// <summary>Settings of a storage engine. Every default is documented here and in docs/configuration.md.</summary>
+public sealed record StorageOptions
+{
+    /// <summary>When commits are acknowledged, unless a commit says otherwise. Default <see cref="Engine.Durability.Sync"/>.</summary>
+    public Durability Durability { get; init; } = Durability.Sync;
+
+    /// <summary>In <see cref="Engine.Durability.Batch"/> and <see cref="Engine.Durability.Async"/> modes, the longest time written data waits for its fsync. Default 10 ms.</summary>
+    public TimeSpan BatchSyncInterval { get; init; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Most commits waiting in the queue; a commit beyond waits for room. Default 16,384.</summary>
+    public int MaxQueuedCommits { get; init; } = 16_384;
+
+    /// <summary>Most bytes of encoded batches waiting in the queue. Default 64 MiB.</summary>
+    public long MaxQueuedBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>Most bytes the writer turns into one write and one fsync. Default 8 MiB.</summary>
+    public int MaxGroupBytes { get; init; } = 8 * 1024 * 1024;
+
+    /// <summary>The largest encoded batch accepted. Default 16 MiB (and at most what a log segment holds).</summary>
+    public int MaxBatchBytes { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>Page size, fixed when the database is created. Default 8 KiB.</summary>
+    public int PageSize { get; init; } = 8192;
+
+    /// <summary>Log settings.</summary>
+    public LogOptions Log { get; init; } = new();
+
+    /// <summary>The file system; tests pass one that injects faults. Default the real one.</summary>
+    public IFileSystem FileSystem { get; init; } = OsFileSystem.Instance;
+
+    internal void Validate()
+    {
+        static void Require(bool ok, string message)
+        {
+            if (!ok)
+            {
+                throw new ArgumentException(message);
+            }
+        }
+
+        Require(PageSize is >= 4096 and <= 65536 && (PageSize & (PageSize - 1)) == 0, "PageSize must be a power of two from 4096 to 65536");
+        Require(MaxQueuedCommits > 0, "MaxQueuedCommits must be positive");
+        Require(MaxQueuedBytes > 0, "MaxQueuedBytes must be positive");
+        Require(MaxGroupBytes > 0, "MaxGroupBytes must be positive");
+        Require(MaxBatchBytes > 0, "MaxBatchBytes must be positive");
+        Require(BatchSyncInterval > TimeSpan.Zero, "BatchSyncInterval must be positive");
+        Require(Log.SegmentSize >= 64 * 1024 && Log.SegmentSize % 4096 == 0, "Log.SegmentSize must be a multiple of 4096 and at least 64 KiB");
+    }
+}

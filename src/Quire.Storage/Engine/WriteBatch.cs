@@ -1,0 +1,211 @@
+using System.Buffers;
+
+namespace Quire.Storage.Engine;
+
+/// <summary>
+/// An atomic list of ops. Each op owns the key writes it causes (a document and its
+/// index entries, say) and takes one seq, which every key it writes records as its
+/// version. Preconditions ("version of k is v", "k is absent") are checked against the
+/// latest state before anything is applied; if any fails, nothing is.
+/// The batch encodes ops as they are added, on the caller's thread, so the commit
+/// path only copies bytes. Do not change a batch while its commit is pending.
+/// </summary>
+public sealed class WriteBatch : IDisposable
+{
+    /// <summary>The <c>expected</c> value of a precondition that the key must not exist.</summary>
+    public const long Absent = -1;
+
+    /// <summary>The longest key accepted, in bytes.</summary>
+    public const int MaxKeyLength = 2048;
+
+    private byte[] _buffer;
+    private int _length;
+    private int _lastFlags = -1;     // position of the flags byte of the last write, or -1
+    private bool _opOpen;
+    private List<Precondition>? _preconditions;
+
+    /// <summary>Creates an empty batch.</summary>
+    public WriteBatch()
+    {
+        _buffer = ArrayPool<byte>.Shared.Rent(256);
+    }
+
+    /// <summary>How many complete ops the batch holds.</summary>
+    public int OpCount { get; private set; }
+
+    /// <summary>The size of the encoded ops in bytes.</summary>
+    public int ByteSize => _length;
+
+    /// <summary>Bytes of keys and values written by the batch's ops (user data, for write amplification).</summary>
+    public long UserBytes { get; private set; }
+
+    /// <summary>The encoded ops, as the log stores them.</summary>
+    public ReadOnlySpan<byte> Payload => _buffer.AsSpan(0, _length);
+
+    internal IReadOnlyList<Precondition> Preconditions => (IReadOnlyList<Precondition>?)_preconditions ?? [];
+
+    internal bool IsOpOpen => _opOpen;
+
+    /// <summary>Adds an op that puts one key.</summary>
+    public WriteBatch Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        BeginOp().Put(key, value).End();
+        return this;
+    }
+
+    /// <summary>Adds an op that deletes one key (leaving a tombstone with the op's seq).</summary>
+    public WriteBatch Delete(ReadOnlySpan<byte> key)
+    {
+        BeginOp().Delete(key).End();
+        return this;
+    }
+
+    /// <summary>Starts an op of several key writes; finish it with <see cref="OpBuilder.End"/>.</summary>
+    public OpBuilder BeginOp()
+    {
+        if (_opOpen)
+        {
+            throw new InvalidOperationException("the previous op was not ended");
+        }
+
+        _opOpen = true;
+        return new OpBuilder(this);
+    }
+
+    /// <summary>Requires <paramref name="key"/>'s version (the seq of the op that last put or
+    /// deleted it) to be <paramref name="version"/>, or, with <see cref="Absent"/>, the key
+    /// not to exist. It belongs to the op being built, or the next one.</summary>
+    public WriteBatch Require(ReadOnlySpan<byte> key, long version)
+    {
+        if (version < Absent)
+        {
+            throw new ArgumentOutOfRangeException(nameof(version), "a version is a seq (>= 0) or WriteBatch.Absent");
+        }
+
+        CheckKey(key);
+        (_preconditions ??= []).Add(new Precondition(key.ToArray(), version, OpCount));
+        return this;
+    }
+
+    /// <summary>Empties the batch for reuse.</summary>
+    public void Clear()
+    {
+        _length = 0;
+        _lastFlags = -1;
+        _opOpen = false;
+        OpCount = 0;
+        UserBytes = 0;
+        _preconditions?.Clear();
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+        }
+    }
+
+    private void AddWrite(byte flags, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        CheckKey(key);
+        var needed = 1 + BatchPayload.VarintSize(key.Length) + key.Length
+            + (flags == BatchPayload.Delete ? 0 : BatchPayload.VarintSize(value.Length) + value.Length);
+        if ((long)_length + needed > Array.MaxLength / 2)
+        {
+            throw new BatchTooLargeException("the batch is too large to encode");
+        }
+
+        Ensure(_length + needed);
+        var span = _buffer.AsSpan(_length);
+        _lastFlags = _length;
+        span[0] = flags;
+        var p = 1 + BatchPayload.WriteVarint(span[1..], key.Length);
+        key.CopyTo(span[p..]);
+        p += key.Length;
+        if (flags != BatchPayload.Delete)
+        {
+            p += BatchPayload.WriteVarint(span[p..], value.Length);
+            value.CopyTo(span[p..]);
+            p += value.Length;
+        }
+
+        _length += p;
+        UserBytes += key.Length + value.Length;
+    }
+
+    private void EndOp()
+    {
+        if (_lastFlags < 0 || (_buffer[_lastFlags] & BatchPayload.EndsOp) != 0)
+        {
+            throw new InvalidOperationException("an op must write at least one key");
+        }
+
+        _buffer[_lastFlags] |= BatchPayload.EndsOp;
+        _opOpen = false;
+        OpCount++;
+    }
+
+    private void Ensure(int size)
+    {
+        if (size <= _buffer.Length)
+        {
+            return;
+        }
+
+        var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(size, _buffer.Length * 2));
+        _buffer.AsSpan(0, _length).CopyTo(bigger);
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
+
+        _buffer = bigger;
+    }
+
+    private static void CheckKey(ReadOnlySpan<byte> key)
+    {
+        if (key.Length == 0)
+        {
+            throw new ArgumentException("a key must not be empty", nameof(key));
+        }
+
+        if (key.Length > MaxKeyLength)
+        {
+            throw new BatchTooLargeException($"a key of {key.Length} bytes exceeds the limit of {MaxKeyLength} bytes");
+        }
+    }
+
+    /// <summary>Adds the key writes of one op; <see cref="End"/> completes it.</summary>
+    public readonly struct OpBuilder
+    {
+        private readonly WriteBatch _batch;
+
+        internal OpBuilder(WriteBatch batch)
+        {
+            _batch = batch;
+        }
+
+        /// <summary>Puts a key as part of this op.</summary>
+        public OpBuilder Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+        {
+            _batch.AddWrite(0, key, value);
+            return this;
+        }
+
+        /// <summary>Deletes a key as part of this op.</summary>
+        public OpBuilder Delete(ReadOnlySpan<byte> key)
+        {
+            _batch.AddWrite(BatchPayload.Delete, key, default);
+            return this;
+        }
+
+        /// <summary>Completes the op. An op must write at least one key.</summary>
+        public void End() => _batch.EndOp();
+    }
+}
+
+/// <summary>A precondition of a batch: <see cref="Key"/>'s version must be <see cref="Expected"/> (or absent).</summary>
+internal sealed record Precondition(byte[] Key, long Expected, int OpIndex);

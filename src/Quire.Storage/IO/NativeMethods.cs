@@ -1,0 +1,74 @@
+using System.Runtime.InteropServices;
+
+namespace Quire.Storage.IO;
+
+/// <summary>The few POSIX calls .NET does not expose: fdatasync and syncing a directory.</summary>
+internal static partial class NativeMethods
+{
+    private const int ORdOnly = 0;
+    private const int ODirectory = 0x10000; // Linux x86_64 and arm64.
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int fdatasync(int fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int fsync(int fd);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int open(string path, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int close(int fd);
+
+    public static void SyncData(SafeHandle handle, string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            // Other platforms: FlushFileBuffers / F_FULLFSYNC through the runtime.
+            return;
+        }
+
+        var added = false;
+        handle.DangerousAddRef(ref added);
+        try
+        {
+            if (fdatasync((int)handle.DangerousGetHandle()) != 0)
+            {
+                throw new IOException($"fdatasync failed on '{path}': errno {Marshal.GetLastPInvokeError()}");
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    public static void SyncDirectory(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        var fd = open(path, ORdOnly | ODirectory);
+        if (fd < 0)
+        {
+            throw new IOException($"cannot open directory '{path}' to sync it: errno {Marshal.GetLastPInvokeError()}");
+        }
+
+        try
+        {
+            if (fsync(fd) != 0)
+            {
+                throw new IOException($"fsync of directory '{path}' failed: errno {Marshal.GetLastPInvokeError()}");
+            }
+        }
+        finally
+        {
+            _ = close(fd);
+        }
+    }
+}

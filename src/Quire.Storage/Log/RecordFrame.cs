@@ -1,0 +1,90 @@
+using System.Buffers.Binary;
+using Quire.Storage.Format;
+
+namespace Quire.Storage.Log;
+
+/// <summary>
+/// The framing of one log record: <c>[length][crc32c][first seq][op count][reserved][durable seq][payload]</c>,
+/// padded to 8 bytes. The CRC also covers the segment id and the epoch, so a stale
+/// frame left in a recycled segment, or one from another incarnation of the database,
+/// never passes. <c>durable seq</c> says that every seq below it was fsynced before this
+/// record was written; recovery uses it to tell a torn tail from corruption.
+/// </summary>
+internal static class RecordFrame
+{
+    public const int HeaderSize = 32;
+    public const int Alignment = 8;
+
+    public static int FramedSize(int payloadLength) => Align(HeaderSize + payloadLength);
+
+    public static int Align(int size) => (size + Alignment - 1) & ~(Alignment - 1);
+
+    /// <summary>Writes header, payload and zero padding. Hot path.</summary>
+    public static int Write(
+        Span<byte> destination, long segmentId, ulong epoch, long firstSeq, int opCount, long durableSeq, ReadOnlySpan<byte> payload)
+    {
+        var size = FramedSize(payload.Length);
+        var frame = destination[..size];
+        BinaryPrimitives.WriteInt32LittleEndian(frame, payload.Length);
+        BinaryPrimitives.WriteInt64LittleEndian(frame[8..], firstSeq);
+        BinaryPrimitives.WriteInt32LittleEndian(frame[16..], opCount);
+        BinaryPrimitives.WriteUInt32LittleEndian(frame[20..], 0);
+        BinaryPrimitives.WriteInt64LittleEndian(frame[24..], durableSeq);
+        payload.CopyTo(frame[HeaderSize..]);
+        frame[(HeaderSize + payload.Length)..].Clear();
+        BinaryPrimitives.WriteUInt32LittleEndian(frame[4..], Checksum(frame, payload.Length, segmentId, epoch));
+        return size;
+    }
+
+    /// <summary>
+    /// Parses the frame at the start of <paramref name="data"/>; false when it is not a
+    /// whole, valid frame of this segment and epoch.
+    /// </summary>
+    public static bool TryRead(ReadOnlySpan<byte> data, long segmentId, ulong epoch, out FrameInfo info)
+    {
+        info = default;
+        if (data.Length < HeaderSize)
+        {
+            return false;
+        }
+
+        var length = BinaryPrimitives.ReadInt32LittleEndian(data);
+        if (length < 0 || length > data.Length - HeaderSize)
+        {
+            return false;
+        }
+
+        var opCount = BinaryPrimitives.ReadInt32LittleEndian(data[16..]);
+        if (opCount <= 0 || BinaryPrimitives.ReadUInt32LittleEndian(data[4..]) != Checksum(data, length, segmentId, epoch))
+        {
+            return false;
+        }
+
+        info = new FrameInfo(
+            BinaryPrimitives.ReadInt64LittleEndian(data[8..]),
+            opCount,
+            BinaryPrimitives.ReadInt64LittleEndian(data[24..]),
+            length,
+            FramedSize(length));
+        return true;
+    }
+
+    /// <summary>The first seq a frame header claims, without validating it (for telling stale from torn).</summary>
+    public static long PeekSeq(ReadOnlySpan<byte> data) => data.Length >= 16 ? BinaryPrimitives.ReadInt64LittleEndian(data[8..]) : -1;
+
+    /// <summary>True when the bytes where a header would be are all zero (never written).</summary>
+    public static bool IsZeroHeader(ReadOnlySpan<byte> data) =>
+        data.Length < HeaderSize ? !data.ContainsAnyExcept((byte)0) : !data[..HeaderSize].ContainsAnyExcept((byte)0);
+
+    private static uint Checksum(ReadOnlySpan<byte> frame, int payloadLength, long segmentId, ulong epoch)
+    {
+        var crc = Crc32C.Append(Crc32C.Seed, (ulong)segmentId);
+        crc = Crc32C.Append(crc, epoch);
+        crc = Crc32C.Append(crc, frame[..4]);
+        crc = Crc32C.Append(crc, frame[8..(HeaderSize + payloadLength)]);
+        return Crc32C.Finish(crc);
+    }
+}
+
+/// <summary>What a valid frame header says.</summary>
+internal readonly record struct FrameInfo(long FirstSeq, int OpCount, long DurableSeq, int PayloadLength, int FramedSize);

@@ -1,0 +1,276 @@
+using System.Buffers;
+using Quire.Storage.Format;
+using Quire.Storage.IO;
+
+namespace Quire.Storage.Log;
+
+/// <summary>
+/// The write-ahead log: segment files of framed records with contiguous seqs. One
+/// thread appends (<see cref="Append"/>, <see cref="Flush"/>, <see cref="Sync"/>);
+/// any thread may read from a seq.
+/// </summary>
+internal sealed class WriteAheadLog : IDisposable
+{
+    private readonly IFileSystem _fs;
+    private readonly string _directory;
+    private readonly DatabaseIdentity _identity;
+    private readonly LogOptions _options;
+    private readonly SpareSegments _spares;
+    private readonly Lock _segmentsLock = new();
+    private readonly List<LogSegment> _segments;
+
+    private IStorageFile _current;
+    private long _fileOffset;      // where the buffered bytes go in the current segment
+    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+    private int _buffered;
+    private long _currentSegmentId;
+    private long _bytesWritten;
+
+    private WriteAheadLog(
+        IFileSystem fs, string directory, DatabaseIdentity identity, LogOptions options,
+        List<LogSegment> segments, IStorageFile current, long tailOffset, long nextSeq, SpareSegments spares)
+    {
+        _fs = fs;
+        _directory = directory;
+        _identity = identity;
+        _options = options;
+        _segments = segments;
+        _current = current;
+        _fileOffset = tailOffset;
+        _currentSegmentId = segments[^1].FirstSeq;
+        _spares = spares;
+        NextSeq = nextSeq;
+        WrittenSeq = nextSeq;
+        DurableSeq = nextSeq;
+    }
+
+    /// <summary>The seq the next appended record starts at.</summary>
+    public long NextSeq { get; private set; }
+
+    /// <summary>Every seq below this has been handed to the OS.</summary>
+    public long WrittenSeq { get; private set; }
+
+    /// <summary>Every seq below this is durable (fdatasync returned).</summary>
+    public long DurableSeq { get; private set; }
+
+    /// <summary>Bytes written to log files: records, segment headers and pre-written spares.</summary>
+    public long BytesWritten => _bytesWritten + _spares.BytesWritten;
+
+    /// <summary>How many fdatasyncs the log has issued.</summary>
+    public long Syncs { get; private set; }
+
+    /// <summary>The first seq still held in the log.</summary>
+    public long StartSeq
+    {
+        get
+        {
+            lock (_segmentsLock)
+            {
+                return _segments[0].FirstSeq;
+            }
+        }
+    }
+
+    /// <summary>Creates the log of a new database: the directory and a first segment starting at seq 0.</summary>
+    public static WriteAheadLog Create(IFileSystem fs, string databaseDirectory, DatabaseIdentity identity, LogOptions options)
+    {
+        var directory = Path.Combine(databaseDirectory, SegmentNames.Directory);
+        fs.CreateDirectory(directory);
+        fs.SyncDirectory(databaseDirectory);
+        var spares = new SpareSegments(fs, directory, options, [], 0);
+        var file = spares.Activate(spares.Take(), 0, identity, out var path);
+        var log = new WriteAheadLog(fs, directory, identity, options, [new LogSegment(0, path)], file, FileHeader.Size, 0, spares);
+        spares.EnsureOneAhead();
+        return log;
+    }
+
+    /// <summary>
+    /// Opens an existing log, replaying every record whose ops reach
+    /// <paramref name="replayFromSeq"/> or later. A record's payload is valid only
+    /// during the callback.
+    /// </summary>
+    public static WriteAheadLog Open(
+        IFileSystem fs, string databaseDirectory, DatabaseIdentity identity, LogOptions options,
+        long replayFromSeq, Action<LogRecord>? onRecord, out LogRecoveryReport report)
+    {
+        var directory = Path.Combine(databaseDirectory, SegmentNames.Directory);
+        var result = LogRecovery.Recover(fs, directory, identity, replayFromSeq, onRecord);
+        report = result.Report;
+        var current = fs.Open(result.Segments[^1].Path, create: false);
+
+        // What recovery read may still be only in the OS cache (the last process died before
+        // its fsync). Make it durable before any new record claims it is.
+        current.SyncData();
+        var spares = new SpareSegments(fs, directory, options, result.Spares, result.NextSpareNumber);
+        return new WriteAheadLog(fs, directory, identity, options, result.Segments, current, result.TailOffset, result.NextSeq, spares);
+    }
+
+    /// <summary>
+    /// Frames one record into the write buffer. When the current segment cannot hold
+    /// it, what is buffered is written and synced first and the log moves to a new
+    /// segment. Hot path.
+    /// </summary>
+    public void Append(int opCount, ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length > _options.MaxPayload)
+        {
+            throw new ArgumentException($"a record of {payload.Length} bytes exceeds the log's limit of {_options.MaxPayload} bytes");
+        }
+
+        var size = RecordFrame.FramedSize(payload.Length);
+        if (_fileOffset + _buffered + size > _options.SegmentSize)
+        {
+            Roll();
+        }
+
+        if (_buffered + size > _buffer.Length)
+        {
+            Grow(_buffered + size);
+        }
+
+        _buffered += RecordFrame.Write(_buffer.AsSpan(_buffered), _currentSegmentId, _identity.Epoch, NextSeq, opCount, DurableSeq, payload);
+        NextSeq += opCount;
+    }
+
+    /// <summary>Writes the buffered records to the OS in one write.</summary>
+    public void Flush()
+    {
+        if (_buffered == 0)
+        {
+            return;
+        }
+
+        _current.Write(_fileOffset, _buffer.AsSpan(0, _buffered));
+        _fileOffset += _buffered;
+        _bytesWritten += _buffered;
+        _buffered = 0;
+        WrittenSeq = NextSeq;
+        if (_fileOffset > _options.SegmentSize / 2)
+        {
+            _spares.EnsureOneAhead();
+        }
+    }
+
+    /// <summary>Makes everything written durable (one fdatasync).</summary>
+    public void Sync()
+    {
+        if (DurableSeq == WrittenSeq)
+        {
+            return;
+        }
+
+        _current.SyncData();
+        Syncs++;
+        DurableSeq = WrittenSeq;
+    }
+
+    /// <summary>
+    /// Recycles segments whose records all lie below <paramref name="seq"/> (a checkpoint
+    /// covers them). The current segment is never recycled.
+    /// </summary>
+    public void RecycleBelow(long seq)
+    {
+        var changed = false;
+        lock (_segmentsLock)
+        {
+            while (_segments.Count > 1 && _segments[1].FirstSeq <= seq)
+            {
+                _spares.Recycle(_segments[0].Path);
+                _segments.RemoveAt(0);
+                changed = true;
+            }
+        }
+
+        if (changed)
+        {
+            _fs.SyncDirectory(_directory);
+        }
+    }
+
+    /// <summary>
+    /// Reads durable records from the one holding <paramref name="fromSeq"/> on. The first
+    /// record may start before <paramref name="fromSeq"/>; callers skip its earlier ops.
+    /// </summary>
+    public IEnumerable<LogRecord> ReadFrom(long fromSeq)
+    {
+        LogSegment[] segments;
+        long limit;
+        lock (_segmentsLock)
+        {
+            if (fromSeq < _segments[0].FirstSeq)
+            {
+                throw new ArgumentOutOfRangeException(nameof(fromSeq), $"seq {fromSeq} is no longer in the log; it starts at seq {_segments[0].FirstSeq}");
+            }
+
+            segments = _segments.ToArray();
+            limit = DurableSeq;
+        }
+
+        return ReadSegments(segments, fromSeq, limit);
+    }
+
+    // Reads whole files: frames past the durable limit are ignored, and a frame still being
+    // written fails its CRC, so no coordination with the writer is needed.
+    private IEnumerable<LogRecord> ReadSegments(LogSegment[] segments, long fromSeq, long limit)
+    {
+        for (var i = 0; i < segments.Length; i++)
+        {
+            if (i + 1 < segments.Length && segments[i + 1].FirstSeq <= fromSeq)
+            {
+                continue;
+            }
+
+            byte[] data;
+            using (var file = _fs.Open(segments[i].Path, create: false))
+            {
+                data = new byte[file.Length];
+                data = data[..file.ReadFully(0, data)];
+            }
+
+            var offset = FileHeader.Size;
+            while (RecordFrame.TryRead(data.AsSpan(offset), segments[i].FirstSeq, _identity.Epoch, out var frame) && frame.FirstSeq < limit)
+            {
+                if (frame.FirstSeq + frame.OpCount > fromSeq)
+                {
+                    yield return new LogRecord(frame.FirstSeq, frame.OpCount, data.AsMemory(offset + RecordFrame.HeaderSize, frame.PayloadLength));
+                }
+
+                offset += frame.FramedSize;
+            }
+        }
+    }
+
+    private void Roll()
+    {
+        Flush();
+        Sync();
+        var spare = _spares.Take();
+        var file = _spares.Activate(spare, NextSeq, _identity, out var path);
+        _current.Dispose();
+        _current = file;
+        lock (_segmentsLock)
+        {
+            _segments.Add(new LogSegment(NextSeq, path));
+        }
+
+        _currentSegmentId = NextSeq;
+        _fileOffset = FileHeader.Size;
+        _spares.EnsureOneAhead();
+    }
+
+    private void Grow(int needed)
+    {
+        var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, _buffer.Length * 2));
+        _buffer.AsSpan(0, _buffered).CopyTo(bigger);
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = bigger;
+    }
+
+    public void Dispose()
+    {
+        _spares.WaitIdle();
+        _current.Dispose();
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = [];
+    }
+}

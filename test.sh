@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: builds everything, runs every test project, and ends with
+# one line "N passed, N failed[, N skipped]". Exits non-zero on any failure.
+# Needs only the .NET SDK; tests that need other programs install them themselves.
+set -uo pipefail
+cd "$(dirname "$0")"
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+if ! dotnet build Quire.slnx -c Release 2>&1 | tee "$log" | grep -E "error|Build succeeded|Warn|warn" | sort -u; then
+  :
+fi
+if ! grep -q "Build succeeded" "$log" || grep -qE "[1-9][0-9]* Error\(s\)" "$log"; then
+  echo "build failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+dotnet test Quire.slnx -c Release --no-build 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+read -r passed failed skipped < <(awk '
+  /(Passed|Failed)! +- Failed: / {
+    gsub(",", "");
+    for (i = 1; i <= NF; i++) {
+      if ($i == "Failed:") f += $(i + 1);
+      if ($i == "Passed:") p += $(i + 1);
+      if ($i == "Skipped:") s += $(i + 1);
+    }
+  }
+  END { print p + 0, f + 0, s + 0 }' "$log")
+
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1  # the runner failed without reporting a failed test (a crash, a missing assembly)
+fi
+if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
+  echo "no tests ran"
+  failed=1
+fi
+
+if [ "$skipped" -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]

@@ -1,0 +1,234 @@
+using Quire.Storage.Engine;
+using Quire.Storage.IO;
+using Quire.TestSupport;
+using static Quire.Storage.Tests.Keys;
+
+namespace Quire.Storage.Tests.Engine;
+
+public class CommitTests
+{
+    [Fact]
+    public async Task A_batch_of_n_ops_takes_n_contiguous_seqs_and_keys_record_their_ops_seq()
+    {
+        using var engine = EngineFixture.Open(new FaultyFileSystem());
+        using var batch = new WriteBatch();
+        batch.Put(B("a"), B("1")).Put(B("b"), B("2"));
+        batch.BeginOp().Put(B("c"), B("3")).Put(B("d"), B("4")).End();
+
+        var first = await engine.CommitAsync(batch);
+        var second = await engine.CommitAsync(new WriteBatch().Put(B("a"), B("5")));
+
+        Assert.Equal(new CommitResult(0, 2), first);
+        Assert.Equal(new CommitResult(3, 3), second);
+        Assert.True(engine.TryGetVersioned(B("c"), out var c));
+        Assert.True(engine.TryGetVersioned(B("d"), out var d));
+        Assert.Equal(2, c.Version);
+        Assert.Equal(2, d.Version);
+        Assert.Equal("5", S(engine.Get(B("a"))));
+        Assert.Equal(3, engine.LastSeq);
+    }
+
+    [Fact]
+    public async Task Delete_leaves_a_tombstone_that_keeps_its_version()
+    {
+        using var engine = EngineFixture.Open(new FaultyFileSystem());
+        await engine.CommitAsync(new WriteBatch().Put(B("k"), B("v")));
+        await engine.CommitAsync(new WriteBatch().Delete(B("k")));
+
+        Assert.Null(engine.Get(B("k")));
+        Assert.True(engine.TryGetVersioned(B("k"), out var tombstone));
+        Assert.True(tombstone.IsDeleted);
+        Assert.Equal(1, tombstone.Version);
+        Assert.Empty(engine.Scan());
+
+        // "version is 1" holds against the tombstone; "absent" holds too.
+        await engine.CommitAsync(new WriteBatch().Require(B("k"), 1).Put(B("k"), B("again")));
+        Assert.Equal("again", S(engine.Get(B("k"))));
+    }
+
+    [Fact]
+    public async Task Failed_preconditions_list_every_failure_apply_nothing_and_take_no_seq()
+    {
+        using var engine = EngineFixture.Open(new FaultyFileSystem());
+        await engine.CommitAsync(new WriteBatch().Put(B("x"), B("1")));
+
+        var batch = new WriteBatch()
+            .Require(B("x"), 5).Put(B("x"), B("2"))
+            .Put(B("y"), B("2"))
+            .Require(B("never"), 3).Put(B("never"), B("2"))
+            .Require(B("x"), WriteBatch.Absent).Put(B("z"), B("2"));
+        var error = await Assert.ThrowsAsync<PreconditionFailedException>(async () => await engine.CommitAsync(batch));
+
+        Assert.Equal(
+            [new(0, B("x"), 5, 0), new(2, B("never"), 3, null), new(3, B("x"), WriteBatch.Absent, 0)],
+            error.Failures.Select(f => f with { Key = f.Key }).ToArray(),
+            new FailureComparer());
+        Assert.Null(engine.Get(B("y")));
+        Assert.Equal(0, engine.LastSeq);
+        Assert.Equal(new CommitResult(1, 1), await engine.CommitAsync(new WriteBatch().Require(B("x"), 0).Put(B("x"), B("3"))));
+    }
+
+    [Fact]
+    public async Task Preconditions_see_earlier_commits_of_the_same_group()
+    {
+        using var engine = EngineFixture.Open(new FaultyFileSystem());
+
+        // Fired together they land in one group: the second must see the first's write.
+        var first = engine.CommitAsync(new WriteBatch().Require(B("k"), WriteBatch.Absent).Put(B("k"), B("1")));
+        var second = engine.CommitAsync(new WriteBatch().Require(B("k"), WriteBatch.Absent).Put(B("k"), B("2")));
+        var third = engine.CommitAsync(new WriteBatch().Require(B("k"), 0).Put(B("k"), B("3")));
+
+        Assert.Equal(0, (await first).FirstSeq);
+        var error = await Assert.ThrowsAsync<PreconditionFailedException>(async () => await second);
+        Assert.Equal(0, error.Failures.Single().Actual);
+        Assert.Equal(1, (await third).FirstSeq);
+        Assert.Equal("3", S(engine.Get(B("k"))));
+    }
+
+    [Fact]
+    public async Task Reopening_replays_the_log()
+    {
+        var fs = new FaultyFileSystem();
+        using (var engine = EngineFixture.Open(fs))
+        {
+            for (var i = 0; i < 500; i++)
+            {
+                await engine.CommitAsync(new WriteBatch().Put(B($"k{i % 50}"), B($"v{i}")));
+            }
+
+            await engine.CommitAsync(new WriteBatch().Delete(B("k7")));
+        }
+
+        using var reopened = EngineFixture.Open(fs);
+        Assert.Equal(500, reopened.LastSeq);
+        Assert.Equal("v499", S(reopened.Get(B("k49"))));
+        Assert.Null(reopened.Get(B("k7")));
+        Assert.Equal(49, reopened.Scan().Count);
+        Assert.Null(reopened.Recovery.TornTail);
+        Assert.Equal(501, reopened.Recovery.NextSeq);
+    }
+
+    [Theory]
+    [InlineData(Durability.Sync)]
+    [InlineData(Durability.Batch)]
+    [InlineData(Durability.Async)]
+    public async Task Every_durability_mode_publishes_and_survives_a_clean_close(Durability durability)
+    {
+        var fs = new FaultyFileSystem();
+        using (var engine = EngineFixture.Open(fs, durability))
+        {
+            var commits = Enumerable.Range(0, 200).Select(i => engine.CommitAsync(new WriteBatch().Put(B($"k{i}"), B("v"))).AsTask()).ToArray();
+            await Task.WhenAll(commits);
+            Assert.Equal(199, engine.LastSeq);
+        }
+
+        fs.PowerLoss();
+        using var reopened = EngineFixture.Open(fs);
+        Assert.Equal(200, reopened.Scan().Count);
+    }
+
+    [Fact]
+    public async Task Batch_mode_syncs_within_its_interval_without_further_commits()
+    {
+        var fs = new FaultyFileSystem();
+        using var engine = StorageEngine.Open("/db", EngineFixture.Options(fs, Durability.Batch) with { BatchSyncInterval = TimeSpan.FromMilliseconds(5) });
+        await engine.CommitAsync(new WriteBatch().Put(B("k"), B("v")));
+
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (engine.Stats.Syncs == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(5);
+        }
+
+        Assert.True(engine.Stats.Syncs > 0);
+    }
+
+    [Fact]
+    public async Task A_per_commit_override_weakens_only_that_commit()
+    {
+        var fs = new FaultyFileSystem();
+        using var engine = EngineFixture.Open(fs, Durability.Sync);
+        var result = await engine.CommitAsync(new WriteBatch().Put(B("k"), B("v")), Durability.Async);
+        Assert.Equal(0, result.FirstSeq);
+        await engine.CommitAsync(new WriteBatch().Put(B("k2"), B("v")));
+        Assert.True(engine.Stats.Syncs >= 1);
+    }
+
+    [Fact]
+    public async Task A_full_queue_makes_commits_wait_and_all_complete()
+    {
+        var fs = new FaultyFileSystem();
+        using var engine = StorageEngine.Open("/db", EngineFixture.Options(fs) with { MaxQueuedCommits = 2, MaxGroupBytes = 64 });
+        var commits = Enumerable.Range(0, 300).Select(i => engine.CommitAsync(new WriteBatch().Put(B($"k{i}"), B("v"))).AsTask()).ToArray();
+        var results = await Task.WhenAll(commits);
+
+        Assert.Equal(Enumerable.Range(0, 300).Select(i => (long)i), results.Select(r => r.FirstSeq).Order());
+        Assert.True(engine.Stats.QueueFullWaits > 0);
+    }
+
+    [Fact]
+    public async Task Bad_input_gets_a_clear_error_and_changes_nothing()
+    {
+        using var engine = EngineFixture.Open(new FaultyFileSystem());
+        await Assert.ThrowsAsync<ArgumentException>(async () => await engine.CommitAsync(new WriteBatch()));
+        Assert.Throws<ArgumentException>(() => new WriteBatch().Put([], B("v")));
+        Assert.Throws<BatchTooLargeException>(() => new WriteBatch().Put(new byte[WriteBatch.MaxKeyLength + 1], B("v")));
+        Assert.Throws<InvalidOperationException>(() => new WriteBatch().BeginOp().End());
+        var open = new WriteBatch();
+        open.BeginOp().Put(B("k"), B("v"));
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await engine.CommitAsync(open));
+        var huge = new WriteBatch().Put(B("k"), new byte[20 * 1024 * 1024]);
+        await Assert.ThrowsAsync<BatchTooLargeException>(async () => await engine.CommitAsync(huge));
+
+        Assert.Equal(-1, engine.LastSeq);
+        Assert.Null(engine.Failure);
+    }
+
+    [Fact]
+    public void A_second_open_of_the_same_database_is_refused()
+    {
+        var fs = new FaultyFileSystem();
+        using var engine = EngineFixture.Open(fs);
+        Assert.Throws<DatabaseLockedException>(() => EngineFixture.Open(fs));
+    }
+
+    [Fact]
+    public void A_second_open_on_the_real_file_system_is_refused()
+    {
+        using var dir = new TempDirectory();
+        using var engine = StorageEngine.Open(dir.Path);
+        Assert.Throws<DatabaseLockedException>(() => StorageEngine.Open(dir.Path));
+    }
+
+    [Fact]
+    public async Task The_log_can_be_read_from_any_seq()
+    {
+        var fs = new FaultyFileSystem();
+        using var engine = EngineFixture.Open(fs, segmentSize: 64 * 1024);
+        for (var i = 0; i < 300; i++)
+        {
+            using var batch = new WriteBatch();
+            batch.Put(B($"a{i}"), new byte[300]).Put(B($"b{i}"), B("v"));
+            await engine.CommitAsync(batch);
+        }
+
+        foreach (var from in new long[] { 0, 1, 2, 301, 599 })
+        {
+            var records = engine.ReadLog(from).ToList();
+            Assert.True(records[0].FirstSeq <= from && records[0].LastSeq >= from);
+            Assert.Equal(599, records[^1].LastSeq);
+            for (var i = 1; i < records.Count; i++)
+            {
+                Assert.Equal(records[i - 1].LastSeq + 1, records[i].FirstSeq);
+            }
+        }
+    }
+
+    private sealed class FailureComparer : IEqualityComparer<PreconditionFailure>
+    {
+        public bool Equals(PreconditionFailure? x, PreconditionFailure? y) =>
+            x!.OpIndex == y!.OpIndex && x.Key.AsSpan().SequenceEqual(y.Key) && x.Expected == y.Expected && x.Actual == y.Actual;
+
+        public int GetHashCode(PreconditionFailure obj) => obj.OpIndex;
+    }
+}
