@@ -22,6 +22,7 @@ internal sealed class GroupCommitter : IDisposable
 
     private List<PendingCommit> _queue = [];
     private List<PendingCommit> _group = [];
+    private int _completed;  // _group[0.._completed) have been given their results
     private long _queuedBytes;
     private TaskCompletionSource? _roomAvailable;
     private bool _writerWaiting;
@@ -128,6 +129,7 @@ internal sealed class GroupCommitter : IDisposable
             finally
             {
                 _group.Clear();
+                _completed = 0;
             }
         }
 
@@ -233,11 +235,14 @@ internal sealed class GroupCommitter : IDisposable
         Publish(group, published, Durability.Sync);
     }
 
-    /// <summary>Publishes and acknowledges, from <paramref name="from"/>, the commits whose durability is at most <paramref name="weakest"/>.</summary>
+    /// <summary>
+    /// Publishes and completes, from <paramref name="from"/> on, the commits whose
+    /// durability is <paramref name="weakest"/> or weaker (rejected ones complete in their turn).
+    /// </summary>
     private int Publish(List<PendingCommit> group, int from, Durability weakest)
     {
         var to = from;
-        while (to < group.Count && (group[to].Completed || group[to].Durability >= weakest))
+        while (to < group.Count && (group[to].Rejection is not null || group[to].Durability >= weakest))
         {
             to++;
         }
@@ -250,12 +255,10 @@ internal sealed class GroupCommitter : IDisposable
         _state.ApplyRange(group, from, to);
         for (var i = from; i < to; i++)
         {
-            if (!group[i].Completed)
-            {
-                group[i].Succeed();
-            }
+            group[i].Complete();
         }
 
+        _completed = to;
         return to;
     }
 
@@ -278,13 +281,12 @@ internal sealed class GroupCommitter : IDisposable
     private void FailAllLocked(StorageFailedException failure)
     {
         _failure ??= failure;
-        foreach (var commit in _group)
+        for (var i = _completed; i < _group.Count; i++)
         {
-            if (!commit.Completed)
-            {
-                commit.Fail(_failure);
-            }
+            _group[i].Fail(_failure);
         }
+
+        _completed = _group.Count;
 
         foreach (var commit in _queue)
         {

@@ -20,8 +20,8 @@ internal sealed class PendingCommit : IValueTaskSource<CommitResult>
     /// <summary>The seq of the first op once sequenced; -1 before, or when rejected.</summary>
     public long FirstSeq { get; set; } = -1;
 
-    /// <summary>True once the caller has been given its result.</summary>
-    public bool Completed { get; private set; }
+    /// <summary>Why the sequencer rejected the commit (a failed precondition), or null.</summary>
+    public Exception? Rejection { get; set; }
 
     public ValueTask<CommitResult> Task => new(this, _core.Version);
 
@@ -35,21 +35,25 @@ internal sealed class PendingCommit : IValueTaskSource<CommitResult>
         commit.Batch = batch;
         commit.Durability = durability;
         commit.FirstSeq = -1;
-        commit.Completed = false;
+        commit.Rejection = null;
         return commit;
     }
 
-    public void Succeed()
+    // Once completed, the caller may return this object to the pool and reuse it at any
+    // moment: the writer must not touch a commit after completing it.
+    public void Complete()
     {
-        Completed = true;
-        _core.SetResult(new CommitResult(FirstSeq, FirstSeq + Batch.OpCount - 1));
+        if (Rejection is not null)
+        {
+            _core.SetException(Rejection);
+        }
+        else
+        {
+            _core.SetResult(new CommitResult(FirstSeq, FirstSeq + Batch.OpCount - 1));
+        }
     }
 
-    public void Fail(Exception error)
-    {
-        Completed = true;
-        _core.SetException(error);
-    }
+    public void Fail(Exception error) => _core.SetException(error);
 
     public CommitResult GetResult(short token)
     {

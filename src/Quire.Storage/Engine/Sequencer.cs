@@ -37,7 +37,7 @@ internal sealed class Sequencer
                 var failures = Check(group, i, preconditions);
                 if (failures is not null)
                 {
-                    commit.Fail(new PreconditionFailedException(failures));
+                    commit.Rejection = new PreconditionFailedException(failures);
                     continue;
                 }
             }
