@@ -1,0 +1,69 @@
+using System.Diagnostics;
+
+namespace Quire.Bench.Harness;
+
+/// <summary>
+/// Runs N writers in a closed loop (each waits for its commit before the next) and
+/// measures completed operations per second over a window after a warm-up.
+/// Async systems run as N tasks; blocking APIs (SQLite, RocksDB) as N threads, so a
+/// blocked call never starves the thread pool and skews the peer's figure.
+/// </summary>
+public static class ClosedLoop
+{
+    public static double RunAsync(int writers, TimeSpan warmup, TimeSpan window, Func<int, Random, ValueTask> operation)
+    {
+        long completed = 0;
+        var stop = false;
+        var tasks = Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
+        {
+            var random = new Random(w * 7919 + 1);
+            while (!Volatile.Read(ref stop))
+            {
+                await operation(w, random);
+                Interlocked.Increment(ref completed);
+            }
+        })).ToArray();
+        var rate = Measure(ref completed, warmup, window);
+        Volatile.Write(ref stop, true);
+        Task.WaitAll(tasks);
+        return rate;
+    }
+
+    public static double RunBlocking(int writers, TimeSpan warmup, TimeSpan window, Action<int, Random> operation)
+    {
+        long completed = 0;
+        var stop = false;
+        var threads = Enumerable.Range(0, writers).Select(w => new Thread(() =>
+        {
+            var random = new Random(w * 7919 + 1);
+            while (!Volatile.Read(ref stop))
+            {
+                operation(w, random);
+                Interlocked.Increment(ref completed);
+            }
+        }) { IsBackground = true }).ToArray();
+        foreach (var thread in threads)
+        {
+            thread.Start();
+        }
+
+        var rate = Measure(ref completed, warmup, window);
+        Volatile.Write(ref stop, true);
+        foreach (var thread in threads)
+        {
+            thread.Join();
+        }
+
+        return rate;
+    }
+
+    private static double Measure(ref long completed, TimeSpan warmup, TimeSpan window)
+    {
+        Thread.Sleep(warmup);
+        var start = Interlocked.Read(ref completed);
+        var started = Stopwatch.GetTimestamp();
+        Thread.Sleep(window);
+        var done = Interlocked.Read(ref completed) - start;
+        return done / Stopwatch.GetElapsedTime(started).TotalSeconds;
+    }
+}

@@ -1,0 +1,11 @@
+namespace Quire.Bench.Harness;
+
+public static class Median
+{
+    /// <summary>Runs <paramref name="measure"/> <paramref name="repeats"/> times and returns the median.</summary>
+    public static double Of(int repeats, Func<double> measure)
+    {
+        var values = Enumerable.Range(0, repeats).Select(_ => measure()).Order().ToArray();
+        return values.Length % 2 == 1 ? values[values.Length / 2] : (values[values.Length / 2 - 1] + values[values.Length / 2]) / 2;
+    }
+}

@@ -1,0 +1,66 @@
+using Quire.Storage.Engine;
+
+namespace Quire.Bench.Log;
+
+/// <summary>Quire's engine in its default (sync) durability: a commit is acknowledged after its group's fdatasync.</summary>
+public sealed class QuirePeer(string directory) : KeyValuePeer
+{
+    private readonly StorageEngine _engine = StorageEngine.Open(directory);
+    private readonly WriteBatch?[] _batches = new WriteBatch?[1024];
+
+    public override string Name => "quire";
+
+    public override bool Blocking => false;
+
+    public StorageEngine Engine => _engine;
+
+    public override void Preload(long count)
+    {
+        var random = new Random(1);
+        using var batch = new WriteBatch();
+        for (long i = 0; i < count;)
+        {
+            batch.Clear();
+            for (var n = 0; n < 10_000 && i < count; n++, i++)
+            {
+                batch.Put(BenchKeys.Key(i), BenchKeys.Value(random));
+            }
+
+            _engine.CommitAsync(batch).AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    public override async ValueTask PutAsync(int writer, byte[] key, byte[] value)
+    {
+        var batch = _batches[writer] ??= new WriteBatch();
+        batch.Clear();
+        batch.Put(key, value);
+        await _engine.CommitAsync(batch);
+    }
+
+    public override async ValueTask CommitBatchAsync(IReadOnlyList<(byte[] Key, byte[] Value)> pairs)
+    {
+        using var batch = new WriteBatch();
+        foreach (var (key, value) in pairs)
+        {
+            batch.Put(key, value);
+        }
+
+        await _engine.CommitAsync(batch);
+    }
+
+    // The state is applied when each commit is published; there is no deferred work
+    // until the tree and its checkpoints land.
+    public override void Checkpoint()
+    {
+    }
+
+    public override void Dispose()
+    {
+        _engine.Dispose();
+        foreach (var batch in _batches)
+        {
+            batch?.Dispose();
+        }
+    }
+}

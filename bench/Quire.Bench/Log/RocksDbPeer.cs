@@ -1,0 +1,59 @@
+using RocksDbSharp;
+
+namespace Quire.Bench.Log;
+
+/// <summary>RocksDB with sync=true writes (its WAL fsynced per commit group); WriteBatch for batches.</summary>
+public sealed class RocksDbPeer : KeyValuePeer
+{
+    private readonly RocksDb _db;
+    private readonly WriteOptions _sync = new WriteOptions().SetSync(true);
+
+    public RocksDbPeer(string directory)
+    {
+        var table = new BlockBasedTableOptions().SetBlockCache(Cache.CreateLru(512UL * 1024 * 1024));
+        var options = new DbOptions()
+            .SetCreateIfMissing(true)
+            .SetBlockBasedTableFactory(table);
+        _db = RocksDb.Open(options, directory);
+    }
+
+    public override string Name => "rocksdb";
+
+    public override bool Blocking => true;
+
+    public override void Preload(long count)
+    {
+        var random = new Random(1);
+        var unsynced = new WriteOptions().SetSync(false);
+        for (long i = 0; i < count;)
+        {
+            using var batch = new WriteBatch();
+            for (var n = 0; n < 10_000 && i < count; n++, i++)
+            {
+                batch.Put(BenchKeys.Key(i), BenchKeys.Value(random));
+            }
+
+            _db.Write(batch, unsynced);
+        }
+
+        Checkpoint();
+    }
+
+    public override void Put(int writer, byte[] key, byte[] value) => _db.Put(key, value, null, _sync);
+
+    public override ValueTask CommitBatchAsync(IReadOnlyList<(byte[] Key, byte[] Value)> pairs)
+    {
+        using var batch = new WriteBatch();
+        foreach (var (key, value) in pairs)
+        {
+            batch.Put(key, value);
+        }
+
+        _db.Write(batch, _sync);
+        return ValueTask.CompletedTask;
+    }
+
+    public override void Checkpoint() => _db.Flush(new FlushOptions().SetWaitForFlush(true));
+
+    public override void Dispose() => _db.Dispose();
+}
