@@ -3,7 +3,7 @@
 using Quire.Bench.Harness;
 using Quire.Bench.Log;
 
-var suites = new Dictionary<string, Action<BenchReport, bool, GcPauseMonitor>>(StringComparer.Ordinal)
+var suites = new Dictionary<string, Action<BenchRun>>(StringComparer.Ordinal)
 {
     ["log"] = LogSuite.Run,
 };
@@ -11,6 +11,7 @@ var suites = new Dictionary<string, Action<BenchReport, bool, GcPauseMonitor>>(S
 string? suite = null;
 string? output = null;
 var quick = false;
+string[]? systems = null;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -21,6 +22,10 @@ for (var i = 0; i < args.Length; i++)
         case "--out" when i + 1 < args.Length:
             output = args[++i];
             break;
+        case "--systems" when i + 1 < args.Length:
+            // For development only: results quoted in docs/benchmarks.md come from runs of every system.
+            systems = args[++i].Split(',');
+            break;
         default:
             suite ??= args[i];
             break;
@@ -29,7 +34,7 @@ for (var i = 0; i < args.Length; i++)
 
 if (suite is null || !suites.TryGetValue(suite, out var run))
 {
-    Console.Error.WriteLine($"usage: Quire.Bench <suite> [--quick] [--out FILE.json]; suites: {string.Join(", ", suites.Keys)}");
+    Console.Error.WriteLine($"usage: Quire.Bench <suite> [--quick] [--out FILE.json] [--systems a,b]; suites: {string.Join(", ", suites.Keys)}");
     return 2;
 }
 
@@ -38,7 +43,7 @@ Console.WriteLine($"suite {suite}{(quick ? " (quick)" : "")} on {machine.Cores} 
 using var gc = new GcPauseMonitor();
 var report = new BenchReport(suite, quick);
 var started = DateTime.UtcNow;
-run(report, quick, gc);
+run(new BenchRun(report, quick, gc, systems));
 Console.WriteLine($"done in {(DateTime.UtcNow - started).TotalSeconds:F0} s");
 if (output is not null)
 {

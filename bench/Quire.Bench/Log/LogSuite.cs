@@ -12,23 +12,26 @@ public static class LogSuite
 {
     private static readonly int[] Concurrency = [1, 16, 64, 256];
 
-    public static void Run(BenchReport report, bool quick, GcPauseMonitor gc)
+    public static void Run(BenchRun run)
     {
+        var (report, quick, gc) = (run.Report, run.Quick, run.Gc);
         var preload = quick ? 100_000L : 1_000_000L;
         var warmup = TimeSpan.FromSeconds(quick ? 0.3 : 1);
         var window = TimeSpan.FromSeconds(quick ? 1.2 : 4);
         var repeats = quick ? 1 : 3;
         var batches = quick ? 40 : 300;
 
-        using (var dir = new BenchDirectory("disk"))
+        if (run.Includes("disk"))
         {
+            using var dir = new BenchDirectory("disk");
             report.Add(new BenchResult("disk", "fsync", Median.Of(repeats, () => DiskFsync.Append(dir.Path, window)), "ops/s"));
             report.Add(new BenchResult("disk", "fsync-prewritten", Median.Of(repeats, () => DiskFsync.Prewritten(Fresh(dir.Path), window, 64L * 1024 * 1024)), "ops/s"));
         }
 
-        using (var dir = new BenchDirectory("groupref"))
-        using (var reference = new GroupReference(dir.Path))
+        if (run.Includes("groupref"))
         {
+            using var dir = new BenchDirectory("groupref");
+            using var reference = new GroupReference(dir.Path);
             foreach (var c in Concurrency)
             {
                 var record = new byte[BenchKeys.ValueSize];
@@ -37,9 +40,20 @@ public static class LogSuite
             }
         }
 
-        RunPeer(report, "quire", d => new QuirePeer(d), preload, warmup, window, repeats, batches, gc);
-        RunPeer(report, "sqlite", d => new SqlitePeer(d), preload, warmup, window, repeats, batches, null);
-        RunPeer(report, "rocksdb", d => new RocksDbPeer(d), preload, warmup, window, repeats, batches, null);
+        if (run.Includes("quire"))
+        {
+            RunPeer(report, "quire", d => new QuirePeer(d), preload, warmup, window, repeats, batches, gc);
+        }
+
+        if (run.Includes("sqlite"))
+        {
+            RunPeer(report, "sqlite", d => new SqlitePeer(d), preload, warmup, window, repeats, batches, null);
+        }
+
+        if (run.Includes("rocksdb"))
+        {
+            RunPeer(report, "rocksdb", d => new RocksDbPeer(d), preload, warmup, window, repeats, batches, null);
+        }
 
         Console.WriteLine();
         report.Ratio("quire put-c1 / sqlite put-c1", ("quire", "put-c1"), ("sqlite", "put-c1"), 1.5);
@@ -79,11 +93,20 @@ public static class LogSuite
             var pairBytes = 16 + BenchKeys.ValueSize;
             foreach (var c in Concurrency)
             {
+                var buffers = new BenchKeys.WriterBuffers(c);
                 var rate = Median.Of(repeats, () =>
                 {
                     var value = peer.Blocking
-                        ? ClosedLoop.RunBlocking(c, warmup, window, (w, r) => { peer.Put(w, BenchKeys.RandomKey(r, preload), BenchKeys.Value(r)); Interlocked.Add(ref userBytes, pairBytes); })
-                        : ClosedLoop.RunAsync(c, warmup, window, async (w, r) => { await peer.PutAsync(w, BenchKeys.RandomKey(r, preload), BenchKeys.Value(r)); Interlocked.Add(ref userBytes, pairBytes); });
+                        ? ClosedLoop.RunBlocking(c, warmup, window, (w, r) =>
+                        {
+                            peer.Put(w, buffers.Key(w, r, preload), buffers.Value(w, r));
+                            Interlocked.Add(ref userBytes, pairBytes);
+                        })
+                        : ClosedLoop.RunAsync(c, warmup, window, async (w, r) =>
+                        {
+                            await peer.PutAsync(w, buffers.Key(w, r, preload), buffers.Value(w, r));
+                            Interlocked.Add(ref userBytes, pairBytes);
+                        });
                     return value;
                 });
                 report.Add(new BenchResult(name, $"put-c{c}", rate, "ops/s"));
