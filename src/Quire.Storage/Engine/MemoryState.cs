@@ -1,40 +1,28 @@
+using Quire.Storage.Tree;
+
 namespace Quire.Storage.Engine;
 
 /// <summary>
-/// The published state as an ordered map from key to versioned value, rebuilt from the
-/// log on open. A stand-in until the copy-on-write tree replaces it: readers take a
-/// short lock here, where the tree will give them a frozen root instead.
+/// The published state: a B+tree of slotted pages from key to versioned value, rebuilt
+/// from the log on open. Readers take a short read lock; the copy-on-write tree with
+/// frozen roots (lock-free snapshots) replaces the lock when checkpoints land.
 /// </summary>
-internal sealed class MemoryState
+internal sealed class MemoryState(int pageSize)
 {
-    private readonly SortedDictionary<byte[], VersionedValue> _map = new(ByteArrayComparer.Instance);
+    private readonly BTree _tree = new(pageSize);
     private readonly ReaderWriterLockSlim _lock = new();
 
     /// <summary>The last seq whose writes are visible, or -1.</summary>
     public long PublishedSeq { get; private set; } = -1;
 
-    public int Count
-    {
-        get
-        {
-            _lock.EnterReadLock();
-            try
-            {
-                return _map.Count;
-            }
-            finally
-            {
-                _lock.ExitReadLock();
-            }
-        }
-    }
-
-    public bool TryGet(byte[] key, out VersionedValue value)
+    public bool TryGet(ReadOnlySpan<byte> key, out VersionedValue value)
     {
         _lock.EnterReadLock();
         try
         {
-            return _map.TryGetValue(key, out value);
+            var found = _tree.TryGet(key, out var version, out var bytes);
+            value = new VersionedValue(version, bytes);
+            return found;
         }
         finally
         {
@@ -48,22 +36,11 @@ internal sealed class MemoryState
         _lock.EnterReadLock();
         try
         {
-            IEnumerable<KeyValuePair<byte[], VersionedValue>> items = _map;
-            foreach (var (key, value) in items)
+            foreach (var (key, version, value) in _tree.Scan(from, to))
             {
-                if (from is not null && ByteArrayComparer.Instance.Compare(key, from) < 0)
+                if (value is not null)
                 {
-                    continue;
-                }
-
-                if (to is not null && ByteArrayComparer.Instance.Compare(key, to) >= 0)
-                {
-                    break;
-                }
-
-                if (value.Value is not null)
-                {
-                    result.Add(new StoredEntry(key, value.Value, value.Version));
+                    result.Add(new StoredEntry(key, value, version));
                 }
             }
         }
@@ -75,7 +52,7 @@ internal sealed class MemoryState
         return result;
     }
 
-    /// <summary>Applies encoded batches in seq order and publishes their last seq. Called by the single writer.</summary>
+    /// <summary>Applies one encoded batch and publishes its last seq (log replay).</summary>
     public void Apply(ReadOnlySpan<byte> payload, long firstSeq, int opCount)
     {
         _lock.EnterWriteLock();
@@ -90,7 +67,7 @@ internal sealed class MemoryState
         }
     }
 
-    /// <summary>Applies several commits under one lock acquisition.</summary>
+    /// <summary>Applies several commits, in seq order, under one lock acquisition. Called by the single writer.</summary>
     public void ApplyRange(IReadOnlyList<PendingCommit> commits, int from, int to)
     {
         _lock.EnterWriteLock();
@@ -119,7 +96,7 @@ internal sealed class MemoryState
         var reader = new BatchPayload.Reader(payload);
         while (reader.MoveNext())
         {
-            _map[reader.Key.ToArray()] = new VersionedValue(firstSeq + reader.OpIndex, reader.IsDelete ? null : reader.Value.ToArray());
+            _tree.Upsert(reader.Key, firstSeq + reader.OpIndex, reader.Value, reader.IsDelete);
         }
     }
 }

@@ -88,13 +88,14 @@ public sealed class StorageEngine : IDisposable
         var directoryLock = fs.Lock(Path.Combine(directory, LockName));
         try
         {
-            var state = new MemoryState();
+            MemoryState state;
             DatabaseIdentity identity;
             WriteAheadLog log;
             LogRecoveryReport recovery;
             if (fs.FileExists(Path.Combine(directory, DatabaseFile.Name)))
             {
                 identity = DatabaseFile.Read(fs, directory);
+                state = new MemoryState(identity.PageSize); // fixed at creation, whatever the options say now
                 log = WriteAheadLog.Open(
                     fs, directory, identity, options.Log, 0, r => state.Apply(r.Payload.Span, r.FirstSeq, r.OpCount), out recovery);
                 if (recovery.StartSeq != 0)
@@ -106,6 +107,7 @@ public sealed class StorageEngine : IDisposable
             else
             {
                 identity = new DatabaseIdentity(Guid.NewGuid(), NewEpoch(), options.PageSize);
+                state = new MemoryState(identity.PageSize);
                 RemoveUnfinishedCreation(fs, directory);
                 log = WriteAheadLog.Create(fs, directory, identity, options.Log);
                 DatabaseFile.Create(fs, directory, identity);
@@ -153,10 +155,10 @@ public sealed class StorageEngine : IDisposable
     }
 
     /// <summary>The live value of <paramref name="key"/>, or null when it does not exist or was deleted.</summary>
-    public byte[]? Get(ReadOnlySpan<byte> key) => _state.TryGet(key.ToArray(), out var value) ? value.Value : null;
+    public byte[]? Get(ReadOnlySpan<byte> key) => _state.TryGet(key, out var value) ? value.Value : null;
 
     /// <summary>The value and version of <paramref name="key"/>, tombstones included; false when it was never written.</summary>
-    public bool TryGetVersioned(ReadOnlySpan<byte> key, out VersionedValue value) => _state.TryGet(key.ToArray(), out value);
+    public bool TryGetVersioned(ReadOnlySpan<byte> key, out VersionedValue value) => _state.TryGet(key, out value);
 
     /// <summary>Live entries with <paramref name="from"/> &lt;= key &lt; <paramref name="to"/> in key order (empty bounds are open).</summary>
     public IReadOnlyList<StoredEntry> Scan(ReadOnlySpan<byte> from = default, ReadOnlySpan<byte> to = default) =>

@@ -15,8 +15,8 @@ public sealed class WriteBatch : IDisposable
     /// <summary>The <c>expected</c> value of a precondition that the key must not exist.</summary>
     public const long Absent = -1;
 
-    /// <summary>The longest key accepted, in bytes.</summary>
-    public const int MaxKeyLength = 2048;
+    /// <summary>The longest key accepted, in bytes (a quarter of the smallest page, less cell overhead).</summary>
+    public const int MaxKeyLength = 1000;
 
     private byte[] _buffer;
     private int _length;

@@ -1,0 +1,191 @@
+using System.Buffers.Binary;
+
+namespace Quire.Storage.Tree;
+
+/// <summary>
+/// The slotted-page format of a tree node, in memory as on disk. Header (16 bytes):
+/// <c>[kind u8][reserved u8][count u16][cells start u16][garbage u16][reserved 8]</c>;
+/// then <c>count</c> slots (u16 cell offsets, in key order); cells grow down from the
+/// end of the page. A leaf cell is <c>[key length u16][key][version u64][flags u8]</c>
+/// followed by <c>[value length u32][value]</c>, or, for a value kept outside the page,
+/// <c>[value length u32][overflow handle i32]</c>. An internal cell is
+/// <c>[key length u16][key]</c>: the separator between child i and child i+1.
+/// Hot path: everything here works on spans, without allocation.
+/// </summary>
+internal static class PageLayout
+{
+    public const int HeaderSize = 16;
+    public const int SlotSize = 2;
+    public const byte LeafKind = 1;
+    public const byte InternalKind = 2;
+    public const byte TombstoneFlag = 1;
+    public const byte OverflowFlag = 2;
+
+    /// <summary>Bytes of a leaf cell besides key and value: key length, version, flags, value length.</summary>
+    public const int LeafCellOverhead = 2 + 8 + 1 + 4;
+
+    public static byte Kind(ReadOnlySpan<byte> page) => page[0];
+
+    public static int Count(ReadOnlySpan<byte> page) => BinaryPrimitives.ReadUInt16LittleEndian(page[2..]);
+
+    public static int CellsStart(ReadOnlySpan<byte> page) => BinaryPrimitives.ReadUInt16LittleEndian(page[4..]);
+
+    public static int Garbage(ReadOnlySpan<byte> page) => BinaryPrimitives.ReadUInt16LittleEndian(page[6..]);
+
+    public static void SetCount(Span<byte> page, int count) => BinaryPrimitives.WriteUInt16LittleEndian(page[2..], (ushort)count);
+
+    public static void SetCellsStart(Span<byte> page, int start) => BinaryPrimitives.WriteUInt16LittleEndian(page[4..], (ushort)start);
+
+    public static void SetGarbage(Span<byte> page, int garbage) => BinaryPrimitives.WriteUInt16LittleEndian(page[6..], (ushort)garbage);
+
+    public static void Initialize(Span<byte> page, byte kind)
+    {
+        page[..HeaderSize].Clear();
+        page[0] = kind;
+        SetCellsStart(page, page.Length);
+    }
+
+    public static int FreeSpace(ReadOnlySpan<byte> page) => CellsStart(page) - HeaderSize - (Count(page) * SlotSize);
+
+    public static int CellOffset(ReadOnlySpan<byte> page, int slot) =>
+        BinaryPrimitives.ReadUInt16LittleEndian(page[(HeaderSize + (slot * SlotSize))..]);
+
+    public static void SetCellOffset(Span<byte> page, int slot, int offset) =>
+        BinaryPrimitives.WriteUInt16LittleEndian(page[(HeaderSize + (slot * SlotSize))..], (ushort)offset);
+
+    public static ReadOnlySpan<byte> KeyAt(ReadOnlySpan<byte> page, int slot)
+    {
+        var offset = CellOffset(page, slot);
+        var length = BinaryPrimitives.ReadUInt16LittleEndian(page[offset..]);
+        return page.Slice(offset + 2, length);
+    }
+
+    /// <summary>
+    /// Binary search over the slots. Returns the slot of <paramref name="key"/>, or the
+    /// bitwise complement of where it would be inserted.
+    /// </summary>
+    public static int Search(ReadOnlySpan<byte> page, ReadOnlySpan<byte> key)
+    {
+        var low = 0;
+        var high = Count(page) - 1;
+        while (low <= high)
+        {
+            var mid = (int)((uint)(low + high) >> 1);
+            var c = KeyAt(page, mid).SequenceCompareTo(key);
+            if (c == 0)
+            {
+                return mid;
+            }
+
+            if (c < 0)
+            {
+                low = mid + 1;
+            }
+            else
+            {
+                high = mid - 1;
+            }
+        }
+
+        return ~low;
+    }
+
+    /// <summary>The size of the cell at <paramref name="slot"/> (leaf or internal).</summary>
+    public static int CellSize(ReadOnlySpan<byte> page, int slot)
+    {
+        var offset = CellOffset(page, slot);
+        var keyLength = BinaryPrimitives.ReadUInt16LittleEndian(page[offset..]);
+        if (Kind(page) == InternalKind)
+        {
+            return 2 + keyLength;
+        }
+
+        var flags = page[offset + 2 + keyLength + 8];
+        var valueLength = BinaryPrimitives.ReadInt32LittleEndian(page[(offset + 2 + keyLength + 9)..]);
+        return LeafCellOverhead + keyLength + ((flags & OverflowFlag) != 0 ? 4 : (flags & TombstoneFlag) != 0 ? 0 : valueLength);
+    }
+
+    /// <summary>Reserves <paramref name="size"/> bytes for a new cell and a slot at <paramref name="slot"/>; the caller checked the space.</summary>
+    public static int InsertSlot(Span<byte> page, int slot, int size)
+    {
+        var count = Count(page);
+        var slots = page[HeaderSize..];
+        slots[(slot * SlotSize)..(count * SlotSize)].CopyTo(slots[((slot + 1) * SlotSize)..]);
+        var offset = CellsStart(page) - size;
+        SetCellsStart(page, offset);
+        SetCellOffset(page, slot, offset);
+        SetCount(page, count + 1);
+        return offset;
+    }
+
+    /// <summary>Gives a slot a new cell of <paramref name="size"/> bytes, leaving the old cell as garbage.</summary>
+    public static int ReplaceCell(Span<byte> page, int slot, int oldSize, int size)
+    {
+        var offset = CellsStart(page) - size;
+        SetCellsStart(page, offset);
+        SetCellOffset(page, slot, offset);
+        SetGarbage(page, Garbage(page) + oldSize);
+        return offset;
+    }
+
+    /// <summary>Rewrites the page without garbage, using <paramref name="scratch"/> (a page-sized buffer).</summary>
+    public static void Compact(Span<byte> page, Span<byte> scratch)
+    {
+        page.CopyTo(scratch);
+        var count = Count(page);
+        var end = page.Length;
+        for (var slot = 0; slot < count; slot++)
+        {
+            var size = CellSize(scratch, slot);
+            end -= size;
+            scratch.Slice(CellOffset(scratch, slot), size).CopyTo(page[end..]);
+            SetCellOffset(page, slot, end);
+        }
+
+        SetCellsStart(page, end);
+        SetGarbage(page, 0);
+    }
+
+    /// <summary>Writes a leaf cell at <paramref name="offset"/>.</summary>
+    public static void WriteLeafCell(Span<byte> page, int offset, ReadOnlySpan<byte> key, long version, byte flags, int valueLength, ReadOnlySpan<byte> valueOrHandle)
+    {
+        var cell = page[offset..];
+        BinaryPrimitives.WriteUInt16LittleEndian(cell, (ushort)key.Length);
+        key.CopyTo(cell[2..]);
+        var p = 2 + key.Length;
+        BinaryPrimitives.WriteInt64LittleEndian(cell[p..], version);
+        cell[p + 8] = flags;
+        BinaryPrimitives.WriteInt32LittleEndian(cell[(p + 9)..], valueLength);
+        valueOrHandle.CopyTo(cell[(p + 13)..]);
+    }
+
+    /// <summary>Reads the leaf cell at <paramref name="slot"/>.</summary>
+    public static LeafCell ReadLeafCell(ReadOnlySpan<byte> page, int slot)
+    {
+        var offset = CellOffset(page, slot);
+        var keyLength = BinaryPrimitives.ReadUInt16LittleEndian(page[offset..]);
+        var p = offset + 2 + keyLength;
+        var flags = page[p + 8];
+        var valueLength = BinaryPrimitives.ReadInt32LittleEndian(page[(p + 9)..]);
+        var overflow = (flags & OverflowFlag) != 0;
+        return new LeafCell(
+            BinaryPrimitives.ReadInt64LittleEndian(page[p..]),
+            flags,
+            valueLength,
+            p + 13,
+            overflow ? BinaryPrimitives.ReadInt32LittleEndian(page[(p + 13)..]) : -1);
+    }
+
+    /// <summary>Writes an internal (separator) cell at <paramref name="offset"/>.</summary>
+    public static void WriteInternalCell(Span<byte> page, int offset, ReadOnlySpan<byte> key)
+    {
+        BinaryPrimitives.WriteUInt16LittleEndian(page[offset..], (ushort)key.Length);
+        key.CopyTo(page[(offset + 2)..]);
+    }
+}
+
+/// <summary>What a leaf cell holds: version, flags, value length, where an inline value starts, and the overflow handle (or -1).</summary>
+internal readonly record struct LeafCell(long Version, byte Flags, int ValueLength, int ValueOffset, int OverflowHandle)
+{
+    public bool IsTombstone => (Flags & PageLayout.TombstoneFlag) != 0;
+}
