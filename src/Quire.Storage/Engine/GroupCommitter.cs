@@ -7,8 +7,9 @@ namespace Quire.Storage.Engine;
 /// Group commit. Committers enqueue into a bounded queue and await; one writer thread
 /// drains each burst, sequences it (checks preconditions, assigns seqs), writes it
 /// with one write and one fdatasync, publishes it and completes the waiters in seq
-/// order. A failed write or fsync turns the engine read-only: the failing group and
-/// everything queued fail with the cause, and nothing unsynced is acknowledged.
+/// order (through the <see cref="Publisher"/>, so the next group's fsync overlaps this
+/// group's publication). A failed write or fsync turns the engine read-only: the failing
+/// group and everything queued fail with the cause, and nothing unsynced is acknowledged.
 /// </summary>
 internal sealed class GroupCommitter : IDisposable
 {
@@ -19,10 +20,11 @@ internal sealed class GroupCommitter : IDisposable
     private readonly EngineStats _stats;
     private readonly Thread _writer;
     private readonly Sequencer _sequencer;
+    private readonly Publisher _publisher;
 
     private List<PendingCommit> _queue = [];
     private List<PendingCommit> _group = [];
-    private int _completed;  // _group[0.._completed) have been given their results
+    private int _handedOver;  // _group[0.._handedOver) belong to the publisher now
     private long _queuedBytes;
     private TaskCompletionSource? _roomAvailable;
     private bool _writerWaiting;
@@ -36,7 +38,8 @@ internal sealed class GroupCommitter : IDisposable
         _state = state;
         _options = options;
         _stats = stats;
-        _sequencer = new Sequencer(log, state);
+        _publisher = new Publisher(state);
+        _sequencer = new Sequencer(log, state, _publisher);
         _writer = new Thread(Run) { IsBackground = true, Name = "quire-log-writer" };
         _writer.Start();
     }
@@ -128,8 +131,9 @@ internal sealed class GroupCommitter : IDisposable
             }
             finally
             {
-                _group.Clear();
-                _completed = 0;
+                _publisher.Publish(_group, _handedOver, _group.Count, last: true, inline: true);
+                _group = [];
+                _handedOver = 0;
             }
         }
 
@@ -200,10 +204,11 @@ internal sealed class GroupCommitter : IDisposable
 
             if (take == _queue.Count)
             {
-                (_group, _queue) = (_queue, _group);
+                (_group, _queue) = (_queue, _publisher.RentList());
             }
             else
             {
+                _group = _publisher.RentList();
                 _group.AddRange(_queue.GetRange(0, take));
                 _queue.RemoveRange(0, take);
             }
@@ -236,8 +241,9 @@ internal sealed class GroupCommitter : IDisposable
     }
 
     /// <summary>
-    /// Publishes and completes, from <paramref name="from"/> on, the commits whose
-    /// durability is <paramref name="weakest"/> or weaker (rejected ones complete in their turn).
+    /// Hands over, from <paramref name="from"/> on, the commits whose durability is
+    /// <paramref name="weakest"/> or weaker (rejected ones go in their turn) to be
+    /// published and completed in seq order.
     /// </summary>
     private int Publish(List<PendingCommit> group, int from, Durability weakest)
     {
@@ -247,19 +253,23 @@ internal sealed class GroupCommitter : IDisposable
             to++;
         }
 
-        if (to == from)
+        if (to > from)
         {
-            return from;
+            // Publish here when no commit waits to be written; else let the publisher
+            // do it while this thread writes and syncs the next group.
+            _publisher.Publish(group, from, to, last: false, inline: QueueIsEmpty());
+            _handedOver = to;
         }
 
-        _state.ApplyRange(group, from, to);
-        for (var i = from; i < to; i++)
-        {
-            group[i].Complete();
-        }
-
-        _completed = to;
         return to;
+    }
+
+    private bool QueueIsEmpty()
+    {
+        lock (_gate)
+        {
+            return _queue.Count == 0;
+        }
     }
 
     private void SyncLog()
@@ -281,12 +291,12 @@ internal sealed class GroupCommitter : IDisposable
     private void FailAllLocked(StorageFailedException failure)
     {
         _failure ??= failure;
-        for (var i = _completed; i < _group.Count; i++)
+        for (var i = _handedOver; i < _group.Count; i++)
         {
             _group[i].Fail(_failure);
         }
 
-        _completed = _group.Count;
+        _handedOver = _group.Count;
 
         foreach (var commit in _queue)
         {
@@ -314,5 +324,6 @@ internal sealed class GroupCommitter : IDisposable
         }
 
         _writer.Join();
+        _publisher.Dispose();
     }
 }

@@ -4,7 +4,8 @@ namespace Quire.Storage.Engine;
 
 /// <summary>
 /// Orders a group of commits: checks each one's preconditions against the latest
-/// state (the published state plus the earlier commits of the same group), rejects
+/// state (everything sequenced before: the state once the publisher has caught up,
+/// plus the earlier commits of the same group), rejects
 /// those that fail, and gives the rest contiguous seqs by appending them to the log.
 /// Runs on the writer thread only.
 /// </summary>
@@ -12,16 +13,18 @@ internal sealed class Sequencer
 {
     private readonly WriteAheadLog _log;
     private readonly MemoryState _state;
+    private readonly Publisher _publisher;
 
     // Keys written by earlier commits of the current group, built only when a later
     // commit of the group has preconditions: the common case pays nothing.
     private readonly Dictionary<byte[], long> _groupWrites = new(ByteArrayComparer.Instance);
     private int _groupWritesUpTo;
 
-    public Sequencer(WriteAheadLog log, MemoryState state)
+    public Sequencer(WriteAheadLog log, MemoryState state, Publisher publisher)
     {
         _log = log;
         _state = state;
+        _publisher = publisher;
     }
 
     public void Sequence(List<PendingCommit> group)
@@ -49,6 +52,8 @@ internal sealed class Sequencer
 
     private List<PreconditionFailure>? Check(List<PendingCommit> group, int index, IReadOnlyList<Precondition> preconditions)
     {
+        // Earlier groups may still be on their way to the state; preconditions need all of them.
+        _publisher.WaitUntilIdle();
         IncludeGroupWrites(group, index);
         List<PreconditionFailure>? failures = null;
         foreach (var p in preconditions)

@@ -1,0 +1,149 @@
+namespace Quire.Storage.Engine;
+
+/// <summary>
+/// Applies sequenced commits to the state and completes their callers, on its own
+/// thread, in the order the log writer hands them over. This lets the writer start the
+/// next group's write and fsync while the previous group is being published, so a
+/// group costs max(fsync, publish) instead of their sum.
+/// </summary>
+internal sealed class Publisher : IDisposable
+{
+    private readonly object _gate = new();
+    private readonly Queue<WorkItem> _work = new();
+    private readonly Stack<List<PendingCommit>> _lists = new();
+    private readonly MemoryState _state;
+    private readonly Thread _thread;
+    private int _unfinished;
+    private bool _stopping;
+
+    public Publisher(MemoryState state)
+    {
+        _state = state;
+        _thread = new Thread(Run) { IsBackground = true, Name = "quire-publisher" };
+        _thread.Start();
+    }
+
+    /// <summary>An empty list for a new group; it comes back once the group's last range is published.</summary>
+    public List<PendingCommit> RentList()
+    {
+        lock (_gate)
+        {
+            return _lists.TryPop(out var list) ? list : [];
+        }
+    }
+
+    /// <summary>
+    /// Publishes commits [from, to) of a group (rejected ones are completed with their
+    /// error). <paramref name="last"/> hands the list back for reuse afterwards. With
+    /// <paramref name="inline"/>, and nothing still queued here, the caller does it
+    /// itself: no thread hop when nobody waits behind (one writer, say).
+    /// </summary>
+    public void Publish(List<PendingCommit> group, int from, int to, bool last, bool inline)
+    {
+        // Only the log writer calls this, so an idle publisher stays idle until it returns.
+        if (inline && Volatile.Read(ref _unfinished) == 0)
+        {
+            PublishRange(group, from, to);
+            if (last)
+            {
+                Recycle(group);
+            }
+
+            return;
+        }
+
+        lock (_gate)
+        {
+            _work.Enqueue(new WorkItem(group, from, to, last));
+            _unfinished++;
+            if (_work.Count == 1)
+            {
+                Monitor.PulseAll(_gate);
+            }
+        }
+    }
+
+    /// <summary>Waits until everything handed over is visible (a precondition must see the latest state).</summary>
+    public void WaitUntilIdle()
+    {
+        lock (_gate)
+        {
+            while (_unfinished > 0)
+            {
+                Monitor.Wait(_gate);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _stopping = true;
+            Monitor.PulseAll(_gate);
+        }
+
+        _thread.Join();
+    }
+
+    private void Run()
+    {
+        while (true)
+        {
+            WorkItem item;
+            lock (_gate)
+            {
+                while (_work.Count == 0)
+                {
+                    if (_stopping)
+                    {
+                        return;
+                    }
+
+                    Monitor.Wait(_gate);
+                }
+
+                item = _work.Dequeue();
+            }
+
+            PublishRange(item.Group, item.From, item.To);
+            if (item.Last)
+            {
+                Recycle(item.Group);
+            }
+
+            lock (_gate)
+            {
+                if (--_unfinished == 0)
+                {
+                    Monitor.PulseAll(_gate);
+                }
+            }
+        }
+    }
+
+    private void PublishRange(List<PendingCommit> group, int from, int to)
+    {
+        if (to == from)
+        {
+            return;
+        }
+
+        _state.ApplyRange(group, from, to);
+        for (var i = from; i < to; i++)
+        {
+            group[i].Complete();
+        }
+    }
+
+    private void Recycle(List<PendingCommit> group)
+    {
+        group.Clear();
+        lock (_gate)
+        {
+            _lists.Push(group);
+        }
+    }
+
+    private readonly record struct WorkItem(List<PendingCommit> Group, int From, int To, bool Last);
+}
