@@ -10,6 +10,13 @@ var directory = args[0];
 var run = int.Parse(args[1], CultureInfo.InvariantCulture);
 var segmentSize = long.Parse(args[2], CultureInfo.InvariantCulture);
 var output = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = true };
+
+// The test holds our stdin open; if it dies without killing us, stdin closes and we stop.
+_ = Task.Run(() =>
+{
+    Console.OpenStandardInput().CopyTo(Stream.Null);
+    Environment.Exit(3);
+});
 var outputLock = new object();
 
 using var engine = StorageEngine.Open(directory, new StorageOptions { Log = new LogOptions { SegmentSize = segmentSize } });

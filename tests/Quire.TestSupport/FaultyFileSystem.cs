@@ -33,6 +33,9 @@ public sealed class FaultyFileSystem : IFileSystem
     /// <summary>The probability that a sector written but not synced survives a power loss. Default 0: all vanish.</summary>
     public double UnsyncedSectorSurvival { get; set; }
 
+    /// <summary>How long each file fsync takes (a slow disk), so tests can look inside the window.</summary>
+    public TimeSpan SyncDelay { get; set; }
+
     /// <summary>When true, reads return a random number of bytes between 1 and what was asked.</summary>
     public bool ShortReads { get; set; }
 
@@ -296,6 +299,11 @@ public sealed class FaultyFileSystem : IFileSystem
 
     internal void Sync(FileNode node, string path)
     {
+        if (SyncDelay > TimeSpan.Zero)
+        {
+            Thread.Sleep(SyncDelay);
+        }
+
         lock (_gate)
         {
             Check(FaultOp.Sync, path, changes: true);

@@ -1,7 +1,10 @@
 namespace Quire.Storage.Engine;
 
-/// <summary>Orders and hashes byte-string keys by their bytes (unsigned, lexicographic).</summary>
-internal sealed class ByteArrayComparer : IComparer<byte[]>, IEqualityComparer<byte[]>
+/// <summary>
+/// Orders and hashes byte-string keys by their bytes (unsigned, lexicographic), and
+/// lets dictionaries keyed by byte[] be probed with a span, without allocating.
+/// </summary>
+internal sealed class ByteArrayComparer : IComparer<byte[]>, IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
 {
     public static ByteArrayComparer Instance { get; } = new();
 
@@ -9,10 +12,16 @@ internal sealed class ByteArrayComparer : IComparer<byte[]>, IEqualityComparer<b
 
     public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
 
-    public int GetHashCode(byte[] obj)
+    public int GetHashCode(byte[] obj) => GetHashCode((ReadOnlySpan<byte>)obj);
+
+    public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
+
+    public int GetHashCode(ReadOnlySpan<byte> alternate)
     {
         var hash = new HashCode();
-        hash.AddBytes(obj);
+        hash.AddBytes(alternate);
         return hash.ToHashCode();
     }
+
+    public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
 }

@@ -227,6 +227,9 @@ internal sealed class GroupCommitter : IDisposable
         _stats.Groups++;
         _stats.Commits += group.Count;
 
+        // The publisher applies the group while this thread writes and syncs it.
+        _publisher.Apply(group, 0, group.Count);
+
         // Publish in seq order, each commit as soon as its durability allows:
         // async ones before the write, batch ones after it, sync ones after the fsync.
         var published = Publish(group, 0, Durability.Async);
@@ -291,11 +294,9 @@ internal sealed class GroupCommitter : IDisposable
     private void FailAllLocked(StorageFailedException failure)
     {
         _failure ??= failure;
-        for (var i = _handedOver; i < _group.Count; i++)
-        {
-            _group[i].Fail(_failure);
-        }
 
+        // The group's commits may still be in the publisher's hands: it fails them, in turn.
+        _publisher.Fail(_group, _handedOver, _group.Count, _failure);
         _handedOver = _group.Count;
 
         foreach (var commit in _queue)

@@ -1,10 +1,11 @@
 namespace Quire.Storage.Engine;
 
 /// <summary>
-/// Applies sequenced commits to the state and completes their callers, on its own
-/// thread, in the order the log writer hands them over. This lets the writer start the
-/// next group's write and fsync while the previous group is being published, so a
-/// group costs max(fsync, publish) instead of their sum.
+/// Applies sequenced commits to the state, publishes them and completes their callers,
+/// on its own thread, in the order the log writer hands the work over. A group is
+/// applied while the writer writes and fsyncs it (readers do not see it until it is
+/// published), so a group costs about max(fsync, apply) instead of their sum, and its
+/// callers are completed right after the fsync.
 /// </summary>
 internal sealed class Publisher : IDisposable
 {
@@ -32,10 +33,19 @@ internal sealed class Publisher : IDisposable
         }
     }
 
+    /// <summary>Applies commits [from, to) of a group to the state, not yet visible to readers.</summary>
+    public void Apply(List<PendingCommit> group, int from, int to)
+    {
+        if (to > from)
+        {
+            Enqueue(new WorkItem(group, from, to, Kind.Apply));
+        }
+    }
+
     /// <summary>
-    /// Publishes commits [from, to) of a group (rejected ones are completed with their
-    /// error). <paramref name="last"/> hands the list back for reuse afterwards. With
-    /// <paramref name="inline"/>, and nothing still queued here, the caller does it
+    /// Publishes commits [from, to) of a group and completes them (rejected ones with
+    /// their error). <paramref name="last"/> hands the list back for reuse afterwards.
+    /// With <paramref name="inline"/>, and nothing still queued here, the caller does it
     /// itself: no thread hop when nobody waits behind (one writer, say).
     /// </summary>
     public void Publish(List<PendingCommit> group, int from, int to, bool last, bool inline)
@@ -52,9 +62,26 @@ internal sealed class Publisher : IDisposable
             return;
         }
 
+        Enqueue(new WorkItem(group, from, to, last ? Kind.PublishLast : Kind.Publish));
+    }
+
+    /// <summary>
+    /// Fails commits [from, to) of a group with <paramref name="error"/>, after any work
+    /// already handed over for them (their apply may still be running on this thread).
+    /// </summary>
+    public void Fail(List<PendingCommit> group, int from, int to, Exception error)
+    {
+        if (to > from)
+        {
+            Enqueue(new WorkItem(group, from, to, Kind.Fail, error));
+        }
+    }
+
+    private void Enqueue(WorkItem item)
+    {
         lock (_gate)
         {
-            _work.Enqueue(new WorkItem(group, from, to, last));
+            _work.Enqueue(item);
             _unfinished++;
             if (_work.Count == 1)
             {
@@ -106,10 +133,24 @@ internal sealed class Publisher : IDisposable
                 item = _work.Dequeue();
             }
 
-            PublishRange(item.Group, item.From, item.To);
-            if (item.Last)
+            if (item.Kind == Kind.Apply)
             {
-                Recycle(item.Group);
+                _state.Apply(item.Group, item.From, item.To);
+            }
+            else if (item.Kind == Kind.Fail)
+            {
+                for (var i = item.From; i < item.To; i++)
+                {
+                    item.Group[i].Fail(item.Error!);
+                }
+            }
+            else
+            {
+                PublishRange(item.Group, item.From, item.To);
+                if (item.Kind == Kind.PublishLast)
+                {
+                    Recycle(item.Group);
+                }
             }
 
             lock (_gate)
@@ -129,7 +170,7 @@ internal sealed class Publisher : IDisposable
             return;
         }
 
-        _state.ApplyRange(group, from, to);
+        _state.Publish(group, from, to);
         for (var i = from; i < to; i++)
         {
             group[i].Complete();
@@ -145,5 +186,13 @@ internal sealed class Publisher : IDisposable
         }
     }
 
-    private readonly record struct WorkItem(List<PendingCommit> Group, int From, int To, bool Last);
+    private enum Kind
+    {
+        Apply,
+        Publish,
+        PublishLast,
+        Fail,
+    }
+
+    private readonly record struct WorkItem(List<PendingCommit> Group, int From, int To, Kind Kind, Exception? Error = null);
 }

@@ -52,7 +52,7 @@ internal sealed class Sequencer
 
     private List<PreconditionFailure>? Check(List<PendingCommit> group, int index, IReadOnlyList<Precondition> preconditions)
     {
-        // Earlier groups may still be on their way to the state; preconditions need all of them.
+        // Earlier groups may still be on their way into the state; preconditions need all of them.
         _publisher.WaitUntilIdle();
         IncludeGroupWrites(group, index);
         List<PreconditionFailure>? failures = null;
@@ -66,7 +66,7 @@ internal sealed class Sequencer
                 actual = inGroup >= 0 ? inGroup : ~inGroup;
                 exists = inGroup >= 0;
             }
-            else if (_state.TryGet(p.Key, out var current))
+            else if (_state.TryGetLatest(p.Key, out var current))
             {
                 actual = current.Version;
                 exists = !current.IsDeleted;

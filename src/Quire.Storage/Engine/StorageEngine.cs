@@ -97,7 +97,7 @@ public sealed class StorageEngine : IDisposable
                 identity = DatabaseFile.Read(fs, directory);
                 state = new MemoryState(identity.PageSize); // fixed at creation, whatever the options say now
                 log = WriteAheadLog.Open(
-                    fs, directory, identity, options.Log, 0, r => state.Apply(r.Payload.Span, r.FirstSeq, r.OpCount), out recovery);
+                    fs, directory, identity, options.Log, 0, r => state.ApplyAndPublish(r.Payload.Span, r.FirstSeq, r.OpCount), out recovery);
                 if (recovery.StartSeq != 0)
                 {
                     log.Dispose();

@@ -46,6 +46,7 @@ public class CrashTests(ITestOutputHelper output)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = true, // the child exits when this closes, should this process die first
             UseShellExecute = false,
         };
         start.ArgumentList.Add(ChildPath());
