@@ -33,9 +33,18 @@ internal sealed class Publisher : IDisposable
         }
     }
 
-    /// <summary>Applies commits [from, to) of a group to the state, not yet visible to readers.</summary>
-    public void Apply(List<PendingCommit> group, int from, int to)
+    /// <summary>
+    /// Applies commits [from, to) of a group to the state, not yet visible to readers.
+    /// With <paramref name="inline"/>, and nothing queued here, the caller does it itself.
+    /// </summary>
+    public void Apply(List<PendingCommit> group, int from, int to, bool inline)
     {
+        if (inline && Volatile.Read(ref _unfinished) == 0)
+        {
+            _state.Apply(group, from, to);
+            return;
+        }
+
         if (to > from)
         {
             Enqueue(new WorkItem(group, from, to, Kind.Apply));
