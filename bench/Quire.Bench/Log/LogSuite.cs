@@ -4,9 +4,11 @@ using Quire.Bench.Harness;
 namespace Quire.Bench.Log;
 
 /// <summary>
-/// Suite <c>log</c>: the disk's fsync rate, the group-commit reference loop, then
-/// Quire, SQLite and RocksDB on the same cases, one after another in this process,
-/// each in a fresh directory under the system temp dir.
+/// Suite <c>log</c>: the disk's fsync rate, then the group-commit reference loop,
+/// Quire, SQLite and RocksDB on the same cases in this process, each in a fresh
+/// directory under the system temp dir. All systems are opened and preloaded first;
+/// then every repeat of a case runs each system in turn, so a drift in the shared
+/// disk's speed falls on all of them alike rather than on whichever ran last.
 /// </summary>
 public static class LogSuite
 {
@@ -14,45 +16,83 @@ public static class LogSuite
 
     public static void Run(BenchRun run)
     {
-        var (report, quick, gc) = (run.Report, run.Quick, run.Gc);
-        var preload = quick ? 100_000L : 1_000_000L;
-        var warmup = TimeSpan.FromSeconds(quick ? 0.3 : 1);
-        var window = TimeSpan.FromSeconds(quick ? 1.2 : 4);
-        var repeats = quick ? 1 : 3;
-        var batches = quick ? 40 : 300;
+        var (report, quick) = (run.Report, run.Quick);
+        var settings = new Settings(
+            Preload: quick ? 100_000L : 1_000_000L,
+            Warmup: TimeSpan.FromSeconds(quick ? 0.3 : 1),
+            Window: TimeSpan.FromSeconds(quick ? 0.6 : 3),
+            Repeats: quick ? 2 : 3,
+            Batches: quick ? 20 : 200);
 
         if (run.Includes("disk"))
         {
             using var dir = new BenchDirectory("disk");
-            report.Add(new BenchResult("disk", "fsync", Median.Of(repeats, () => DiskFsync.Append(Fresh(dir.Path), window)), "ops/s"));
-            report.Add(new BenchResult("disk", "fsync-prewritten", Median.Of(repeats, () => DiskFsync.Prewritten(Fresh(dir.Path), window, 64L * 1024 * 1024)), "ops/s"));
+            report.Add(new BenchResult("disk", "fsync", Median.Of(settings.Repeats, () => DiskFsync.Append(Fresh(dir.Path), settings.Window)), "ops/s"));
+            report.Add(new BenchResult("disk", "fsync-prewritten", Median.Of(settings.Repeats, () => DiskFsync.Prewritten(Fresh(dir.Path), settings.Window, 64L * 1024 * 1024)), "ops/s"));
         }
 
-        if (run.Includes("groupref"))
+        var systems = new List<SystemUnderTest>();
+        try
         {
-            using var dir = new BenchDirectory("groupref");
-            using var reference = new GroupReference(dir.Path);
+            Open(run, systems, "groupref", d => new GroupReferencePeer(d), settings);
+            Open(run, systems, "quire", d => new QuirePeer(d), settings);
+            Open(run, systems, "sqlite", d => new SqlitePeer(d), settings);
+            Open(run, systems, "rocksdb", d => new RocksDbPeer(d), settings);
+
             foreach (var c in Concurrency)
             {
-                var record = new byte[BenchKeys.ValueSize];
-                var rate = Median.Of(repeats, () => ClosedLoop.RunAsync(c, warmup, window, (_, _) => new ValueTask(reference.AppendAsync(record))));
-                report.Add(new BenchResult("groupref", $"put-c{c}", rate, "ops/s"));
+                foreach (var system in systems)
+                {
+                    system.Samples.Clear();
+                }
+
+                for (var r = 0; r < settings.Repeats; r++)
+                {
+                    foreach (var system in systems.Where(s => s.Peer is not null))
+                    {
+                        system.Measure(run.Gc, () => system.PutRate(c, settings));
+                    }
+                }
+
+                foreach (var system in systems)
+                {
+                    report.Add(system.Result($"put-c{c}", "ops/s"));
+                }
+            }
+
+            foreach (var system in systems.Where(s => s.Name != "groupref"))
+            {
+                system.Samples.Clear();
+            }
+
+            for (var r = 0; r < settings.Repeats; r++)
+            {
+                foreach (var system in systems.Where(s => s.Peer is not null && s.Name != "groupref"))
+                {
+                    system.Measure(run.Gc, () => system.BatchRate(settings));
+                }
+            }
+
+            foreach (var system in systems.Where(s => s.Name != "groupref"))
+            {
+                report.Add(system.Result("batch1000", "puts/s"));
+                if (system.Peer is not null && system.UserBytes > 0 && system.DiskBytes >= 0)
+                {
+                    report.Add(new BenchResult(system.Name, "write-amp", (double)system.DiskBytes / system.UserBytes, "x"));
+                }
+
+                if (system.Name == "quire")
+                {
+                    report.Add(new BenchResult(system.Name, "gc-pause-max", system.GcPauseMax.TotalMilliseconds, "ms"));
+                }
             }
         }
-
-        if (run.Includes("quire"))
+        finally
         {
-            RunPeer(report, "quire", d => new QuirePeer(d), preload, warmup, window, repeats, batches, gc);
-        }
-
-        if (run.Includes("sqlite"))
-        {
-            RunPeer(report, "sqlite", d => new SqlitePeer(d), preload, warmup, window, repeats, batches, null);
-        }
-
-        if (run.Includes("rocksdb"))
-        {
-            RunPeer(report, "rocksdb", d => new RocksDbPeer(d), preload, warmup, window, repeats, batches, null);
+            foreach (var system in systems)
+            {
+                system.Dispose();
+            }
         }
 
         Console.WriteLine();
@@ -63,87 +103,26 @@ public static class LogSuite
         report.Ratio("quire batch1000 / rocksdb batch1000", ("quire", "batch1000"), ("rocksdb", "batch1000"), 1.5);
     }
 
-    private static void RunPeer(
-        BenchReport report, string name, Func<string, KeyValuePeer> create, long preload,
-        TimeSpan warmup, TimeSpan window, int repeats, int batches, GcPauseMonitor? gc)
+    private static void Open(BenchRun run, List<SystemUnderTest> systems, string name, Func<string, KeyValuePeer> create, Settings settings)
     {
-        using var dir = new BenchDirectory(name);
-        KeyValuePeer peer;
-        try
+        if (!run.Includes(name))
         {
-            peer = create(dir.Path);
-            peer.Preload(preload);
-        }
-        catch (Exception ex)
-        {
-            foreach (var c in Concurrency)
-            {
-                report.Add(new BenchResult(name, $"put-c{c}", null, "ops/s", ex.Message));
-            }
-
-            report.Add(new BenchResult(name, "batch1000", null, "puts/s", ex.Message));
             return;
         }
 
-        using (peer)
+        var system = new SystemUnderTest(name);
+        systems.Add(system);
+        try
         {
-            gc?.Reset();
-            var diskBefore = DiskCounters.WrittenBytes();
-            long userBytes = 0;
-            var pairBytes = 16 + BenchKeys.ValueSize;
-            foreach (var c in Concurrency)
-            {
-                var buffers = new BenchKeys.WriterBuffers(c);
-                var rate = Median.Of(repeats, () =>
-                {
-                    var value = peer.Blocking
-                        ? ClosedLoop.RunBlocking(c, warmup, window, (w, r) =>
-                        {
-                            peer.Put(w, buffers.Key(w, r, preload), buffers.Value(w, r));
-                            Interlocked.Add(ref userBytes, pairBytes);
-                        })
-                        : ClosedLoop.RunAsync(c, warmup, window, async (w, r) =>
-                        {
-                            await peer.PutAsync(w, buffers.Key(w, r, preload), buffers.Value(w, r));
-                            Interlocked.Add(ref userBytes, pairBytes);
-                        });
-                    return value;
-                });
-                report.Add(new BenchResult(name, $"put-c{c}", rate, "ops/s"));
-            }
-
-            var batchRate = Median.Of(repeats, () =>
-            {
-                var random = new Random(11);
-                var started = Stopwatch.GetTimestamp();
-                for (var b = 0; b < batches; b++)
-                {
-                    var pairs = new (byte[], byte[])[1000];
-                    for (var i = 0; i < pairs.Length; i++)
-                    {
-                        pairs[i] = (BenchKeys.RandomKey(random, preload), BenchKeys.Value(random));
-                    }
-
-                    peer.CommitBatchAsync(pairs).AsTask().GetAwaiter().GetResult();
-                    userBytes += 1000L * pairBytes;
-                }
-
-                // Deferred work (a checkpoint or memtable flush) is inside the clock.
-                peer.Checkpoint();
-                return batches * 1000 / Stopwatch.GetElapsedTime(started).TotalSeconds;
-            });
-            report.Add(new BenchResult(name, "batch1000", batchRate, "puts/s"));
-
-            var diskAfter = DiskCounters.WrittenBytes();
-            if (diskBefore >= 0 && userBytes > 0)
-            {
-                report.Add(new BenchResult(name, "write-amp", (double)(diskAfter - diskBefore) / userBytes, "x"));
-            }
-
-            if (gc is not null)
-            {
-                report.Add(new BenchResult(name, "gc-pause-max", gc.MaxPause.TotalMilliseconds, "ms"));
-            }
+            Console.WriteLine($"  (opening {name} and loading {(name == "groupref" ? 0 : settings.Preload):N0} keys)");
+            system.Peer = create(system.Directory.Path);
+            system.Peer.Preload(settings.Preload);
+        }
+        catch (Exception ex)
+        {
+            system.Error = ex.Message;
+            system.Peer?.Dispose();
+            system.Peer = null;
         }
     }
 
@@ -152,5 +131,91 @@ public static class LogSuite
         var path = Path.Combine(parent, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(path);
         return path;
+    }
+
+    private sealed record Settings(long Preload, TimeSpan Warmup, TimeSpan Window, int Repeats, int Batches);
+
+    /// <summary>One system of the suite with what its measurements gathered.</summary>
+    private sealed class SystemUnderTest(string name) : IDisposable
+    {
+        private const int PairBytes = 16 + BenchKeys.ValueSize;
+        private long _userBytes;
+
+        public string Name { get; } = name;
+
+        public BenchDirectory Directory { get; } = new(name);
+
+        public KeyValuePeer? Peer { get; set; }
+
+        public string? Error { get; set; }
+
+        public List<double> Samples { get; } = [];
+
+        public long UserBytes => Interlocked.Read(ref _userBytes);
+
+        public long DiskBytes { get; private set; }
+
+        public TimeSpan GcPauseMax { get; private set; }
+
+        public void Measure(GcPauseMonitor gc, Func<double> measure)
+        {
+            gc.Reset();
+            var disk = DiskCounters.WrittenBytes();
+            Samples.Add(measure());
+            DiskBytes += DiskCounters.WrittenBytes() - disk;
+            if (gc.MaxPause > GcPauseMax)
+            {
+                GcPauseMax = gc.MaxPause;
+            }
+        }
+
+        public BenchResult Result(string caseName, string unit) =>
+            Samples.Count == 0
+                ? new BenchResult(Name, caseName, null, unit, Error ?? "not measured")
+                : new BenchResult(Name, caseName, Median.Of(Samples), unit);
+
+        public double PutRate(int writers, Settings settings)
+        {
+            var peer = Peer!;
+            var buffers = new BenchKeys.WriterBuffers(writers);
+            return peer.Blocking
+                ? ClosedLoop.RunBlocking(writers, settings.Warmup, settings.Window, (w, r) =>
+                {
+                    peer.Put(w, buffers.Key(w, r, settings.Preload), buffers.Value(w, r));
+                    Interlocked.Add(ref _userBytes, PairBytes);
+                })
+                : ClosedLoop.RunAsync(writers, settings.Warmup, settings.Window, async (w, r) =>
+                {
+                    await peer.PutAsync(w, buffers.Key(w, r, settings.Preload), buffers.Value(w, r));
+                    Interlocked.Add(ref _userBytes, PairBytes);
+                });
+        }
+
+        public double BatchRate(Settings settings)
+        {
+            var random = new Random(11 + Samples.Count);
+            var started = Stopwatch.GetTimestamp();
+            for (var b = 0; b < settings.Batches; b++)
+            {
+                var pairs = new (byte[], byte[])[1000];
+                for (var i = 0; i < pairs.Length; i++)
+                {
+                    pairs[i] = (BenchKeys.RandomKey(random, settings.Preload), BenchKeys.Value(random));
+                }
+
+                Peer!.CommitBatchAsync(pairs).AsTask().GetAwaiter().GetResult();
+                Interlocked.Add(ref _userBytes, 1000L * PairBytes);
+            }
+
+            // Deferred work (a checkpoint, a memtable flush) is inside the clock.
+            Peer!.Checkpoint();
+            return settings.Batches * 1000 / Stopwatch.GetElapsedTime(started).TotalSeconds;
+        }
+
+        public void Dispose()
+        {
+            Peer?.Dispose();
+            Directory.Dispose();
+        }
     }
 }

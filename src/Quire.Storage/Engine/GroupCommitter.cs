@@ -13,6 +13,9 @@ namespace Quire.Storage.Engine;
 /// </summary>
 internal sealed class GroupCommitter : IDisposable
 {
+    // Above this many bytes a group's apply takes longer than waking the publisher.
+    private const long InlineApplyLimit = 64 * 1024;
+
     private readonly object _gate = new();
     private readonly WriteAheadLog _log;
     private readonly MemoryState _state;
@@ -228,10 +231,10 @@ internal sealed class GroupCommitter : IDisposable
         _stats.Commits += group.Count;
 
         // Apply before the write, so callers complete right after the fsync. When commits
-        // wait behind this group, the publisher does it while this thread writes and syncs;
-        // else this thread does, saving a thread hop (on two cores, waking another thread
-        // cost more than the apply).
-        _publisher.Apply(group, 0, group.Count, inline: QueueIsEmpty());
+        // wait behind this group, or it is large, the publisher does it while this thread
+        // writes and syncs; else this thread does, saving a thread hop (on two cores,
+        // waking another thread costs more than applying a few small commits).
+        _publisher.Apply(group, 0, group.Count, inline: QueueIsEmpty() && GroupBytes(group) < InlineApplyLimit);
 
         // Publish in seq order, each commit as soon as its durability allows:
         // async ones before the write, batch ones after it, sync ones after the fsync.
@@ -268,6 +271,17 @@ internal sealed class GroupCommitter : IDisposable
         }
 
         return to;
+    }
+
+    private static long GroupBytes(List<PendingCommit> group)
+    {
+        long bytes = 0;
+        foreach (var commit in group)
+        {
+            bytes += commit.Batch.ByteSize;
+        }
+
+        return bytes;
     }
 
     private bool QueueIsEmpty()
