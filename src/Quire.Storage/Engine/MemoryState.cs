@@ -1,15 +1,18 @@
+using System.Runtime.InteropServices;
 using Quire.Storage.Tree;
 
 namespace Quire.Storage.Engine;
 
 /// <summary>
 /// The state: a B+tree of slotted pages from key to versioned value, rebuilt from the
-/// log on open. A group is applied to the tree while its fsync is still running, so
-/// the tree may hold writes that are not yet published. Readers must not see them:
-/// every write applied ahead of publication first saves the state it replaces in an
-/// undo list, and a reader that finds a version above <see cref="PublishedSeq"/> reads
-/// the oldest saved state instead. Publishing a group drops what it made obsolete.
-/// If the engine fails before publishing, the undo lists keep readers on the last
+/// log on open. A group is applied to the tree before its fsync returns, so the tree
+/// may hold writes that are not yet published. Readers must not see them: every write
+/// applied ahead of publication saves the state it replaces (found on the same
+/// descent), and a reader that finds a version above <see cref="PublishedSeq"/> reads
+/// the saved state that was visible at that seq. At most one group is applied and not
+/// fully published at a time (the publisher works in order and the writer applies
+/// inline only when it is idle), so the saved states are dropped together once the
+/// group is published. If the engine fails first, they keep readers on the last
 /// published state. Readers take a short read lock; the copy-on-write tree with frozen
 /// roots (lock-free snapshots) replaces all this when checkpoints land.
 /// </summary>
@@ -17,7 +20,10 @@ internal sealed class MemoryState(int pageSize)
 {
     private readonly BTree _tree = new(pageSize);
     private readonly ReaderWriterLockSlim _lock = new();
-    private readonly Dictionary<byte[], List<PriorState>> _undo = new(ByteArrayComparer.Instance);
+    // A group this large gets a fresh dictionary rather than a Clear() of a huge one forever after.
+    private const int UndoReuseLimit = 4096;
+
+    private Dictionary<byte[], UndoChain> _undo = new(ByteArrayComparer.Instance);
     private long _publishedSeq = -1;
 
     /// <summary>The last seq whose writes are visible, or -1.</summary>
@@ -32,7 +38,7 @@ internal sealed class MemoryState(int pageSize)
             var found = _tree.TryGet(key, out var version, out var bytes);
             if (found && version > _publishedSeq)
             {
-                var prior = _undo.GetAlternateLookup<ReadOnlySpan<byte>>()[key][0];
+                var prior = _undo.GetAlternateLookup<ReadOnlySpan<byte>>()[key].VisibleAt(_publishedSeq);
                 found = prior.Existed;
                 (version, bytes) = (prior.Version, prior.Value);
             }
@@ -77,7 +83,7 @@ internal sealed class MemoryState(int pageSize)
                 var (v, bytes) = (version, value);
                 if (version > _publishedSeq)
                 {
-                    var prior = _undo[key][0];
+                    var prior = _undo[key].VisibleAt(_publishedSeq);
                     (v, bytes) = prior.Existed ? (prior.Version, prior.Value) : (0, null);
                 }
 
@@ -126,15 +132,17 @@ internal sealed class MemoryState(int pageSize)
                 while (reader.MoveNext())
                 {
                     var version = commit.FirstSeq + reader.OpIndex;
-                    var existed = _tree.TryGet(reader.Key, out var priorVersion, out var priorValue);
-                    if (!undo.TryGetValue(reader.Key, out var chain))
+                    _tree.Upsert(reader.Key, version, reader.Value, reader.IsDelete, capturePrior: true, out var prior);
+                    ref var chain = ref CollectionsMarshal.GetValueRefOrAddDefault(undo, reader.Key, out var exists);
+                    var saved = new PriorState(version, prior.Existed, prior.Version, prior.Value);
+                    if (exists)
                     {
-                        chain = [];
-                        undo[reader.Key] = chain;
+                        (chain.Later ??= []).Add(saved);
                     }
-
-                    chain.Add(new PriorState(version, existed, priorVersion, priorValue));
-                    _tree.Upsert(reader.Key, version, reader.Value, reader.IsDelete);
+                    else
+                    {
+                        chain.First = saved;
+                    }
                 }
             }
         }
@@ -144,44 +152,33 @@ internal sealed class MemoryState(int pageSize)
         }
     }
 
-    /// <summary>Makes applied commits visible, in seq order, and drops the saved states they made obsolete.</summary>
+    /// <summary>
+    /// Makes commits [from, to) of the applied group visible (seq order). When the range
+    /// reaches the group's end, nothing saved is needed any more.
+    /// </summary>
     public void Publish(IReadOnlyList<PendingCommit> commits, int from, int to)
     {
         _lock.EnterWriteLock();
         try
         {
-            var undo = _undo.GetAlternateLookup<ReadOnlySpan<byte>>();
-            for (var i = from; i < to; i++)
+            for (var i = to - 1; i >= from; i--)
             {
-                var commit = commits[i];
-                if (commit.FirstSeq < 0)
+                if (commits[i].FirstSeq >= 0)
                 {
-                    continue;
+                    Volatile.Write(ref _publishedSeq, commits[i].FirstSeq + commits[i].Batch.OpCount - 1);
+                    break;
                 }
+            }
 
-                var published = commit.FirstSeq + commit.Batch.OpCount - 1;
-                Volatile.Write(ref _publishedSeq, published);
-                var reader = new BatchPayload.Reader(commit.Batch.Payload);
-                while (reader.MoveNext())
+            if (to == commits.Count)
+            {
+                if (_undo.Count > UndoReuseLimit)
                 {
-                    if (undo.TryGetValue(reader.Key, out var chain))
-                    {
-                        // A saved state is obsolete once the write that replaced it is visible.
-                        var obsolete = 0;
-                        while (obsolete < chain.Count && chain[obsolete].ReplacedBy <= published)
-                        {
-                            obsolete++;
-                        }
-
-                        if (obsolete == chain.Count)
-                        {
-                            undo.Remove(reader.Key);
-                        }
-                        else
-                        {
-                            chain.RemoveRange(0, obsolete);
-                        }
-                    }
+                    _undo = new Dictionary<byte[], UndoChain>(ByteArrayComparer.Instance);
+                }
+                else
+                {
+                    _undo.Clear();
                 }
             }
         }
@@ -191,6 +188,32 @@ internal sealed class MemoryState(int pageSize)
         }
     }
 
-    /// <summary>The state a write replaced: whether the key existed, its version and value (null for a tombstone).</summary>
+    /// <summary>The state a write (of version <see cref="ReplacedBy"/>) replaced: whether the key existed, its version and value.</summary>
     private readonly record struct PriorState(long ReplacedBy, bool Existed, long Version, byte[]? Value);
+
+    /// <summary>The states a key went through within the applied group, oldest first (one, but for keys written twice).</summary>
+    private struct UndoChain
+    {
+        public PriorState First;
+        public List<PriorState>? Later;
+
+        /// <summary>The state visible at <paramref name="published"/>: the one the first unpublished write replaced.</summary>
+        public readonly PriorState VisibleAt(long published)
+        {
+            if (First.ReplacedBy > published || Later is null)
+            {
+                return First;
+            }
+
+            foreach (var state in Later)
+            {
+                if (state.ReplacedBy > published)
+                {
+                    return state;
+                }
+            }
+
+            throw new InvalidOperationException("a key above the published seq has no saved state for it");
+        }
+    }
 }

@@ -66,7 +66,14 @@ internal sealed class BTree
     }
 
     /// <summary>Sets <paramref name="key"/> to a value (or, with null, a tombstone) at <paramref name="version"/>.</summary>
-    public void Upsert(ReadOnlySpan<byte> key, long version, ReadOnlySpan<byte> value, bool tombstone)
+    public void Upsert(ReadOnlySpan<byte> key, long version, ReadOnlySpan<byte> value, bool tombstone) =>
+        Upsert(key, version, value, tombstone, capturePrior: false, out _);
+
+    /// <summary>
+    /// Sets a key as <see cref="Upsert(ReadOnlySpan{byte}, long, ReadOnlySpan{byte}, bool)"/> does and, with
+    /// <paramref name="capturePrior"/>, returns what it replaced, found on the same descent.
+    /// </summary>
+    public void Upsert(ReadOnlySpan<byte> key, long version, ReadOnlySpan<byte> value, bool tombstone, bool capturePrior, out PriorEntry prior)
     {
         if (key.Length > MaxKeyLength)
         {
@@ -83,7 +90,9 @@ internal sealed class BTree
         var cellSize = PageLayout.LeafCellOverhead + key.Length + payload.Length;
 
         // A split changes the shape above the leaf; start again from the root until the cell fits.
-        while (!TryUpsert(key, version, flags, valueLength, payload, cellSize))
+        prior = default;
+        var captured = !capturePrior;
+        while (!TryUpsert(key, version, flags, valueLength, payload, cellSize, ref captured, ref prior))
         {
         }
     }
@@ -145,7 +154,8 @@ internal sealed class BTree
         }
     }
 
-    private bool TryUpsert(ReadOnlySpan<byte> key, long version, byte flags, int valueLength, ReadOnlySpan<byte> payload, int cellSize)
+    private bool TryUpsert(
+        ReadOnlySpan<byte> key, long version, byte flags, int valueLength, ReadOnlySpan<byte> payload, int cellSize, ref bool captured, ref PriorEntry prior)
     {
         var depth = 0;
         var node = _root;
@@ -164,6 +174,15 @@ internal sealed class BTree
         {
             var old = PageLayout.ReadLeafCell(page, slot);
             var oldSize = PageLayout.CellSize(page, slot);
+            if (!captured)
+            {
+                // Before anything frees or overwrites it; an overflow value is handed over, not copied.
+                prior = new PriorEntry(true, old.Version, old.IsTombstone ? null
+                    : old.OverflowHandle >= 0 ? _overflow.Get(old.OverflowHandle)
+                    : page.AsSpan(old.ValueOffset, old.ValueLength).ToArray());
+                captured = true;
+            }
+
             if (oldSize == cellSize)
             {
                 FreeOverflow(old);
@@ -187,6 +206,7 @@ internal sealed class BTree
         else
         {
             slot = ~slot;
+            captured = true; // absent: prior stays default (did not exist)
         }
 
         var needed = cellSize + PageLayout.SlotSize;
@@ -318,3 +338,6 @@ internal sealed class BTree
         node.InsertChild(slot + 1, right, node.Count);
     }
 }
+
+/// <summary>What an upsert replaced: whether the key existed, its version, and its value (null for a tombstone).</summary>
+internal readonly record struct PriorEntry(bool Existed, long Version, byte[]? Value);
