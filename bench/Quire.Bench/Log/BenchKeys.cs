@@ -17,10 +17,7 @@ public static class BenchKeys
         return value;
     }
 
-    /// <summary>A random key among twice the preloaded count: half the puts overwrite, half insert.</summary>
-    public static byte[] RandomKey(Random random, long preloaded) => Key(random.NextInt64(preloaded * 2));
-
-    /// <summary>Writes a random key into a writer's own buffer, so generating load costs (almost) nothing.</summary>
+    /// <summary>Writes a random key among twice the preloaded count (half the puts overwrite, half insert) into a writer's own buffer, so generating load costs (almost) nothing.</summary>
     public static byte[] RandomKeyInto(byte[] key, Random random, long preloaded)
     {
         var n = random.NextInt64(preloaded * 2);

@@ -15,7 +15,7 @@ public sealed class GroupReferencePeer(string directory) : KeyValuePeer
 
     public override ValueTask PutAsync(int writer, byte[] key, byte[] value) => new(_reference.AppendAsync(value));
 
-    public override ValueTask CommitBatchAsync(IReadOnlyList<(byte[] Key, byte[] Value)> pairs) => throw new NotSupportedException();
+    public override ValueTask CommitBatchAsync(BatchData data) => throw new NotSupportedException();
 
     public override void Checkpoint()
     {

@@ -22,7 +22,7 @@ public abstract class KeyValuePeer : IDisposable
     public virtual ValueTask PutAsync(int writer, byte[] key, byte[] value) => throw new NotSupportedException();
 
     /// <summary>One durable commit of all the pairs.</summary>
-    public abstract ValueTask CommitBatchAsync(IReadOnlyList<(byte[] Key, byte[] Value)> pairs);
+    public abstract ValueTask CommitBatchAsync(BatchData data);
 
     /// <summary>Makes everything written part of the main structure (checkpoint, flush).</summary>
     public abstract void Checkpoint();

@@ -69,7 +69,7 @@ public static class LogSuite
             {
                 foreach (var system in systems.Where(s => s.Peer is not null && s.Name != "groupref"))
                 {
-                    system.Measure(run.Gc, () => system.BatchRate(settings));
+                    system.Measure(run.Gc, () => system.BatchRate(settings, run.Gc));
                 }
             }
 
@@ -191,24 +191,20 @@ public static class LogSuite
                 });
         }
 
-        public double BatchRate(Settings settings)
+        public double BatchRate(Settings settings, GcPauseMonitor gc)
         {
             // The data is made before the clock starts: the store is measured, not the generator.
             var random = new Random(11 + Samples.Count);
-            var batches = new (byte[], byte[])[settings.Batches][];
-            for (var b = 0; b < batches.Length; b++)
-            {
-                batches[b] = new (byte[], byte[])[1000];
-                for (var i = 0; i < 1000; i++)
-                {
-                    batches[b][i] = (BenchKeys.RandomKey(random, settings.Preload), BenchKeys.Value(random));
-                }
-            }
+            var batches = Enumerable.Range(0, settings.Batches).Select(_ => new BatchData(random, 1000, settings.Preload)).ToArray();
 
+            // Settle the generator's garbage now, so its collection is not counted as the system's pause.
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            gc.Reset();
             var started = Stopwatch.GetTimestamp();
-            foreach (var pairs in batches)
+            foreach (var batch in batches)
             {
-                Peer!.CommitBatchAsync(pairs).AsTask().GetAwaiter().GetResult();
+                Peer!.CommitBatchAsync(batch).AsTask().GetAwaiter().GetResult();
                 Interlocked.Add(ref _userBytes, 1000L * PairBytes);
             }
 

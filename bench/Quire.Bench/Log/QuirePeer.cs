@@ -38,12 +38,12 @@ public sealed class QuirePeer(string directory) : KeyValuePeer
         await _engine.CommitAsync(batch);
     }
 
-    public override async ValueTask CommitBatchAsync(IReadOnlyList<(byte[] Key, byte[] Value)> pairs)
+    public override async ValueTask CommitBatchAsync(BatchData data)
     {
         using var batch = new WriteBatch();
-        foreach (var (key, value) in pairs)
+        for (var i = 0; i < data.Count; i++)
         {
-            batch.Put(key, value);
+            batch.Put(data.Key(i), data.Value(i));
         }
 
         await _engine.CommitAsync(batch);

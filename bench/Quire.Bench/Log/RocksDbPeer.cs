@@ -41,12 +41,12 @@ public sealed class RocksDbPeer : KeyValuePeer
 
     public override void Put(int writer, byte[] key, byte[] value) => _db.Put(key, value, null, _sync);
 
-    public override ValueTask CommitBatchAsync(IReadOnlyList<(byte[] Key, byte[] Value)> pairs)
+    public override ValueTask CommitBatchAsync(BatchData data)
     {
         using var batch = new WriteBatch();
-        foreach (var (key, value) in pairs)
+        for (var i = 0; i < data.Count; i++)
         {
-            batch.Put(key, value);
+            batch.Put(data.Key(i), data.Value(i), null);
         }
 
         _db.Write(batch, _sync);

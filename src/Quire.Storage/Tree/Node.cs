@@ -9,7 +9,9 @@ internal sealed class Node
 {
     public Node(int pageSize, byte kind)
     {
-        Page = GC.AllocateUninitializedArray<byte>(pageSize);
+        // On the pinned object heap: never moved by a compacting GC (a million keys are
+        // hundreds of MB of pages), and ready to hand to native I/O without pinning.
+        Page = GC.AllocateUninitializedArray<byte>(pageSize, pinned: true);
         PageLayout.Initialize(Page, kind);
         if (kind == PageLayout.InternalKind)
         {
