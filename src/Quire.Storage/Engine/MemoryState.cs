@@ -16,15 +16,26 @@ namespace Quire.Storage.Engine;
 /// published state. Readers take a short read lock; the copy-on-write tree with frozen
 /// roots (lock-free snapshots) replaces all this when checkpoints land.
 /// </summary>
-internal sealed class MemoryState(int pageSize)
+internal sealed class MemoryState
 {
-    private readonly BTree _tree = new(pageSize);
-    private readonly ReaderWriterLockSlim _lock = new();
     // A group this large gets a fresh dictionary rather than a Clear() of a huge one forever after.
     private const int UndoReuseLimit = 4096;
 
-    private Dictionary<byte[], UndoChain> _undo = new(ByteArrayComparer.Instance);
+    private readonly BTree _tree;
+    private readonly ReaderWriterLockSlim _lock = new();
+
+    // Keys and replaced values of the applied group live in one arena, not an object each.
+    private readonly ByteArena _saved = new();
+    private readonly SavedKeyComparer _savedKeys;
+    private Dictionary<SavedKey, UndoChain> _undo;
     private long _publishedSeq = -1;
+
+    public MemoryState(int pageSize)
+    {
+        _tree = new BTree(pageSize);
+        _savedKeys = new SavedKeyComparer(_saved);
+        _undo = new Dictionary<SavedKey, UndoChain>(_savedKeys);
+    }
 
     /// <summary>The last seq whose writes are visible, or -1.</summary>
     public long PublishedSeq => Volatile.Read(ref _publishedSeq);
@@ -38,9 +49,7 @@ internal sealed class MemoryState(int pageSize)
             var found = _tree.TryGet(key, out var version, out var bytes);
             if (found && version > _publishedSeq)
             {
-                var prior = _undo.GetAlternateLookup<ReadOnlySpan<byte>>()[key].VisibleAt(_publishedSeq);
-                found = prior.Existed;
-                (version, bytes) = (prior.Version, prior.Value);
+                (found, version, bytes) = Saved(_undo.GetAlternateLookup<ReadOnlySpan<byte>>()[key]);
             }
 
             value = new VersionedValue(version, bytes);
@@ -83,8 +92,7 @@ internal sealed class MemoryState(int pageSize)
                 var (v, bytes) = (version, value);
                 if (version > _publishedSeq)
                 {
-                    var prior = _undo[key].VisibleAt(_publishedSeq);
-                    (v, bytes) = prior.Existed ? (prior.Version, prior.Value) : (0, null);
+                    (_, v, bytes) = Saved(_undo.GetAlternateLookup<ReadOnlySpan<byte>>()[key]);
                 }
 
                 if (bytes is not null)
@@ -132,9 +140,9 @@ internal sealed class MemoryState(int pageSize)
                 while (reader.MoveNext())
                 {
                     var version = commit.FirstSeq + reader.OpIndex;
-                    _tree.Upsert(reader.Key, version, reader.Value, reader.IsDelete, capturePrior: true, out var prior);
+                    _tree.Upsert(reader.Key, version, reader.Value, reader.IsDelete, _saved, out var prior);
                     ref var chain = ref CollectionsMarshal.GetValueRefOrAddDefault(undo, reader.Key, out var exists);
-                    var saved = new PriorState(version, prior.Existed, prior.Version, prior.Value);
+                    var saved = new PriorState(version, prior);
                     if (exists)
                     {
                         (chain.Later ??= []).Add(saved);
@@ -174,12 +182,14 @@ internal sealed class MemoryState(int pageSize)
             {
                 if (_undo.Count > UndoReuseLimit)
                 {
-                    _undo = new Dictionary<byte[], UndoChain>(ByteArrayComparer.Instance);
+                    _undo = new Dictionary<SavedKey, UndoChain>(_savedKeys);
                 }
                 else
                 {
                     _undo.Clear();
                 }
+
+                _saved.Reset();
             }
         }
         finally
@@ -188,8 +198,15 @@ internal sealed class MemoryState(int pageSize)
         }
     }
 
-    /// <summary>The state a write (of version <see cref="ReplacedBy"/>) replaced: whether the key existed, its version and value.</summary>
-    private readonly record struct PriorState(long ReplacedBy, bool Existed, long Version, byte[]? Value);
+    /// <summary>The saved state visible at the published seq, its value copied out of the arena.</summary>
+    private (bool Found, long Version, byte[]? Value) Saved(UndoChain chain)
+    {
+        var prior = chain.VisibleAt(_publishedSeq).Prior;
+        return (prior.Existed, prior.Version, !prior.Existed || prior.Tombstone ? null : _saved.Get(prior.ValueOffset, prior.ValueLength).ToArray());
+    }
+
+    /// <summary>The state a write (of version <see cref="ReplacedBy"/>) replaced.</summary>
+    private readonly record struct PriorState(long ReplacedBy, PriorEntry Prior);
 
     /// <summary>The states a key went through within the applied group, oldest first (one, but for keys written twice).</summary>
     private struct UndoChain
@@ -215,5 +232,22 @@ internal sealed class MemoryState(int pageSize)
 
             throw new InvalidOperationException("a key above the published seq has no saved state for it");
         }
+    }
+
+    /// <summary>A key copied into the arena.</summary>
+    private readonly record struct SavedKey(int Offset, int Length);
+
+    /// <summary>Compares arena keys by their bytes, and lets the dictionary be probed (and filled) with a span.</summary>
+    private sealed class SavedKeyComparer(ByteArena arena) : IEqualityComparer<SavedKey>, IAlternateEqualityComparer<ReadOnlySpan<byte>, SavedKey>
+    {
+        public bool Equals(SavedKey x, SavedKey y) => arena.Get(x.Offset, x.Length).SequenceEqual(arena.Get(y.Offset, y.Length));
+
+        public int GetHashCode(SavedKey obj) => GetHashCode(arena.Get(obj.Offset, obj.Length));
+
+        public bool Equals(ReadOnlySpan<byte> alternate, SavedKey other) => alternate.SequenceEqual(arena.Get(other.Offset, other.Length));
+
+        public int GetHashCode(ReadOnlySpan<byte> alternate) => ByteArrayComparer.Instance.GetHashCode(alternate);
+
+        public SavedKey Create(ReadOnlySpan<byte> alternate) => new(arena.Append(alternate), alternate.Length);
     }
 }

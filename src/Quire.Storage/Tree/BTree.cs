@@ -67,13 +67,13 @@ internal sealed class BTree
 
     /// <summary>Sets <paramref name="key"/> to a value (or, with null, a tombstone) at <paramref name="version"/>.</summary>
     public void Upsert(ReadOnlySpan<byte> key, long version, ReadOnlySpan<byte> value, bool tombstone) =>
-        Upsert(key, version, value, tombstone, capturePrior: false, out _);
+        Upsert(key, version, value, tombstone, null, out _);
 
     /// <summary>
-    /// Sets a key as <see cref="Upsert(ReadOnlySpan{byte}, long, ReadOnlySpan{byte}, bool)"/> does and, with
-    /// <paramref name="capturePrior"/>, returns what it replaced, found on the same descent.
+    /// Sets a key as <see cref="Upsert(ReadOnlySpan{byte}, long, ReadOnlySpan{byte}, bool)"/> does and, given
+    /// <paramref name="priorValues"/>, returns what it replaced (found on the same descent), its value copied there.
     /// </summary>
-    public void Upsert(ReadOnlySpan<byte> key, long version, ReadOnlySpan<byte> value, bool tombstone, bool capturePrior, out PriorEntry prior)
+    public void Upsert(ReadOnlySpan<byte> key, long version, ReadOnlySpan<byte> value, bool tombstone, ByteArena? priorValues, out PriorEntry prior)
     {
         if (key.Length > MaxKeyLength)
         {
@@ -91,8 +91,8 @@ internal sealed class BTree
 
         // A split changes the shape above the leaf; start again from the root until the cell fits.
         prior = default;
-        var captured = !capturePrior;
-        while (!TryUpsert(key, version, flags, valueLength, payload, cellSize, ref captured, ref prior))
+        var captured = priorValues is null;
+        while (!TryUpsert(key, version, flags, valueLength, payload, cellSize, priorValues, ref captured, ref prior))
         {
         }
     }
@@ -155,7 +155,8 @@ internal sealed class BTree
     }
 
     private bool TryUpsert(
-        ReadOnlySpan<byte> key, long version, byte flags, int valueLength, ReadOnlySpan<byte> payload, int cellSize, ref bool captured, ref PriorEntry prior)
+        ReadOnlySpan<byte> key, long version, byte flags, int valueLength, ReadOnlySpan<byte> payload, int cellSize,
+        ByteArena? priorValues, ref bool captured, ref PriorEntry prior)
     {
         var depth = 0;
         var node = _root;
@@ -176,10 +177,11 @@ internal sealed class BTree
             var oldSize = PageLayout.CellSize(page, slot);
             if (!captured)
             {
-                // Before anything frees or overwrites it; an overflow value is handed over, not copied.
-                prior = new PriorEntry(true, old.Version, old.IsTombstone ? null
+                // Before anything frees or overwrites it.
+                var bytes = old.IsTombstone ? default
                     : old.OverflowHandle >= 0 ? _overflow.Get(old.OverflowHandle)
-                    : page.AsSpan(old.ValueOffset, old.ValueLength).ToArray());
+                    : page.AsSpan(old.ValueOffset, old.ValueLength);
+                prior = new PriorEntry(true, old.Version, old.IsTombstone, priorValues!.Append(bytes), bytes.Length);
                 captured = true;
             }
 
@@ -339,5 +341,5 @@ internal sealed class BTree
     }
 }
 
-/// <summary>What an upsert replaced: whether the key existed, its version, and its value (null for a tombstone).</summary>
-internal readonly record struct PriorEntry(bool Existed, long Version, byte[]? Value);
+/// <summary>What an upsert replaced: whether the key existed, its version, whether it was a tombstone, and where its value was copied.</summary>
+internal readonly record struct PriorEntry(bool Existed, long Version, bool Tombstone, int ValueOffset, int ValueLength);
