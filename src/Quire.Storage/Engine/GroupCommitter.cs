@@ -5,11 +5,12 @@ namespace Quire.Storage.Engine;
 
 /// <summary>
 /// Group commit. Committers enqueue into a bounded queue and await; one writer thread
-/// drains each burst, sequences it (checks preconditions, assigns seqs), writes it
-/// with one write and one fdatasync, publishes it and completes the waiters in seq
-/// order (through the <see cref="Publisher"/>, so the next group's fsync overlaps this
-/// group's publication). A failed write or fsync turns the engine read-only: the failing
-/// group and everything queued fail with the cause, and nothing unsynced is acknowledged.
+/// drains each burst, sequences it (checks preconditions, assigns seqs), applies it to
+/// the state (invisible until published), writes it with one write and one fdatasync,
+/// then publishes it and completes the waiters in seq order, through the
+/// <see cref="Publisher"/> when commits wait behind. A failed write or fsync turns the
+/// engine read-only: the failing group and everything queued fail with the cause, and
+/// nothing unsynced is acknowledged.
 /// </summary>
 internal sealed class GroupCommitter : IDisposable
 {
@@ -18,7 +19,6 @@ internal sealed class GroupCommitter : IDisposable
 
     private readonly object _gate = new();
     private readonly WriteAheadLog _log;
-    private readonly MemoryState _state;
     private readonly StorageOptions _options;
     private readonly EngineStats _stats;
     private readonly Thread _writer;
@@ -27,6 +27,7 @@ internal sealed class GroupCommitter : IDisposable
 
     private List<PendingCommit> _queue = [];
     private List<PendingCommit> _group = [];
+    private long _groupBytes;
     private int _handedOver;  // _group[0.._handedOver) belong to the publisher now
     private long _queuedBytes;
     private TaskCompletionSource? _roomAvailable;
@@ -38,7 +39,6 @@ internal sealed class GroupCommitter : IDisposable
     public GroupCommitter(WriteAheadLog log, MemoryState state, StorageOptions options, EngineStats stats)
     {
         _log = log;
-        _state = state;
         _options = options;
         _stats = stats;
         _publisher = new Publisher(state);
@@ -217,6 +217,7 @@ internal sealed class GroupCommitter : IDisposable
             }
 
             _queuedBytes -= bytes;
+            _groupBytes = bytes;
             _roomAvailable?.TrySetResult();
             _roomAvailable = null;
             return true;
@@ -234,7 +235,7 @@ internal sealed class GroupCommitter : IDisposable
         // wait behind this group, or it is large, the publisher does it while this thread
         // writes and syncs; else this thread does, saving a thread hop (on two cores,
         // waking another thread costs more than applying a few small commits).
-        _publisher.Apply(group, 0, group.Count, inline: QueueIsEmpty() && GroupBytes(group) < InlineApplyLimit);
+        _publisher.Apply(group, 0, group.Count, inline: QueueIsEmpty() && _groupBytes < InlineApplyLimit);
 
         // Publish in seq order, each commit as soon as its durability allows:
         // async ones before the write, batch ones after it, sync ones after the fsync.
@@ -271,17 +272,6 @@ internal sealed class GroupCommitter : IDisposable
         }
 
         return to;
-    }
-
-    private static long GroupBytes(List<PendingCommit> group)
-    {
-        long bytes = 0;
-        foreach (var commit in group)
-        {
-            bytes += commit.Batch.ByteSize;
-        }
-
-        return bytes;
     }
 
     private bool QueueIsEmpty()
