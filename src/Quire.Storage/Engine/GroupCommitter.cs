@@ -154,13 +154,23 @@ internal sealed class GroupCommitter : IDisposable
         }
     }
 
-    /// <summary>Waits for commits and moves a burst (capped by bytes) into <see cref="_group"/>. False when stopping with nothing left.</summary>
+    /// <summary>
+    /// Waits for commits and moves a burst (capped by bytes) into <see cref="_group"/>.
+    /// While idle with written but unsynced data (batch and async modes), syncs it when
+    /// its interval is up. False when stopping with nothing left.
+    /// </summary>
     private bool TakeGroup()
     {
-        lock (_gate)
+        while (true)
         {
-            while (_queue.Count == 0)
+            lock (_gate)
             {
+                if (_queue.Count > 0)
+                {
+                    MoveBurstToGroup();
+                    return true;
+                }
+
                 if (_stopping)
                 {
                     return false;
@@ -169,59 +179,56 @@ internal sealed class GroupCommitter : IDisposable
                 var timeout = Timeout.Infinite;
                 if (_log.DurableSeq < _log.WrittenSeq && _failure is null)
                 {
-                    // Written but unsynced (batch/async modes): sync when the interval is up.
                     var due = _options.BatchSyncInterval - Stopwatch.GetElapsedTime(_lastSyncTicks);
-                    if (due <= TimeSpan.Zero)
-                    {
-                        Monitor.Exit(_gate);
-                        try
-                        {
-                            SyncLog();
-                        }
-                        catch (Exception ex)
-                        {
-                            Monitor.Enter(_gate);
-                            FailAllLocked(new StorageFailedException(ex));
-                            continue;
-                        }
-
-                        Monitor.Enter(_gate);
-                        continue;
-                    }
-
-                    timeout = Math.Max(1, (int)Math.Ceiling(due.TotalMilliseconds));
+                    timeout = due <= TimeSpan.Zero ? 0 : Math.Max(1, (int)Math.Ceiling(due.TotalMilliseconds));
                 }
 
-                _writerWaiting = true;
-                Monitor.Wait(_gate, timeout);
-                _writerWaiting = false;
+                if (timeout != 0)
+                {
+                    _writerWaiting = true;
+                    Monitor.Wait(_gate, timeout);
+                    _writerWaiting = false;
+                    continue;
+                }
             }
 
-            var take = 0;
-            long bytes = 0;
-            while (take < _queue.Count && (take == 0 || bytes + _queue[take].Batch.ByteSize <= _options.MaxGroupBytes))
+            // The interval is up: sync outside the lock, so committers can keep queueing.
+            try
             {
-                bytes += _queue[take].Batch.ByteSize;
-                take++;
+                SyncLog();
             }
-
-            if (take == _queue.Count)
+            catch (Exception ex)
             {
-                (_group, _queue) = (_queue, _publisher.RentList());
+                FailAll(ex);
             }
-            else
-            {
-                _group = _publisher.RentList();
-                _group.AddRange(_queue.GetRange(0, take));
-                _queue.RemoveRange(0, take);
-            }
-
-            _queuedBytes -= bytes;
-            _groupBytes = bytes;
-            _roomAvailable?.TrySetResult();
-            _roomAvailable = null;
-            return true;
         }
+    }
+
+    private void MoveBurstToGroup()
+    {
+        var take = 0;
+        long bytes = 0;
+        while (take < _queue.Count && (take == 0 || bytes + _queue[take].Batch.ByteSize <= _options.MaxGroupBytes))
+        {
+            bytes += _queue[take].Batch.ByteSize;
+            take++;
+        }
+
+        if (take == _queue.Count)
+        {
+            (_group, _queue) = (_queue, _publisher.RentList());
+        }
+        else
+        {
+            _group = _publisher.RentList();
+            _group.AddRange(_queue.GetRange(0, take));
+            _queue.RemoveRange(0, take);
+        }
+
+        _queuedBytes -= bytes;
+        _groupBytes = bytes;
+        _roomAvailable?.TrySetResult();
+        _roomAvailable = null;
     }
 
     private void ProcessGroup()
@@ -329,6 +336,10 @@ internal sealed class GroupCommitter : IDisposable
 
             _stopping = true;
             Monitor.Pulse(_gate);
+
+            // Committers waiting for room try again, and find the engine closed.
+            _roomAvailable?.TrySetResult();
+            _roomAvailable = null;
         }
 
         _writer.Join();

@@ -167,6 +167,35 @@ public class CommitTests
     }
 
     [Fact]
+    public async Task Closing_the_engine_finishes_queued_commits_and_fails_those_waiting_for_room()
+    {
+        var fs = new FaultyFileSystem { SyncDelay = TimeSpan.FromMilliseconds(50) };
+        var engine = StorageEngine.Open("/db", EngineFixture.Options(fs) with { MaxQueuedCommits = 1, MaxGroupBytes = 16 });
+        var commits = Enumerable.Range(0, 6).Select(i => engine.CommitAsync(new WriteBatch().Put(B($"k{i}"), B("v"))).AsTask()).ToArray();
+        await Task.Delay(20);
+        engine.Dispose();
+
+        var outcomes = await Task.WhenAll(commits.Select(async c =>
+        {
+            try
+            {
+                await c.WaitAsync(TimeSpan.FromSeconds(10));
+                return "ok";
+            }
+            catch (ObjectDisposedException)
+            {
+                return "closed";
+            }
+        }));
+
+        Assert.Contains("ok", outcomes);
+        Assert.Contains("closed", outcomes);
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await engine.CommitAsync(new WriteBatch().Put(B("late"), B("v"))));
+        using var reopened = EngineFixture.Open(fs);
+        Assert.Equal(outcomes.Count(o => o == "ok"), reopened.Scan().Count);
+    }
+
+    [Fact]
     public async Task Bad_input_gets_a_clear_error_and_changes_nothing()
     {
         using var engine = EngineFixture.Open(new FaultyFileSystem());
