@@ -219,7 +219,7 @@ internal sealed class BTree
 
         if (PageLayout.FreeSpace(page) >= needed)
         {
-            var offset = PageLayout.InsertSlot(page, slot, cellSize);
+            var offset = PageLayout.InsertSlot(page, slot, cellSize, key);
             PageLayout.WriteLeafCell(page, offset, key, version, flags, valueLength, payload);
             Count++;
             return true;
@@ -281,7 +281,7 @@ internal sealed class BTree
         for (var i = mid; i < count; i++)
         {
             var size = PageLayout.CellSize(page, i);
-            var offset = PageLayout.InsertSlot(right.Page, i - mid, size);
+            var offset = PageLayout.InsertSlot(right.Page, i - mid, size, PageLayout.KeyAt(page, i));
             page.AsSpan(PageLayout.CellOffset(page, i), size).CopyTo(right.Page.AsSpan(offset));
             moved += size;
         }
@@ -294,9 +294,44 @@ internal sealed class BTree
 
     private void SplitLeaf(Node leaf, int depth)
     {
+        var (low, high) = Fences(depth);
         var (right, _) = MoveUpperHalf(leaf, keepAtLeast: 1);
-        InsertSeparator(depth - 1, PageLayout.KeyAt(right.Page, 0).ToArray(), right);
+        var separator = PageLayout.KeyAt(right.Page, 0).ToArray();
+        SetFences(leaf, low, separator);
+        SetFences(right, separator, high);
+        InsertSeparator(depth - 1, separator, right);
     }
+
+    /// <summary>
+    /// The fences of the node at <paramref name="depth"/> of the current path: the
+    /// separators around it in its ancestors (null where it is the leftmost or rightmost).
+    /// Read before any ancestor changes; only splits need them.
+    /// </summary>
+    private (byte[]? Low, byte[]? High) Fences(int depth)
+    {
+        byte[]? low = null;
+        byte[]? high = null;
+        for (var level = 0; level < depth; level++)
+        {
+            var parent = _path[level].Page;
+            var child = _pathChild[level];
+            if (child > 0)
+            {
+                low = PageLayout.KeyAt(parent, child - 1).ToArray();
+            }
+
+            if (child < PageLayout.Count(parent))
+            {
+                high = PageLayout.KeyAt(parent, child).ToArray();
+            }
+        }
+
+        return (low, high);
+    }
+
+    /// <summary>Gives a node the prefix its fences share (none for an open side).</summary>
+    private static void SetFences(Node node, byte[]? low, byte[]? high) =>
+        PageLayout.SetPrefixLength(node.Page, low is null || high is null ? 0 : PageLayout.CommonPrefix(low, high));
 
     /// <summary>Inserts separator <paramref name="key"/> with its right child into the node at <paramref name="level"/> of the path (a new root above level 0).</summary>
     private void InsertSeparator(int level, byte[] key, Node right)
@@ -305,7 +340,7 @@ internal sealed class BTree
         {
             var root = new Node(_pageSize, PageLayout.InternalKind);
             Nodes++;
-            var offset = PageLayout.InsertSlot(root.Page, 0, 2 + key.Length);
+            var offset = PageLayout.InsertSlot(root.Page, 0, 2 + key.Length, key);
             PageLayout.WriteInternalCell(root.Page, offset, key);
             root.SetChild(0, _root);
             root.SetChild(1, right);
@@ -319,6 +354,7 @@ internal sealed class BTree
         if (PageLayout.FreeSpace(node.Page) < size + PageLayout.SlotSize)
         {
             // Split this internal node: its middle separator moves up, and the pending one goes to whichever half it belongs in.
+            var (low, high) = Fences(level);
             var (sibling, moved) = MoveUpperHalf(node, keepAtLeast: 1);
             var up = PageLayout.KeyAt(sibling.Page, 0).ToArray();
             var childCount = node.Count + 1 + moved;
@@ -330,12 +366,14 @@ internal sealed class BTree
             // The sibling's first separator moves up; its left child stays the last child of node.
             RemoveSlot(sibling.Page, 0, PageLayout.CellSize(sibling.Page, 0));
             Array.Clear(node.Children!, node.Count + 1, childCount - node.Count - 1);
+            SetFences(node, low, up);
+            SetFences(sibling, up, high);
             InsertSeparator(level - 1, up, sibling);
             node = key.AsSpan().SequenceCompareTo(up) < 0 ? node : sibling;
         }
 
         var slot = ~PageLayout.Search(node.Page, key);
-        var cellOffset = PageLayout.InsertSlot(node.Page, slot, size);
+        var cellOffset = PageLayout.InsertSlot(node.Page, slot, size, key);
         PageLayout.WriteInternalCell(node.Page, cellOffset, key);
         node.InsertChild(slot + 1, right, node.Count);
     }

@@ -4,9 +4,13 @@ namespace Quire.Storage.Tree;
 
 /// <summary>
 /// The slotted-page format of a tree node, in memory as on disk. Header (16 bytes):
-/// <c>[kind u8][reserved u8][count u16][cells start u16][garbage u16][reserved 8]</c>;
-/// then <c>count</c> slots (u16 cell offsets, in key order); cells grow down from the
-/// end of the page. A leaf cell is <c>[key length u16][key][version u64][flags u8]</c>
+/// <c>[kind u8][reserved u8][count u16][cells start u16][garbage u16][prefix length u16][reserved 6]</c>;
+/// then <c>count</c> slots in key order, each <c>[cell offset u16][head u32]</c>; cells
+/// grow down from the end of the page. Every key a node can hold shares its first
+/// <c>prefix length</c> bytes (the common prefix of the node's fences, the separators
+/// around it in its parent), and a slot's head is the next four bytes of its key, big
+/// endian and zero-padded: a binary search compares heads inside the slot array and
+/// reads a cell only when heads are equal, so a lookup touches few cache lines. A leaf cell is <c>[key length u16][key][version u64][flags u8]</c>
 /// followed by <c>[value length u32][value]</c>, or, for a value kept outside the page,
 /// <c>[value length u32][overflow handle i32]</c>. An internal cell is
 /// <c>[key length u16][key]</c>: the separator between child i and child i+1.
@@ -15,7 +19,7 @@ namespace Quire.Storage.Tree;
 internal static class PageLayout
 {
     public const int HeaderSize = 16;
-    public const int SlotSize = 2;
+    public const int SlotSize = 6;
     public const byte LeafKind = 1;
     public const byte InternalKind = 2;
     public const byte TombstoneFlag = 1;
@@ -37,6 +41,41 @@ internal static class PageLayout
     public static void SetCellsStart(Span<byte> page, int start) => BinaryPrimitives.WriteUInt16LittleEndian(page[4..], (ushort)start);
 
     public static void SetGarbage(Span<byte> page, int garbage) => BinaryPrimitives.WriteUInt16LittleEndian(page[6..], (ushort)garbage);
+
+    public static int PrefixLength(ReadOnlySpan<byte> page) => BinaryPrimitives.ReadUInt16LittleEndian(page[8..]);
+
+    /// <summary>The four bytes of <paramref name="key"/> after <paramref name="prefix"/>, big endian, zero-padded: ordered as the keys are.</summary>
+    public static uint Head(ReadOnlySpan<byte> key, int prefix)
+    {
+        if (key.Length >= prefix + 4)
+        {
+            return BinaryPrimitives.ReadUInt32BigEndian(key[prefix..]);
+        }
+
+        uint head = 0;
+        for (var i = 0; i < 4; i++)
+        {
+            head = (head << 8) | (prefix + i < key.Length ? key[prefix + i] : 0u);
+        }
+
+        return head;
+    }
+
+    public static uint SlotHead(ReadOnlySpan<byte> page, int slot) =>
+        BinaryPrimitives.ReadUInt32LittleEndian(page[(HeaderSize + (slot * SlotSize) + 2)..]);
+
+    /// <summary>Sets the node's prefix length and recomputes every slot's head for it.</summary>
+    public static void SetPrefixLength(Span<byte> page, int prefix)
+    {
+        BinaryPrimitives.WriteUInt16LittleEndian(page[8..], (ushort)prefix);
+        for (var slot = 0; slot < Count(page); slot++)
+        {
+            SetSlotHead(page, slot, Head(KeyAt(page, slot), prefix));
+        }
+    }
+
+    private static void SetSlotHead(Span<byte> page, int slot, uint head) =>
+        BinaryPrimitives.WriteUInt32LittleEndian(page[(HeaderSize + (slot * SlotSize) + 2)..], head);
 
     public static void Initialize(Span<byte> page, byte kind)
     {
@@ -62,16 +101,19 @@ internal static class PageLayout
 
     /// <summary>
     /// Binary search over the slots. Returns the slot of <paramref name="key"/>, or the
-    /// bitwise complement of where it would be inserted.
+    /// bitwise complement of where it would be inserted. The key must lie within the
+    /// node's fences (it does when the parent routed it here). Hot path.
     /// </summary>
     public static int Search(ReadOnlySpan<byte> page, ReadOnlySpan<byte> key)
     {
+        var head = Head(key, PrefixLength(page));
         var low = 0;
         var high = Count(page) - 1;
         while (low <= high)
         {
             var mid = (int)((uint)(low + high) >> 1);
-            var c = KeyAt(page, mid).SequenceCompareTo(key);
+            var slotHead = SlotHead(page, mid);
+            var c = slotHead == head ? KeyAt(page, mid).SequenceCompareTo(key) : slotHead < head ? -1 : 1;
             if (c == 0)
             {
                 return mid;
@@ -105,8 +147,11 @@ internal static class PageLayout
         return LeafCellOverhead + keyLength + ((flags & OverflowFlag) != 0 ? 4 : (flags & TombstoneFlag) != 0 ? 0 : valueLength);
     }
 
-    /// <summary>Reserves <paramref name="size"/> bytes for a new cell and a slot at <paramref name="slot"/>; the caller checked the space.</summary>
-    public static int InsertSlot(Span<byte> page, int slot, int size)
+    /// <summary>
+    /// Reserves <paramref name="size"/> bytes for a new cell of <paramref name="key"/> and
+    /// a slot at <paramref name="slot"/>; the caller checked the space and writes the cell.
+    /// </summary>
+    public static int InsertSlot(Span<byte> page, int slot, int size, ReadOnlySpan<byte> key)
     {
         var count = Count(page);
         var slots = page[HeaderSize..];
@@ -114,9 +159,13 @@ internal static class PageLayout
         var offset = CellsStart(page) - size;
         SetCellsStart(page, offset);
         SetCellOffset(page, slot, offset);
+        SetSlotHead(page, slot, Head(key, PrefixLength(page)));
         SetCount(page, count + 1);
         return offset;
     }
+
+    /// <summary>The length of the common prefix of two keys.</summary>
+    public static int CommonPrefix(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b) => a.CommonPrefixLength(b);
 
     /// <summary>Gives a slot a new cell of <paramref name="size"/> bytes, leaving the old cell as garbage.</summary>
     public static int ReplaceCell(Span<byte> page, int slot, int oldSize, int size)

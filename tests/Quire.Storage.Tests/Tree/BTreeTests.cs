@@ -43,8 +43,18 @@ public class BTreeTests
         var model = new SortedDictionary<byte[], (long, byte[]?)>(ByteArrayComparer.Instance);
         for (var i = 0; i < operations; i++)
         {
-            var key = new byte[random.Next(1, random.Next(4) == 0 ? tree.MaxKeyLength : 24)];
-            random.NextBytes(key.AsSpan(0, Math.Min(key.Length, 2)));
+            byte[] key;
+            if (seed % 2 == 0)
+            {
+                key = new byte[random.Next(1, random.Next(4) == 0 ? tree.MaxKeyLength : 24)];
+                random.NextBytes(key.AsSpan(0, Math.Min(key.Length, 2)));
+            }
+            else
+            {
+                // Long shared prefixes, as tuple-encoded document keys have: nodes' prefixes grow deep.
+                key = System.Text.Encoding.ASCII.GetBytes($"coll/{random.Next(3)}/{random.Next(0, 1 << random.Next(1, 20)).ToString().PadLeft(random.Next(1, 12), '0')}");
+            }
+
             if (random.Next(3) == 0 && model.Count > 0)
             {
                 key = model.Keys.ElementAt(random.Next(model.Count)); // overwrite an existing key
@@ -80,6 +90,12 @@ public class BTreeTests
         }
 
         Assert.Equal(keys, tree.Scan(null, null).Select(e => e.Key).ToArray());
-        Assert.False(tree.TryGet([0xFF, 0xFF, 0xFF, 0xFF, 0xFF], out _, out _) && !model.ContainsKey([0xFF, 0xFF, 0xFF, 0xFF, 0xFF]));
+        // Absent keys between and around the present ones are not found.
+        for (var i = 0; i < 200; i++)
+        {
+            var probe = (byte[])keys[random.Next(keys.Length)].Clone();
+            probe[random.Next(probe.Length)] ^= (byte)random.Next(1, 256);
+            Assert.Equal(model.ContainsKey(probe), tree.TryGet(probe, out _, out _));
+        }
     }
 }
