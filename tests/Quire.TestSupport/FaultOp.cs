@@ -10,5 +10,4 @@ public enum FaultOp
     SyncDirectory,
     Rename,
     Delete,
-    SetLength,
 }

@@ -22,12 +22,6 @@ internal sealed class FaultyFile(FaultyFileSystem fs, string path, FileNode node
         fs.Write(node, path, offset, data);
     }
 
-    public void SetLength(long length)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        fs.SetLength(node, path, length);
-    }
-
     public void SyncData()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

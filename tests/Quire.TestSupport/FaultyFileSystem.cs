@@ -45,9 +45,6 @@ public sealed class FaultyFileSystem : IFileSystem
     /// <summary>True after a simulated crash: every operation fails until <see cref="PowerLoss"/>.</summary>
     public bool IsDown { get; private set; }
 
-    /// <summary>How many operations changed something (writes, syncs, renames, ...).</summary>
-    public long Changes { get; private set; }
-
     public void AddRule(FaultRule rule)
     {
         lock (_gate)
@@ -100,16 +97,6 @@ public sealed class FaultyFileSystem : IFileSystem
         lock (_gate)
         {
             _files[path].FlipBit(offset, bit);
-        }
-    }
-
-    /// <summary>A copy of a file's current bytes.</summary>
-    public byte[] ReadAllBytes(string path)
-    {
-        lock (_gate)
-        {
-            var node = _files[path];
-            return node.Data.AsSpan(0, (int)node.Length).ToArray();
         }
     }
 
@@ -288,15 +275,6 @@ public sealed class FaultyFileSystem : IFileSystem
         }
     }
 
-    internal void SetLength(FileNode node, string path, long length)
-    {
-        lock (_gate)
-        {
-            Check(FaultOp.SetLength, path, changes: true);
-            node.SetLength(length);
-        }
-    }
-
     internal void Sync(FileNode node, string path)
     {
         if (SyncDelay > TimeSpan.Zero)
@@ -336,7 +314,6 @@ public sealed class FaultyFileSystem : IFileSystem
 
         if (changes)
         {
-            Changes++;
             if (CrashAfterChanges is { } left)
             {
                 if (left <= 0)

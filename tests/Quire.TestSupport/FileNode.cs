@@ -28,18 +28,6 @@ internal sealed class FileNode
         }
     }
 
-    public void SetLength(long length)
-    {
-        EnsureCapacity(length);
-        if (length < Length)
-        {
-            Data.AsSpan((int)length, (int)(Length - length)).Clear();
-        }
-
-        Length = length;
-        _dirtySectors.Add(length / FaultyFileSystem.SectorSize);
-    }
-
     public void Sync()
     {
         _durable = Data.AsSpan(0, (int)Length).ToArray();

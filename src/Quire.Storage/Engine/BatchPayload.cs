@@ -64,9 +64,6 @@ public static class BatchPayload
         /// <summary>The value of the last write read (empty for a delete).</summary>
         public ReadOnlySpan<byte> Value { get; private set; }
 
-        /// <summary>How many ops were completed so far.</summary>
-        public readonly int OpsRead => _opIndex;
-
         /// <summary>Moves to the next write; false at the end. Throws <see cref="CorruptDataException"/> on malformed input.</summary>
         public bool MoveNext()
         {

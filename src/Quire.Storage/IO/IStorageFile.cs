@@ -16,9 +16,6 @@ public interface IStorageFile : IDisposable
     /// <summary>Writes all of <paramref name="data"/> at <paramref name="offset"/>.</summary>
     void Write(long offset, ReadOnlySpan<byte> data);
 
-    /// <summary>Sets the file's length, extending with zeros or truncating.</summary>
-    void SetLength(long length);
-
     /// <summary>Makes every write so far durable (fdatasync).</summary>
     void SyncData();
 }

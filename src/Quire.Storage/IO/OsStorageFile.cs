@@ -20,8 +20,6 @@ internal sealed class OsStorageFile : IStorageFile
 
     public void Write(long offset, ReadOnlySpan<byte> data) => RandomAccess.Write(_handle, data, offset);
 
-    public void SetLength(long length) => RandomAccess.SetLength(_handle, length);
-
     public void SyncData() => NativeMethods.SyncData(_handle, _path);
 
     public void Dispose() => _handle.Dispose();

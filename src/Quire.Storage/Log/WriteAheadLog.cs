@@ -56,9 +56,6 @@ internal sealed class WriteAheadLog : IDisposable
     /// <summary>Bytes written to log files: records, segment headers and pre-written spares.</summary>
     public long BytesWritten => _bytesWritten + _spares.BytesWritten;
 
-    /// <summary>How many fdatasyncs the log has issued.</summary>
-    public long Syncs { get; private set; }
-
     /// <summary>The first seq still held in the log.</summary>
     public long StartSeq
     {
@@ -160,7 +157,6 @@ internal sealed class WriteAheadLog : IDisposable
         }
 
         _current.SyncData();
-        Syncs++;
         DurableSeq = WrittenSeq;
     }
 

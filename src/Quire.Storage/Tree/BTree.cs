@@ -40,9 +40,6 @@ internal sealed class BTree
     /// <summary>Levels from the root to the leaves.</summary>
     public int Depth { get; private set; }
 
-    /// <summary>Nodes in the tree.</summary>
-    public long Nodes { get; private set; } = 1;
-
     public bool TryGet(ReadOnlySpan<byte> key, out long version, out byte[]? value)
     {
         var node = _root;
@@ -276,7 +273,6 @@ internal sealed class BTree
         }
 
         var right = new Node(_pageSize, PageLayout.Kind(page));
-        Nodes++;
         var moved = 0;
         for (var i = mid; i < count; i++)
         {
@@ -339,7 +335,6 @@ internal sealed class BTree
         if (level < 0)
         {
             var root = new Node(_pageSize, PageLayout.InternalKind);
-            Nodes++;
             var offset = PageLayout.InsertSlot(root.Page, 0, 2 + key.Length, key);
             PageLayout.WriteInternalCell(root.Page, offset, key);
             root.SetChild(0, _root);
