@@ -14,7 +14,7 @@ public class VisibilityTests
         var fs = new FaultyFileSystem();
         using var engine = EngineFixture.Open(fs);
         await engine.CommitAsync(new WriteBatch().Put(B("k"), B("old")));
-        fs.SyncDelay = TimeSpan.FromMilliseconds(300);
+        fs.SyncDelay = TimeSpan.FromSeconds(1);
 
         var pending = engine.CommitAsync(new WriteBatch().Put(B("k"), B("new")).Put(B("fresh"), B("1"))).AsTask();
         await Task.Delay(100); // written and applied, still in its fsync
