@@ -2,10 +2,11 @@ namespace Quire.Storage.Engine;
 
 /// <summary>
 /// Applies sequenced commits to the state, publishes them and completes their callers,
-/// on its own thread, in the order the log writer hands the work over. A group is
-/// applied while the writer writes and fsyncs it (readers do not see it until it is
-/// published), so a group costs about max(fsync, apply) instead of their sum, and its
-/// callers are completed right after the fsync.
+/// in the order the log writer hands the work over. When commits wait behind a group,
+/// or it is large, the work runs on this class's thread while the writer writes and
+/// fsyncs the group (readers do not see it until it is published), so the group costs
+/// about max(fsync, apply) instead of their sum. Otherwise the writer does the same
+/// work inline, which only happens when nothing is queued here, so the order holds.
 /// </summary>
 internal sealed class Publisher : IDisposable
 {
