@@ -36,7 +36,7 @@ internal sealed class GroupCommitter : IDisposable
     private StorageFailedException? _failure;
     private long _lastSyncTicks = Stopwatch.GetTimestamp();
 
-    public GroupCommitter(WriteAheadLog log, MemoryState state, StorageOptions options, EngineStats stats)
+    public GroupCommitter(WriteAheadLog log, TreeState state, StorageOptions options, EngineStats stats)
     {
         _log = log;
         _options = options;
@@ -241,8 +241,14 @@ internal sealed class GroupCommitter : IDisposable
         // Apply before the write, so callers complete right after the fsync. When commits
         // wait behind this group, or it is large, the publisher does it while this thread
         // writes and syncs; else this thread does, saving a thread hop (on two cores,
-        // waking another thread costs more than applying a few small commits).
-        _publisher.Apply(group, 0, group.Count, inline: QueueIsEmpty() && _groupBytes < InlineApplyLimit);
+        // waking another thread costs more than applying a few small commits). Each
+        // publication range gets a root of its own, frozen when it is applied.
+        var inline = QueueIsEmpty() && _groupBytes < InlineApplyLimit;
+        var asyncEnd = RangeEnd(group, 0, Durability.Async);
+        var batchEnd = RangeEnd(group, asyncEnd, Durability.Batch);
+        _publisher.Apply(group, 0, asyncEnd, inline);
+        _publisher.Apply(group, asyncEnd, batchEnd, inline);
+        _publisher.Apply(group, batchEnd, group.Count, inline);
 
         // Publish in seq order, each commit as soon as its durability allows:
         // async ones before the write, batch ones after it, sync ones after the fsync.
@@ -264,18 +270,28 @@ internal sealed class GroupCommitter : IDisposable
     /// </summary>
     private int Publish(List<PendingCommit> group, int from, Durability weakest)
     {
-        var to = from;
-        while (to < group.Count && (group[to].Rejection is not null || group[to].Durability >= weakest))
-        {
-            to++;
-        }
-
+        var to = RangeEnd(group, from, weakest);
         if (to > from)
         {
             // Publish here when no commit waits to be written; else let the publisher
             // do it while this thread writes and syncs the next group.
             _publisher.Publish(group, from, to, last: false, inline: QueueIsEmpty());
             _handedOver = to;
+        }
+
+        return to;
+    }
+
+    /// <summary>
+    /// The end of the publication range that starts at <paramref name="from"/>: the
+    /// commits that may be published once durability <paramref name="weakest"/> is reached.
+    /// </summary>
+    private static int RangeEnd(List<PendingCommit> group, int from, Durability weakest)
+    {
+        var to = from;
+        while (to < group.Count && (group[to].Rejection is not null || group[to].Durability >= weakest))
+        {
+            to++;
         }
 
         return to;

@@ -13,12 +13,12 @@ internal sealed class Publisher : IDisposable
     private readonly object _gate = new();
     private readonly Queue<WorkItem> _work = new();
     private readonly Stack<List<PendingCommit>> _lists = new();
-    private readonly MemoryState _state;
+    private readonly TreeState _state;
     private readonly Thread _thread;
     private int _unfinished;
     private bool _stopping;
 
-    public Publisher(MemoryState state)
+    public Publisher(TreeState state)
     {
         _state = state;
         _thread = new Thread(Run) { IsBackground = true, Name = "quire-publisher" };
@@ -35,21 +35,24 @@ internal sealed class Publisher : IDisposable
     }
 
     /// <summary>
-    /// Applies commits [from, to) of a group to the state, not yet visible to readers.
+    /// Applies commits [from, to) of a group to the state, not yet visible to readers;
+    /// the matching <see cref="Publish"/> takes the same range.
     /// With <paramref name="inline"/>, and nothing queued here, the caller does it itself.
     /// </summary>
     public void Apply(List<PendingCommit> group, int from, int to, bool inline)
     {
+        if (to == from)
+        {
+            return;
+        }
+
         if (inline && Volatile.Read(ref _unfinished) == 0)
         {
             _state.Apply(group, from, to);
             return;
         }
 
-        if (to > from)
-        {
-            Enqueue(new WorkItem(group, from, to, Kind.Apply));
-        }
+        Enqueue(new WorkItem(group, from, to, Kind.Apply));
     }
 
     /// <summary>
@@ -180,7 +183,7 @@ internal sealed class Publisher : IDisposable
             return;
         }
 
-        _state.Publish(group, from, to);
+        _state.Publish();
         for (var i = from; i < to; i++)
         {
             group[i].Complete();

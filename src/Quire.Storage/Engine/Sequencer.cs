@@ -12,7 +12,7 @@ namespace Quire.Storage.Engine;
 internal sealed class Sequencer
 {
     private readonly WriteAheadLog _log;
-    private readonly MemoryState _state;
+    private readonly TreeState _state;
     private readonly Publisher _publisher;
 
     // Keys written by earlier commits of the current group, built only when a later
@@ -20,7 +20,7 @@ internal sealed class Sequencer
     private readonly Dictionary<byte[], long> _groupWrites = new(ByteArrayComparer.Instance);
     private int _groupWritesUpTo;
 
-    public Sequencer(WriteAheadLog log, MemoryState state, Publisher publisher)
+    public Sequencer(WriteAheadLog log, TreeState state, Publisher publisher)
     {
         _log = log;
         _state = state;

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Quire.Storage.Format;
 using Quire.Storage.IO;
 using Quire.Storage.Log;
+using Quire.Storage.Tree;
 
 namespace Quire.Storage.Engine;
 
@@ -19,13 +20,13 @@ public sealed class StorageEngine : IDisposable
     private readonly StorageOptions _options;
     private readonly IDisposable _lock;
     private readonly WriteAheadLog _log;
-    private readonly MemoryState _state;
+    private readonly TreeState _state;
     private readonly GroupCommitter _committer;
     private readonly int _maxBatchBytes;
     private int _disposed;
 
     private StorageEngine(
-        StorageOptions options, IDisposable directoryLock, WriteAheadLog log, MemoryState state,
+        StorageOptions options, IDisposable directoryLock, WriteAheadLog log, TreeState state,
         DatabaseIdentity identity, LogRecoveryReport recovery, TimeSpan openTime)
     {
         _options = options;
@@ -88,16 +89,16 @@ public sealed class StorageEngine : IDisposable
         var directoryLock = fs.Lock(Path.Combine(directory, LockName));
         try
         {
-            MemoryState state;
+            TreeState state;
             DatabaseIdentity identity;
             WriteAheadLog log;
             LogRecoveryReport recovery;
             if (fs.FileExists(Path.Combine(directory, DatabaseFile.Name)))
             {
                 identity = DatabaseFile.Read(fs, directory);
-                state = new MemoryState(identity.PageSize); // fixed at creation, whatever the options say now
-                log = WriteAheadLog.Open(
-                    fs, directory, identity, options.Log, 0, r => state.ApplyAndPublish(r.Payload.Span, r.FirstSeq, r.OpCount), out recovery);
+                state = new TreeState(identity.PageSize, null); // fixed at creation, whatever the options say now
+                log = WriteAheadLog.Open(fs, directory, identity, options.Log, 0, r => state.Replay(r.Payload.Span, r.FirstSeq), out recovery);
+                state.FinishReplay(log.NextSeq - 1);
                 if (recovery.StartSeq != 0)
                 {
                     log.Dispose();
@@ -107,7 +108,7 @@ public sealed class StorageEngine : IDisposable
             else
             {
                 identity = new DatabaseIdentity(Guid.NewGuid(), NewEpoch(), options.PageSize);
-                state = new MemoryState(identity.PageSize);
+                state = new TreeState(identity.PageSize, null);
                 RemoveUnfinishedCreation(fs, directory);
                 log = WriteAheadLog.Create(fs, directory, identity, options.Log);
                 DatabaseFile.Create(fs, directory, identity);
@@ -155,14 +156,37 @@ public sealed class StorageEngine : IDisposable
     }
 
     /// <summary>The live value of <paramref name="key"/>, or null when it does not exist or was deleted.</summary>
-    public byte[]? Get(ReadOnlySpan<byte> key) => _state.TryGet(key, out var value) ? value.Value : null;
+    public byte[]? Get(ReadOnlySpan<byte> key) => TryGetVersioned(key, out var value) ? value.Value : null;
 
     /// <summary>The value and version of <paramref name="key"/>, tombstones included; false when it was never written.</summary>
-    public bool TryGetVersioned(ReadOnlySpan<byte> key, out VersionedValue value) => _state.TryGet(key, out value);
+    public bool TryGetVersioned(ReadOnlySpan<byte> key, out VersionedValue value)
+    {
+        var root = _state.PinPublished();
+        try
+        {
+            var found = TreeReader.TryGet(root.Node, key, _state.Source, out var version, out var bytes);
+            value = new VersionedValue(version, bytes);
+            return found;
+        }
+        finally
+        {
+            root.Unpin();
+        }
+    }
 
-    /// <summary>Live entries with <paramref name="from"/> &lt;= key &lt; <paramref name="to"/> in key order (empty bounds are open).</summary>
-    public IReadOnlyList<StoredEntry> Scan(ReadOnlySpan<byte> from = default, ReadOnlySpan<byte> to = default) =>
-        _state.Scan(from.IsEmpty ? null : from.ToArray(), to.IsEmpty ? null : to.ToArray());
+    /// <summary>
+    /// Live entries with <paramref name="from"/> &lt;= key &lt; <paramref name="to"/> (empty
+    /// bounds are open), in key order or, with <paramref name="reverse"/>, from the last;
+    /// at most <paramref name="limit"/> of them. All from one snapshot.
+    /// </summary>
+    public IReadOnlyList<StoredEntry> Scan(ReadOnlySpan<byte> from = default, ReadOnlySpan<byte> to = default, bool reverse = false, int limit = int.MaxValue)
+    {
+        using var snapshot = OpenSnapshot();
+        return snapshot.Scan(from.IsEmpty ? null : from.ToArray(), to.IsEmpty ? null : to.ToArray(), reverse).Take(limit).ToList();
+    }
+
+    /// <summary>A stable view of everything published now, read without locks; dispose it when done.</summary>
+    public Snapshot OpenSnapshot() => new(_state.PinPublished(), _state.Source);
 
     /// <summary>Durable log records from the one holding <paramref name="fromSeq"/> on (for replication and inspection).</summary>
     public IEnumerable<LogRecord> ReadLog(long fromSeq) => _log.ReadFrom(fromSeq);

@@ -24,7 +24,7 @@ public sealed record StorageOptions
     /// <summary>The largest encoded batch accepted. Default 16 MiB (and at most what a log segment holds).</summary>
     public int MaxBatchBytes { get; init; } = 16 * 1024 * 1024;
 
-    /// <summary>Page size, fixed when the database is created: a power of two from 4 KiB to 32 KiB. Default 8 KiB.</summary>
+    /// <summary>Page size, fixed when the database is created: a power of two from 8 KiB to 32 KiB (a page must hold four cells of the largest key). Default 8 KiB.</summary>
     public int PageSize { get; init; } = 8192;
 
     /// <summary>Log settings.</summary>
@@ -43,7 +43,7 @@ public sealed record StorageOptions
             }
         }
 
-        Require(PageSize is >= 4096 and <= 32768 && (PageSize & (PageSize - 1)) == 0, "PageSize must be a power of two from 4096 to 32768");
+        Require(PageSize is >= 8192 and <= 32768 && (PageSize & (PageSize - 1)) == 0, "PageSize must be a power of two from 8192 to 32768");
         Require(MaxQueuedCommits > 0, "MaxQueuedCommits must be positive");
         Require(MaxQueuedBytes > 0, "MaxQueuedBytes must be positive");
         Require(MaxGroupBytes > 0, "MaxGroupBytes must be positive");

@@ -1,38 +1,51 @@
 namespace Quire.Storage.Tree;
 
 /// <summary>
-/// An in-memory B+tree over byte-string keys whose nodes are slotted pages
-/// (<see cref="PageLayout"/>). Each key holds a version and a value or a tombstone.
-/// Deletes are tombstones, so nodes only split, never merge. Values too large for a
-/// page go to <see cref="OverflowValues"/>. Not thread-safe: the engine serialises
-/// writers and guards readers. (Persistence and copy-on-write come with checkpoints.)
-/// Hot path: lookups and upserts work on spans and allocate only when a node splits.
+/// The writer of a copy-on-write B+tree over byte-string keys whose nodes are slotted
+/// pages (<see cref="PageLayout"/>). Each key holds a version and a value or a
+/// tombstone; deletes are tombstones, so nodes only split, never merge. Values too
+/// large for a page become <see cref="Blob"/>s. Writes go to a working tree: a node
+/// created in the current generation is changed in place, any other node is copied
+/// once, on its first write in the generation, so a whole group of commits costs one
+/// copy per touched node, not one per key. <see cref="Freeze"/> ends the generation
+/// and returns its root; nothing reachable from a frozen root changes again, so
+/// readers (<see cref="TreeReader"/>, <see cref="TreeCursor"/>) need no locks. One
+/// thread at a time writes. Hot path: upserts work on spans and allocate only to copy
+/// or split a node.
 /// </summary>
 internal sealed class BTree
 {
     private const int MaxDepth = 32;
 
-    private readonly int _pageSize;
+    private readonly PagePool _pool;
     private readonly int _maxInlineCell;
     private readonly byte[] _scratch;
-    private readonly OverflowValues _overflow = new();
+    private readonly INodeSource? _source;
     private readonly Node[] _path = new Node[MaxDepth];
     private readonly int[] _pathChild = new int[MaxDepth];
     private Node _root;
 
-    public BTree(int pageSize)
+    // Nodes created in this generation are the writer's to change. Nodes read from disk
+    // belong to generation -1, so they are always copied before a change.
+    private long _generation;
+
+    /// <summary>A tree that starts empty, or from <paramref name="start"/> (a root read from disk).</summary>
+    public BTree(PagePool pool, INodeSource? source, TreeRoot? start = null)
     {
-        _pageSize = pageSize;
+        _pool = pool;
+        _source = source;
+        var pageSize = pool.PageSize;
 
         // A cell never takes more than a quarter of a page, so a split always frees room.
         _maxInlineCell = (pageSize - PageLayout.HeaderSize) / 4;
         _scratch = new byte[pageSize];
-        _root = new Node(pageSize, PageLayout.LeafKind);
-        Depth = 1;
+        _root = start?.Node ?? Node.Create(pool, PageLayout.LeafKind, _generation);
+        Depth = start?.Depth ?? 1;
+        Count = start?.Count ?? 0;
     }
 
-    /// <summary>The largest key the tree accepts: a separator must fit in a quarter page too.</summary>
-    public int MaxKeyLength => _maxInlineCell - PageLayout.LeafCellOverhead - 4;
+    /// <summary>The largest key the tree accepts: a separator and an overflow cell must fit in a quarter page too.</summary>
+    public int MaxKeyLength => _maxInlineCell - PageLayout.LeafCellOverhead - PageLayout.OverflowPayloadSize;
 
     /// <summary>Keys held, tombstones included.</summary>
     public long Count { get; private set; }
@@ -40,37 +53,19 @@ internal sealed class BTree
     /// <summary>Levels from the root to the leaves.</summary>
     public int Depth { get; private set; }
 
-    public bool TryGet(ReadOnlySpan<byte> key, out long version, out byte[]? value)
+    /// <summary>Called with each node and blob the working tree stops pointing to (to free their pages later).</summary>
+    public ITreeRetirement? Retirement { get; init; }
+
+    /// <summary>Ends the current generation: returns the working tree's root as of <paramref name="seq"/>, never to change again.</summary>
+    public TreeRoot Freeze(long seq)
     {
-        var node = _root;
-        while (!node.IsLeaf)
-        {
-            node = node.Children![ChildIndex(node.Page, key)];
-        }
-
-        var slot = PageLayout.Search(node.Page, key);
-        if (slot < 0)
-        {
-            version = 0;
-            value = null;
-            return false;
-        }
-
-        var cell = PageLayout.ReadLeafCell(node.Page, slot);
-        version = cell.Version;
-        value = ValueOf(node.Page, cell);
-        return true;
+        var root = new TreeRoot(_root, seq, Depth, Count, _generation);
+        _generation++;
+        return root;
     }
 
-    /// <summary>Sets <paramref name="key"/> to a value (or, with null, a tombstone) at <paramref name="version"/>.</summary>
-    public void Upsert(ReadOnlySpan<byte> key, long version, ReadOnlySpan<byte> value, bool tombstone) =>
-        Upsert(key, version, value, tombstone, null, out _);
-
-    /// <summary>
-    /// Sets a key as <see cref="Upsert(ReadOnlySpan{byte}, long, ReadOnlySpan{byte}, bool)"/> does and, given
-    /// <paramref name="priorValues"/>, returns what it replaced (found on the same descent), its value copied there.
-    /// </summary>
-    public void Upsert(ReadOnlySpan<byte> key, long version, ReadOnlySpan<byte> value, bool tombstone, ByteArena? priorValues, out PriorEntry prior)
+    /// <summary>Sets <paramref name="key"/> to a value (or, with <paramref name="tombstone"/>, a tombstone) at <paramref name="version"/>.</summary>
+    public void Upsert(ReadOnlySpan<byte> key, long version, ReadOnlySpan<byte> value, bool tombstone)
     {
         if (key.Length > MaxKeyLength)
         {
@@ -78,92 +73,28 @@ internal sealed class BTree
         }
 
         var inline = tombstone || PageLayout.LeafCellOverhead + key.Length + value.Length <= _maxInlineCell;
-        var handle = inline ? -1 : _overflow.Add(value);
-        Span<byte> handleBytes = stackalloc byte[4];
-        BitConverter.TryWriteBytes(handleBytes, handle);
-        var flags = (byte)((tombstone ? PageLayout.TombstoneFlag : 0) | (inline ? 0 : PageLayout.OverflowFlag));
-        var payload = tombstone ? default : inline ? value : handleBytes;
-        var valueLength = tombstone ? 0 : value.Length;
-        var cellSize = PageLayout.LeafCellOverhead + key.Length + payload.Length;
+        var blob = inline ? null : new Blob(value.ToArray());
+        var write = new CellWrite(version, (byte)((tombstone ? PageLayout.TombstoneFlag : 0) | (inline ? 0 : PageLayout.OverflowFlag)), tombstone ? 0 : value.Length, blob);
+        var payload = tombstone ? default : value;
+        var cellSize = PageLayout.LeafCellOverhead + key.Length + (tombstone ? 0 : inline ? value.Length : PageLayout.OverflowPayloadSize);
 
         // A split changes the shape above the leaf; start again from the root until the cell fits.
-        prior = default;
-        var captured = priorValues is null;
-        while (!TryUpsert(key, version, flags, valueLength, payload, cellSize, priorValues, ref captured, ref prior))
+        while (!TryUpsert(key, write, payload, cellSize))
         {
         }
     }
 
-    /// <summary>Entries with <paramref name="from"/> &lt;= key &lt; <paramref name="to"/> (null bounds are open), tombstones included, in key order.</summary>
-    public IEnumerable<(byte[] Key, long Version, byte[]? Value)> Scan(byte[]? from, byte[]? to)
-    {
-        var stack = new Stack<(Node Node, int Next)>();
-        var node = _root;
-        while (!node.IsLeaf)
-        {
-            var child = from is null ? 0 : ChildIndex(node.Page, from);
-            stack.Push((node, child + 1));
-            node = node.Children![child];
-        }
-
-        var slot = from is null ? 0 : PageLayout.Search(node.Page, from);
-        if (slot < 0)
-        {
-            slot = ~slot;
-        }
-
-        while (true)
-        {
-            var page = node.Page;
-            for (; slot < PageLayout.Count(page); slot++)
-            {
-                var key = PageLayout.KeyAt(page, slot);
-                if (to is not null && key.SequenceCompareTo(to) >= 0)
-                {
-                    yield break;
-                }
-
-                var cell = PageLayout.ReadLeafCell(page, slot);
-                yield return (key.ToArray(), cell.Version, ValueOf(page, cell));
-            }
-
-            // Next leaf: climb to the first ancestor with a child left, then down its leftmost path.
-            while (stack.Count > 0 && stack.Peek().Next > stack.Peek().Node.Count)
-            {
-                stack.Pop();
-            }
-
-            if (stack.Count == 0)
-            {
-                yield break;
-            }
-
-            var (parent, next) = stack.Pop();
-            stack.Push((parent, next + 1));
-            node = parent.Children![next];
-            while (!node.IsLeaf)
-            {
-                stack.Push((node, 1));
-                node = node.Children![0];
-            }
-
-            slot = 0;
-        }
-    }
-
-    private bool TryUpsert(
-        ReadOnlySpan<byte> key, long version, byte flags, int valueLength, ReadOnlySpan<byte> payload, int cellSize,
-        ByteArena? priorValues, ref bool captured, ref PriorEntry prior)
+    private bool TryUpsert(ReadOnlySpan<byte> key, CellWrite write, ReadOnlySpan<byte> payload, int cellSize)
     {
         var depth = 0;
-        var node = _root;
+        var node = Writable(_root, 0);
         while (!node.IsLeaf)
         {
-            var child = ChildIndex(node.Page, key);
+            var child = TreeReader.ChildIndex(node.Page, key);
             _path[depth] = node;
             _pathChild[depth] = child;
             depth++;
-            node = node.Children![child];
+            node = Writable(TreeReader.Child(node, child, _source), depth);
         }
 
         var page = node.Page;
@@ -172,40 +103,33 @@ internal sealed class BTree
         {
             var old = PageLayout.ReadLeafCell(page, slot);
             var oldSize = PageLayout.CellSize(page, slot);
-            if (!captured)
+            var reuseBlobSlot = -1;
+            if (old.IsOverflow)
             {
-                // Before anything frees or overwrites it.
-                var bytes = old.IsTombstone ? default
-                    : old.OverflowHandle >= 0 ? _overflow.Get(old.OverflowHandle)
-                    : page.AsSpan(old.ValueOffset, old.ValueLength);
-                prior = new PriorEntry(true, old.Version, old.IsTombstone, priorValues!.Append(bytes), bytes.Length);
-                captured = true;
+                reuseBlobSlot = ReleaseBlob(node, old);
             }
 
+            var blobSlot = write.Blob is null ? -1 : reuseBlobSlot >= 0 ? reuseBlobSlot : FreeBlobSlot(node);
             if (oldSize == cellSize)
             {
-                FreeOverflow(old);
-                PageLayout.WriteLeafCell(page, PageLayout.CellOffset(page, slot), key, version, flags, valueLength, payload);
+                WriteCell(node, PageLayout.CellOffset(page, slot), key, write, payload, blobSlot);
                 return true;
             }
 
             if (PageLayout.FreeSpace(page) >= cellSize)
             {
-                FreeOverflow(old);
                 var offset = PageLayout.ReplaceCell(page, slot, oldSize, cellSize);
-                PageLayout.WriteLeafCell(page, offset, key, version, flags, valueLength, payload);
+                WriteCell(node, offset, key, write, payload, blobSlot);
                 return true;
             }
 
             // Drop the old cell and insert the new one as if the key were new.
-            FreeOverflow(old);
             RemoveSlot(page, slot, oldSize);
             Count--;
         }
         else
         {
             slot = ~slot;
-            captured = true; // absent: prior stays default (did not exist)
         }
 
         var needed = cellSize + PageLayout.SlotSize;
@@ -216,8 +140,9 @@ internal sealed class BTree
 
         if (PageLayout.FreeSpace(page) >= needed)
         {
+            var blobSlot = write.Blob is null ? -1 : FreeBlobSlot(node);
             var offset = PageLayout.InsertSlot(page, slot, cellSize, key);
-            PageLayout.WriteLeafCell(page, offset, key, version, flags, valueLength, payload);
+            WriteCell(node, offset, key, write, payload, blobSlot);
             Count++;
             return true;
         }
@@ -226,24 +151,91 @@ internal sealed class BTree
         return false;
     }
 
-    private static int ChildIndex(ReadOnlySpan<byte> page, ReadOnlySpan<byte> key)
+    /// <summary>
+    /// The node at <paramref name="depth"/> of the current path, made writable: itself
+    /// if this generation created it, else a copy put in its place in the (already
+    /// writable) parent.
+    /// </summary>
+    private Node Writable(Node node, int depth)
     {
-        // A separator is the first key of the child to its right.
-        var slot = PageLayout.Search(page, key);
-        return slot >= 0 ? slot + 1 : ~slot;
+        if (node.Generation == _generation)
+        {
+            return node;
+        }
+
+        var copy = node.CopyFor(_generation, _pool);
+        if (depth == 0)
+        {
+            _root = copy;
+        }
+        else
+        {
+            _path[depth - 1].Children![_pathChild[depth - 1]] = copy;
+        }
+
+        Retirement?.Retired(node);
+        return copy;
     }
 
-    private byte[]? ValueOf(ReadOnlySpan<byte> page, LeafCell cell) =>
-        cell.IsTombstone ? null
-        : cell.OverflowHandle >= 0 ? (byte[])_overflow.Get(cell.OverflowHandle).Clone()
-        : page.Slice(cell.ValueOffset, cell.ValueLength).ToArray();
-
-    private void FreeOverflow(LeafCell cell)
+    private static void WriteCell(Node leaf, int offset, ReadOnlySpan<byte> key, CellWrite write, ReadOnlySpan<byte> payload, int blobSlot)
     {
-        if (cell.OverflowHandle >= 0)
+        if (write.Blob is not null)
         {
-            _overflow.Free(cell.OverflowHandle);
+            PageLayout.WriteLeafCell(leaf.Page, offset, key, write.Version, write.Flags, write.ValueLength, default);
+            PageLayout.WriteOverflowPayload(leaf.Page.AsSpan(offset + PageLayout.LeafCellOverhead + key.Length), 0, blobSlot);
+            var blobs = leaf.Blobs ??= new Blob?[Math.Max(4, blobSlot + 1)];
+            if (blobSlot >= blobs.Length)
+            {
+                Array.Resize(ref blobs, Math.Max(blobSlot + 1, blobs.Length * 2));
+                leaf.Blobs = blobs;
+            }
+
+            blobs[blobSlot] = write.Blob;
+            return;
         }
+
+        PageLayout.WriteLeafCell(leaf.Page, offset, key, write.Version, write.Flags, write.ValueLength, payload);
+    }
+
+    /// <summary>Lets go of the blob an overflow cell of a writable leaf points to; returns its slot for reuse.</summary>
+    private int ReleaseBlob(Node leaf, LeafCell cell)
+    {
+        var slot = PageLayout.BlobSlot(leaf.Page, cell.ValueOffset);
+        var blob = leaf.Blobs is { } blobs && slot < blobs.Length ? blobs[slot] : null;
+        if (blob is not null)
+        {
+            leaf.Blobs![slot] = null;
+            Retirement?.Retired(blob, cell.ValueLength);
+        }
+        else
+        {
+            // Only on disk: its address in the page is final.
+            Retirement?.Retired(PageLayout.BlobAddress(leaf.Page, cell.ValueOffset), cell.ValueLength);
+        }
+
+        return slot;
+    }
+
+    /// <summary>The lowest blob slot of a leaf that no cell uses.</summary>
+    private static int FreeBlobSlot(Node leaf)
+    {
+        var page = leaf.Page;
+        var count = PageLayout.Count(page);
+        Span<bool> used = stackalloc bool[count + 1];
+        for (var i = 0; i < count; i++)
+        {
+            var cell = PageLayout.ReadLeafCell(page, i);
+            if (cell.IsOverflow)
+            {
+                var slot = PageLayout.BlobSlot(page, cell.ValueOffset);
+                if (slot <= count)
+                {
+                    used[slot] = true;
+                }
+            }
+        }
+
+        return used.IndexOf(false);
     }
 
     private static void RemoveSlot(Span<byte> page, int slot, int cellSize)
@@ -272,7 +264,7 @@ internal sealed class BTree
             used += PageLayout.CellSize(page, mid) + PageLayout.SlotSize;
         }
 
-        var right = new Node(_pageSize, PageLayout.Kind(page));
+        var right = Node.Create(_pool, PageLayout.Kind(page), _generation);
         var moved = 0;
         for (var i = mid; i < count; i++)
         {
@@ -280,6 +272,22 @@ internal sealed class BTree
             var offset = PageLayout.InsertSlot(right.Page, i - mid, size, PageLayout.KeyAt(page, i));
             page.AsSpan(PageLayout.CellOffset(page, i), size).CopyTo(right.Page.AsSpan(offset));
             moved += size;
+        }
+
+        if (node.Blobs is { } blobs)
+        {
+            // Blobs move with their cells, keeping their slots.
+            right.Blobs = blobs;
+            node.Blobs = new Blob?[blobs.Length];
+            for (var i = 0; i < mid; i++)
+            {
+                var cell = PageLayout.ReadLeafCell(page, i);
+                if (cell.IsOverflow)
+                {
+                    var slot = PageLayout.BlobSlot(page, cell.ValueOffset);
+                    (node.Blobs[slot], blobs[slot]) = (blobs[slot], null);
+                }
+            }
         }
 
         PageLayout.SetCount(page, mid);
@@ -332,10 +340,11 @@ internal sealed class BTree
     /// <summary>Inserts separator <paramref name="key"/> with its right child into the node at <paramref name="level"/> of the path (a new root above level 0).</summary>
     private void InsertSeparator(int level, byte[] key, Node right)
     {
+        var size = PageLayout.InternalCellOverhead + key.Length;
         if (level < 0)
         {
-            var root = new Node(_pageSize, PageLayout.InternalKind);
-            var offset = PageLayout.InsertSlot(root.Page, 0, 2 + key.Length, key);
+            var root = Node.Create(_pool, PageLayout.InternalKind, _generation);
+            var offset = PageLayout.InsertSlot(root.Page, 0, size, key);
             PageLayout.WriteInternalCell(root.Page, offset, key);
             root.SetChild(0, _root);
             root.SetChild(1, right);
@@ -345,7 +354,6 @@ internal sealed class BTree
         }
 
         var node = _path[level];
-        var size = 2 + key.Length;
         if (PageLayout.FreeSpace(node.Page) < size + PageLayout.SlotSize)
         {
             // Split this internal node: its middle separator moves up, and the pending one goes to whichever half it belongs in.
@@ -358,7 +366,8 @@ internal sealed class BTree
                 sibling.SetChild(i, node.Children![node.Count + 1 + i]);
             }
 
-            // The sibling's first separator moves up; its left child stays the last child of node.
+            // The separator that moves up leaves its right child as the sibling's leftmost.
+            PageLayout.SetChildAddress(sibling.Page, 0, PageLayout.ChildAddress(sibling.Page, 1));
             RemoveSlot(sibling.Page, 0, PageLayout.CellSize(sibling.Page, 0));
             Array.Clear(node.Children!, node.Count + 1, childCount - node.Count - 1);
             SetFences(node, low, up);
@@ -372,7 +381,7 @@ internal sealed class BTree
         PageLayout.WriteInternalCell(node.Page, cellOffset, key);
         node.InsertChild(slot + 1, right, node.Count);
     }
-}
 
-/// <summary>What an upsert replaced: whether the key existed, its version, whether it was a tombstone, and where its value was copied.</summary>
-internal readonly record struct PriorEntry(bool Existed, long Version, bool Tombstone, int ValueOffset, int ValueLength);
+    /// <summary>What an upsert writes into its leaf cell besides the key.</summary>
+    private readonly record struct CellWrite(long Version, byte Flags, int ValueLength, Blob? Blob);
+}

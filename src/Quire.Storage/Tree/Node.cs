@@ -1,38 +1,88 @@
 namespace Quire.Storage.Tree;
 
 /// <summary>
-/// A tree node: one page in page format (see <see cref="PageLayout"/>), plus, for an
-/// internal node, its children (count + 1 of them). The GC sees one object and one
-/// buffer per node, never one per key.
+/// A tree node: one page in page format (see <see cref="PageLayout"/>) plus, for an
+/// internal node, references to the children held in memory, and, for a leaf, the
+/// overflow values it holds in memory. The GC sees a few objects per node, never one
+/// per key. A node is mutable only while its <see cref="Generation"/> is the tree
+/// writer's current one; once a root above it is frozen it never changes again, except
+/// that a child reference may be dropped (eviction) or filled in (a load), and a
+/// checkpoint gives it an address.
 /// </summary>
 internal sealed class Node
 {
-    public Node(int pageSize, byte kind)
+    private long _address;
+
+    public Node(byte[] page, long generation)
     {
-        // On the pinned object heap: never moved by a compacting GC (a million keys are
-        // hundreds of MB of pages), and ready to hand to native I/O without pinning.
-        Page = GC.AllocateUninitializedArray<byte>(pageSize, pinned: true);
-        PageLayout.Initialize(Page, kind);
-        if (kind == PageLayout.InternalKind)
+        Page = page;
+        Generation = generation;
+        if (PageLayout.Kind(page) == PageLayout.InternalKind)
         {
-            Children = new Node[16];
+            Children = new Node?[Math.Max(16, PageLayout.Count(page) + 1)];
         }
     }
 
     public byte[] Page { get; }
 
-    /// <summary>Children of an internal node: child i holds keys below separator i; the last holds the rest.</summary>
-    public Node[]? Children { get; private set; }
+    /// <summary>The tree writer's generation that created this node.</summary>
+    public long Generation { get; }
+
+    /// <summary>
+    /// Children of an internal node held in memory: child i holds keys below separator
+    /// i; the last holds the rest. A null child is stored: its address is in the page.
+    /// </summary>
+    public Node?[]? Children { get; private set; }
+
+    /// <summary>Overflow values of a leaf held in memory, by blob slot; null where the blob is only on disk.</summary>
+    public Blob?[]? Blobs { get; set; }
+
+    /// <summary>The page number a checkpoint wrote this node to, or 0. Set once per checkpoint attempt (cleared again if it fails).</summary>
+    public long Address
+    {
+        get => Volatile.Read(ref _address);
+        set => Volatile.Write(ref _address, value);
+    }
+
+    /// <summary>Whether <see cref="Address"/> is covered by a durable superblock (only then may the node be evicted).</summary>
+    public bool AddressIsFinal { get; set; }
 
     public bool IsLeaf => Page[0] == PageLayout.LeafKind;
 
     public int Count => PageLayout.Count(Page);
 
-    public void SetChild(int index, Node child)
+    public static Node Create(PagePool pool, byte kind, long generation)
+    {
+        var page = pool.Rent();
+        PageLayout.Initialize(page, kind);
+        return new Node(page, generation);
+    }
+
+    /// <summary>A mutable copy for the writer's <paramref name="generation"/>: the page's used bytes, the child references and blobs.</summary>
+    public Node CopyFor(long generation, PagePool pool)
+    {
+        var page = pool.Rent();
+
+        // Only the header, the slots and the cells: the free middle of the page is never read.
+        var slotsEnd = PageLayout.HeaderSize + (Count * PageLayout.SlotSize);
+        var cellsStart = PageLayout.CellsStart(Page);
+        Page.AsSpan(0, slotsEnd).CopyTo(page);
+        Page.AsSpan(cellsStart).CopyTo(page.AsSpan(cellsStart));
+        var copy = new Node(page, generation);
+        if (Children is not null)
+        {
+            Array.Copy(Children, copy.Children!, Count + 1);
+        }
+
+        copy.Blobs = (Blob?[]?)Blobs?.Clone();
+        return copy;
+    }
+
+    public void SetChild(int index, Node? child)
     {
         if (index >= Children!.Length)
         {
-            var bigger = new Node[Math.Max(index + 1, Children.Length * 2)];
+            var bigger = new Node?[Math.Max(index + 1, Children.Length * 2)];
             Children.CopyTo(bigger, 0);
             Children = bigger;
         }
@@ -43,7 +93,7 @@ internal sealed class Node
     /// <summary>Inserts a child at <paramref name="index"/>, shifting later ones right (count is the child count before).</summary>
     public void InsertChild(int index, Node child, int childCount)
     {
-        SetChild(childCount, child);
+        SetChild(childCount, null);
         Array.Copy(Children!, index, Children!, index + 1, childCount - index);
         Children![index] = child;
     }

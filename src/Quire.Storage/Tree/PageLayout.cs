@@ -1,24 +1,31 @@
 using System.Buffers.Binary;
+using Quire.Storage.Format;
 
 namespace Quire.Storage.Tree;
 
 /// <summary>
-/// The slotted-page format of a tree node, in memory as on disk. Header (16 bytes):
-/// <c>[kind u8][reserved u8][count u16][cells start u16][garbage u16][prefix length u16][reserved 6]</c>;
+/// The slotted-page format of a tree node, in memory as on disk. Header (32 bytes):
+/// <c>[kind u8][reserved u8][count u16][cells start u16][garbage u16][prefix length u16][reserved 6]</c>
+/// <c>[checksum u32][reserved 4][leftmost child address u64]</c>;
 /// then <c>count</c> slots in key order, each <c>[cell offset u16][head u32]</c>; cells
 /// grow down from the end of the page. Every key a node can hold shares its first
 /// <c>prefix length</c> bytes (the common prefix of the node's fences, the separators
 /// around it in its parent), and a slot's head is the next four bytes of its key, big
 /// endian and zero-padded: a binary search compares heads inside the slot array and
 /// reads a cell only when heads are equal, so a lookup touches few cache lines. A leaf cell is <c>[key length u16][key][version u64][flags u8]</c>
-/// followed by <c>[value length u32][value]</c>, or, for a value kept outside the page,
-/// <c>[value length u32][overflow handle i32]</c>. An internal cell is
-/// <c>[key length u16][key]</c>: the separator between child i and child i+1.
+/// followed by <c>[value length u32][value]</c>, or, for a value kept in overflow pages,
+/// <c>[value length u32][blob address u64][blob slot u16]</c> (the slot indexes the
+/// node's in-memory blobs). An internal cell is <c>[key length u16][key][child address u64]</c>:
+/// the separator between child i and child i+1, and the address of child i+1. Child and
+/// blob addresses are page numbers, filled in when a checkpoint writes the page; in
+/// memory they are meaningful only where the node holds no reference to the child.
+/// The checksum (CRC32C) covers the page and its own address, so a page written to or
+/// read from the wrong place fails it too.
 /// Hot path: everything here works on spans, without allocation.
 /// </summary>
 internal static class PageLayout
 {
-    public const int HeaderSize = 16;
+    public const int HeaderSize = 32;
     public const int SlotSize = 6;
     public const byte LeafKind = 1;
     public const byte InternalKind = 2;
@@ -27,6 +34,15 @@ internal static class PageLayout
 
     /// <summary>Bytes of a leaf cell besides key and value: key length, version, flags, value length.</summary>
     public const int LeafCellOverhead = 2 + 8 + 1 + 4;
+
+    /// <summary>What an overflow cell holds in place of its value: blob address and blob slot.</summary>
+    public const int OverflowPayloadSize = 8 + 2;
+
+    /// <summary>Bytes of an internal cell besides its key: key length and child address.</summary>
+    public const int InternalCellOverhead = 2 + 8;
+
+    private const int ChecksumOffset = 16;
+    private const int LeftmostChildOffset = 24;
 
     public static byte Kind(ReadOnlySpan<byte> page) => page[0];
 
@@ -139,12 +155,12 @@ internal static class PageLayout
         var keyLength = BinaryPrimitives.ReadUInt16LittleEndian(page[offset..]);
         if (Kind(page) == InternalKind)
         {
-            return 2 + keyLength;
+            return InternalCellOverhead + keyLength;
         }
 
         var flags = page[offset + 2 + keyLength + 8];
         var valueLength = BinaryPrimitives.ReadInt32LittleEndian(page[(offset + 2 + keyLength + 9)..]);
-        return LeafCellOverhead + keyLength + ((flags & OverflowFlag) != 0 ? 4 : (flags & TombstoneFlag) != 0 ? 0 : valueLength);
+        return LeafCellOverhead + keyLength + ((flags & OverflowFlag) != 0 ? OverflowPayloadSize : (flags & TombstoneFlag) != 0 ? 0 : valueLength);
     }
 
     /// <summary>
@@ -216,25 +232,77 @@ internal static class PageLayout
         var p = offset + 2 + keyLength;
         var flags = page[p + 8];
         var valueLength = BinaryPrimitives.ReadInt32LittleEndian(page[(p + 9)..]);
-        var overflow = (flags & OverflowFlag) != 0;
-        return new LeafCell(
-            BinaryPrimitives.ReadInt64LittleEndian(page[p..]),
-            flags,
-            valueLength,
-            p + 13,
-            overflow ? BinaryPrimitives.ReadInt32LittleEndian(page[(p + 13)..]) : -1);
+        return new LeafCell(BinaryPrimitives.ReadInt64LittleEndian(page[p..]), flags, valueLength, p + 13);
     }
 
-    /// <summary>Writes an internal (separator) cell at <paramref name="offset"/>.</summary>
+    /// <summary>The blob address of an overflow cell whose payload starts at <paramref name="payloadOffset"/>.</summary>
+    public static long BlobAddress(ReadOnlySpan<byte> page, int payloadOffset) => BinaryPrimitives.ReadInt64LittleEndian(page[payloadOffset..]);
+
+    /// <summary>The blob slot of an overflow cell whose payload starts at <paramref name="payloadOffset"/>.</summary>
+    public static int BlobSlot(ReadOnlySpan<byte> page, int payloadOffset) => BinaryPrimitives.ReadUInt16LittleEndian(page[(payloadOffset + 8)..]);
+
+    /// <summary>Writes an overflow cell's payload.</summary>
+    public static void WriteOverflowPayload(Span<byte> payload, long address, int slot)
+    {
+        BinaryPrimitives.WriteInt64LittleEndian(payload, address);
+        BinaryPrimitives.WriteUInt16LittleEndian(payload[8..], (ushort)slot);
+    }
+
+    /// <summary>Writes an internal (separator) cell at <paramref name="offset"/>; its child address is filled in when the page is written.</summary>
     public static void WriteInternalCell(Span<byte> page, int offset, ReadOnlySpan<byte> key)
     {
         BinaryPrimitives.WriteUInt16LittleEndian(page[offset..], (ushort)key.Length);
         key.CopyTo(page[(offset + 2)..]);
+        BinaryPrimitives.WriteInt64LittleEndian(page[(offset + 2 + key.Length)..], 0);
+    }
+
+    /// <summary>The address of child <paramref name="child"/> of an internal page (0 where none was written).</summary>
+    public static long ChildAddress(ReadOnlySpan<byte> page, int child)
+    {
+        if (child == 0)
+        {
+            return BinaryPrimitives.ReadInt64LittleEndian(page[LeftmostChildOffset..]);
+        }
+
+        var offset = CellOffset(page, child - 1);
+        var keyLength = BinaryPrimitives.ReadUInt16LittleEndian(page[offset..]);
+        return BinaryPrimitives.ReadInt64LittleEndian(page[(offset + 2 + keyLength)..]);
+    }
+
+    /// <summary>Sets the address of child <paramref name="child"/> of an internal page.</summary>
+    public static void SetChildAddress(Span<byte> page, int child, long address)
+    {
+        if (child == 0)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(page[LeftmostChildOffset..], address);
+            return;
+        }
+
+        var offset = CellOffset(page, child - 1);
+        var keyLength = BinaryPrimitives.ReadUInt16LittleEndian(page[offset..]);
+        BinaryPrimitives.WriteInt64LittleEndian(page[(offset + 2 + keyLength)..], address);
+    }
+
+    /// <summary>Stores the checksum of a page about to be written at <paramref name="address"/>.</summary>
+    public static void SetChecksum(Span<byte> page, long address) =>
+        BinaryPrimitives.WriteUInt32LittleEndian(page[ChecksumOffset..], Checksum(page, address));
+
+    /// <summary>Whether a page read from <paramref name="address"/> is the one written there, whole.</summary>
+    public static bool HasValidChecksum(ReadOnlySpan<byte> page, long address) =>
+        BinaryPrimitives.ReadUInt32LittleEndian(page[ChecksumOffset..]) == Checksum(page, address) && Kind(page) is LeafKind or InternalKind;
+
+    private static uint Checksum(ReadOnlySpan<byte> page, long address)
+    {
+        var crc = Crc32C.Append(Crc32C.Seed, (ulong)address);
+        crc = Crc32C.Append(crc, page[..ChecksumOffset]);
+        return Crc32C.Finish(Crc32C.Append(crc, page[(ChecksumOffset + 4)..]));
     }
 }
 
-/// <summary>What a leaf cell holds: version, flags, value length, where an inline value starts, and the overflow handle (or -1).</summary>
-internal readonly record struct LeafCell(long Version, byte Flags, int ValueLength, int ValueOffset, int OverflowHandle)
+/// <summary>What a leaf cell holds: version, flags, value length, and where its inline value (or overflow payload) starts.</summary>
+internal readonly record struct LeafCell(long Version, byte Flags, int ValueLength, int ValueOffset)
 {
     public bool IsTombstone => (Flags & PageLayout.TombstoneFlag) != 0;
+
+    public bool IsOverflow => (Flags & PageLayout.OverflowFlag) != 0;
 }

@@ -4,43 +4,53 @@ using Quire.Storage.Tree;
 
 namespace Quire.Storage.Tests.Tree;
 
-/// <summary>The tree against a sorted dictionary: random upserts, tombstones, large values, scans with bounds.</summary>
+/// <summary>
+/// The copy-on-write tree against a sorted dictionary: random upserts, tombstones, large
+/// values, scans both ways with bounds, and frozen roots that must keep their content
+/// while later generations change the tree.
+/// </summary>
 public class BTreeTests
 {
     [Fact]
-    public void Random_upserts_match_a_sorted_dictionary() =>
-        Gen.Int[0, int.MaxValue].Sample(seed => Run(seed, 4096, 3000), iter: 30, threads: 1);
+    public void Random_upserts_match_a_sorted_dictionary_and_frozen_roots_never_change() =>
+        Gen.Int[0, int.MaxValue].Sample(seed => Run(seed, 8192, 3000), iter: 30, threads: 1);
 
     [Fact]
     public void A_million_sequential_and_random_keys_keep_order_and_a_shallow_tree()
     {
-        var tree = new BTree(8192);
+        var tree = new BTree(new PagePool(8192), null);
         var random = new Random(5);
         var value = new byte[200];
         for (var i = 0; i < 500_000; i++)
         {
             tree.Upsert(BitConverter.GetBytes(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness((long)i)), i, value, false);
             tree.Upsert(BitConverter.GetBytes(random.NextInt64()), i, value, false);
+            if (i % 64 == 0)
+            {
+                tree.Freeze(i);
+            }
         }
 
-        Assert.True(tree.Depth <= 4, $"depth {tree.Depth}");
+        var root = tree.Freeze(500_000);
+        Assert.True(root.Depth <= 4, $"depth {root.Depth}");
         byte[]? previous = null;
         var count = 0;
-        foreach (var (key, _, _) in tree.Scan(null, null))
+        foreach (var (key, _, _) in TreeEntries.Scan(root, null, null, reverse: false))
         {
             Assert.True(previous is null || previous.AsSpan().SequenceCompareTo(key) < 0);
             previous = key;
             count++;
         }
 
-        Assert.Equal(tree.Count, count);
+        Assert.Equal(root.Count, count);
     }
 
     private static void Run(int seed, int pageSize, int operations)
     {
         var random = new Random(seed);
-        var tree = new BTree(pageSize);
+        var tree = new BTree(new PagePool(pageSize), null);
         var model = new SortedDictionary<byte[], (long, byte[]?)>(ByteArrayComparer.Instance);
+        var frozen = new List<(TreeRoot Root, SortedDictionary<byte[], (long, byte[]?)> Model)>();
         for (var i = 0; i < operations; i++)
         {
             byte[] key;
@@ -69,33 +79,51 @@ public class BTreeTests
 
             tree.Upsert(key, i, value, tombstone);
             model[key] = (i, value);
+            if (random.Next(40) == 0)
+            {
+                // End a generation and keep its root: later writes must copy, never change it.
+                frozen.Add((tree.Freeze(i), new SortedDictionary<byte[], (long, byte[]?)>(model, ByteArrayComparer.Instance)));
+            }
         }
 
-        Assert.Equal(model.Count, tree.Count);
+        frozen.Add((tree.Freeze(operations), model));
+        // The oldest, one from the middle and the last: checking is slower than building.
+        foreach (var (root, expected) in new[] { frozen[0], frozen[frozen.Count / 2], frozen[^1] })
+        {
+            Check(root, expected, random);
+        }
+    }
+
+    private static void Check(TreeRoot root, SortedDictionary<byte[], (long, byte[]?)> model, Random random)
+    {
+        Assert.Equal(model.Count, root.Count);
         foreach (var (key, (version, value)) in model)
         {
-            Assert.True(tree.TryGet(key, out var v, out var found));
+            Assert.True(TreeReader.TryGet(root.Node, key, null, out var v, out var found));
             Assert.Equal(version, v);
             Assert.Equal(value, found);
         }
 
         var keys = model.Keys.ToArray();
-        for (var i = 0; i < 20; i++)
+        Assert.Equal(keys, TreeEntries.Scan(root, null, null, reverse: false).Select(e => e.Key).ToArray());
+        Assert.Equal(keys.Reverse(), TreeEntries.Scan(root, null, null, reverse: true).Select(e => e.Key).ToArray());
+        for (var i = 0; i < 20 && keys.Length > 0; i++)
         {
             var a = keys[random.Next(keys.Length)];
             var b = keys[random.Next(keys.Length)];
             var (from, to) = ByteArrayComparer.Instance.Compare(a, b) <= 0 ? (a, b) : (b, a);
             var expected = model.Where(e => ByteArrayComparer.Instance.Compare(e.Key, from) >= 0 && ByteArrayComparer.Instance.Compare(e.Key, to) < 0).Select(e => e.Key).ToList();
-            Assert.Equal(expected, tree.Scan(from, to).Select(e => e.Key).ToList());
+            Assert.Equal(expected, TreeEntries.Scan(root, from, to, reverse: false).Select(e => e.Key).ToList());
+            expected.Reverse();
+            Assert.Equal(expected, TreeEntries.Scan(root, from, to, reverse: true).Select(e => e.Key).ToList());
         }
 
-        Assert.Equal(keys, tree.Scan(null, null).Select(e => e.Key).ToArray());
         // Absent keys between and around the present ones are not found.
-        for (var i = 0; i < 200; i++)
+        for (var i = 0; i < 200 && keys.Length > 0; i++)
         {
             var probe = (byte[])keys[random.Next(keys.Length)].Clone();
             probe[random.Next(probe.Length)] ^= (byte)random.Next(1, 256);
-            Assert.Equal(model.ContainsKey(probe), tree.TryGet(probe, out _, out _));
+            Assert.Equal(model.ContainsKey(probe), TreeReader.TryGet(root.Node, probe, null, out _, out _));
         }
     }
 }

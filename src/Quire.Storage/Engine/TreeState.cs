@@ -1,0 +1,180 @@
+using Quire.Storage.Tree;
+
+namespace Quire.Storage.Engine;
+
+/// <summary>
+/// The state as roots of a copy-on-write tree. The writer applies each publication
+/// range of a group (see <see cref="GroupCommitter"/>) in one pass and freezes its
+/// root; publishing the range makes that root the one readers see. So a root never
+/// shows a later range's writes, readers never see what is not yet published, and a
+/// failed group is simply never published. Readers pin the published root and read
+/// it without locks. Roots form a list, oldest first; once the oldest is older than
+/// the published one and unpinned it is reclaimed, and the nodes replaced in the next
+/// root's generation (reachable from older roots only) give back their pages. Apply,
+/// publish and reclaim run in the publisher's order, one at a time.
+/// </summary>
+internal sealed class TreeState : ITreeRetirement
+{
+    private readonly BTree _tree;
+    private readonly INodeSource? _source;
+    private readonly PagePool _pool;
+    private List<Node> _replaced = [];
+    private TreeRoot _oldest;
+
+    // Roots applied and frozen, waiting (in order) to be published: at most one per publication range.
+    private readonly Queue<TreeRoot> _unpublished = new();
+    private TreeRoot _latest;
+    private TreeRoot _published;
+
+    public TreeState(int pageSize, INodeSource? source, TreeRoot? start = null)
+    {
+        _source = source;
+        _pool = new PagePool(pageSize);
+        _tree = new BTree(_pool, source, start) { Retirement = this };
+        _oldest = _latest = _published = _tree.Freeze(start?.Seq ?? -1);
+    }
+
+    /// <summary>Page buffers held by nodes (resident bytes / page size).</summary>
+    public long ResidentPages => _pool.InUse;
+
+    /// <summary>Where stored nodes are read from (null while everything is in memory).</summary>
+    public INodeSource? Source => _source;
+
+    /// <summary>The root readers see (pin it before reading: <see cref="PinPublished"/>).</summary>
+    public TreeRoot Published => Volatile.Read(ref _published);
+
+    /// <summary>Pins and returns the published root; unpin it when done.</summary>
+    public TreeRoot PinPublished()
+    {
+        while (true)
+        {
+            var root = Volatile.Read(ref _published);
+            if (root.TryPin())
+            {
+                return root;
+            }
+        }
+    }
+
+    /// <summary>The last seq whose writes are visible, or -1.</summary>
+    public long PublishedSeq => Published.Seq;
+
+    /// <summary>The largest key the tree takes.</summary>
+    public int MaxKeyLength => _tree.MaxKeyLength;
+
+    /// <summary>
+    /// The value of a key including everything applied but not yet published: what the
+    /// sequencer checks preconditions against (every earlier commit counts). Only while
+    /// no apply runs.
+    /// </summary>
+    public bool TryGetLatest(ReadOnlySpan<byte> key, out VersionedValue value)
+    {
+        var found = TreeReader.TryGet(_latest.Node, key, _source, out var version, out var bytes);
+        value = new VersionedValue(version, bytes);
+        return found;
+    }
+
+    /// <summary>Applies one encoded batch during log replay; <see cref="FinishReplay"/> publishes them all.</summary>
+    public void Replay(ReadOnlySpan<byte> payload, long firstSeq)
+    {
+        var reader = new BatchPayload.Reader(payload);
+        while (reader.MoveNext())
+        {
+            _tree.Upsert(reader.Key, firstSeq + reader.OpIndex, reader.Value, reader.IsDelete);
+        }
+    }
+
+    /// <summary>Publishes what replay applied, up to <paramref name="lastSeq"/>.</summary>
+    public void FinishReplay(long lastSeq)
+    {
+        if (lastSeq > _published.Seq)
+        {
+            _latest = _published = Freeze(lastSeq);
+            Reclaim();
+        }
+    }
+
+    /// <summary>Applies sequenced commits [from, to) of a group and freezes their root, to be published by the matching <see cref="Publish"/>.</summary>
+    public void Apply(IReadOnlyList<PendingCommit> commits, int from, int to)
+    {
+        var seq = _latest.Seq;
+        for (var i = from; i < to; i++)
+        {
+            var commit = commits[i];
+            if (commit.FirstSeq < 0)
+            {
+                continue; // rejected by a precondition
+            }
+
+            var reader = new BatchPayload.Reader(commit.Batch.Payload);
+            while (reader.MoveNext())
+            {
+                _tree.Upsert(reader.Key, commit.FirstSeq + reader.OpIndex, reader.Value, reader.IsDelete);
+            }
+
+            seq = commit.FirstSeq + commit.Batch.OpCount - 1;
+        }
+
+        var root = Freeze(seq);
+        Volatile.Write(ref _latest, root);
+        lock (_unpublished)
+        {
+            _unpublished.Enqueue(root);
+        }
+    }
+
+    /// <summary>Makes the root of the next applied range visible.</summary>
+    public void Publish()
+    {
+        TreeRoot root;
+        lock (_unpublished)
+        {
+            root = _unpublished.Dequeue();
+        }
+
+        Volatile.Write(ref _published, root);
+        Reclaim();
+    }
+
+    void ITreeRetirement.Retired(Node node) => _replaced.Add(node);
+
+    void ITreeRetirement.Retired(Blob blob, int length)
+    {
+        // Memory: the GC takes it once no node refers to it.
+    }
+
+    void ITreeRetirement.Retired(long blobAddress, int length)
+    {
+        // Only on disk, and the data file comes with checkpoints.
+    }
+
+    private TreeRoot Freeze(long seq)
+    {
+        var root = _tree.Freeze(seq);
+        root.Replaced = _replaced;
+        _replaced = [];
+        _latest.Next = root;
+        return root;
+    }
+
+    /// <summary>Reclaims the oldest roots while they are older than the published one and unpinned.</summary>
+    private void Reclaim()
+    {
+        var published = Volatile.Read(ref _published);
+        while (_oldest != published && _oldest.TryReclaim())
+        {
+            _oldest = _oldest.Next!;
+
+            // Nothing older than the new oldest root is left: what its generation replaced is unreachable.
+            if (_oldest.Replaced is { } replaced)
+            {
+                foreach (var node in replaced)
+                {
+                    _pool.Return(node.Page);
+                }
+
+                _oldest.Replaced = null;
+            }
+        }
+    }
+}

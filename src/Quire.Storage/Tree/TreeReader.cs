@@ -1,0 +1,94 @@
+namespace Quire.Storage.Tree;
+
+/// <summary>
+/// Reads over frozen nodes, safe from any thread without locks: descending to a child
+/// (loading a stored one from the <see cref="INodeSource"/>), point lookups and values.
+/// </summary>
+internal static class TreeReader
+{
+    /// <summary>The index of the child of an internal page that holds <paramref name="key"/>.</summary>
+    public static int ChildIndex(ReadOnlySpan<byte> page, ReadOnlySpan<byte> key)
+    {
+        // A separator is the first key of the child to its right.
+        var slot = PageLayout.Search(page, key);
+        return slot >= 0 ? slot + 1 : ~slot;
+    }
+
+    /// <summary>Child <paramref name="index"/> of <paramref name="parent"/>, loaded and kept in the parent if it was stored.</summary>
+    public static Node Child(Node parent, int index, INodeSource? source)
+    {
+        var children = parent.Children!;
+        var child = Volatile.Read(ref children[index]);
+        if (child is not null)
+        {
+            return child;
+        }
+
+        if (source is null)
+        {
+            throw new InvalidOperationException("a stored child without a page file");
+        }
+
+        var loaded = source.LoadNode(PageLayout.ChildAddress(parent.Page, index));
+
+        // Two readers may load the same child; the first to install it wins.
+        return Interlocked.CompareExchange(ref children[index], loaded, null) ?? loaded;
+    }
+
+    /// <summary>The leaf that holds (or would hold) <paramref name="key"/>.</summary>
+    public static Node FindLeaf(Node root, ReadOnlySpan<byte> key, INodeSource? source)
+    {
+        var node = root;
+        while (!node.IsLeaf)
+        {
+            node = Child(node, ChildIndex(node.Page, key), source);
+        }
+
+        return node;
+    }
+
+    public static bool TryGet(Node root, ReadOnlySpan<byte> key, INodeSource? source, out long version, out byte[]? value)
+    {
+        var leaf = FindLeaf(root, key, source);
+        var slot = PageLayout.Search(leaf.Page, key);
+        if (slot < 0)
+        {
+            version = 0;
+            value = null;
+            return false;
+        }
+
+        var cell = PageLayout.ReadLeafCell(leaf.Page, slot);
+        version = cell.Version;
+        value = ValueOf(leaf, cell, source);
+        return true;
+    }
+
+    /// <summary>The value of a leaf cell as a new array (null for a tombstone).</summary>
+    public static byte[]? ValueOf(Node leaf, LeafCell cell, INodeSource? source)
+    {
+        if (cell.IsTombstone)
+        {
+            return null;
+        }
+
+        if (!cell.IsOverflow)
+        {
+            return leaf.Page.AsSpan(cell.ValueOffset, cell.ValueLength).ToArray();
+        }
+
+        var slot = PageLayout.BlobSlot(leaf.Page, cell.ValueOffset);
+        var blobs = leaf.Blobs;
+        if (blobs is not null && slot < blobs.Length && blobs[slot] is { } blob)
+        {
+            return (byte[])blob.Bytes.Clone();
+        }
+
+        if (source is null)
+        {
+            throw new InvalidOperationException("a stored blob without a page file");
+        }
+
+        return source.LoadBlob(PageLayout.BlobAddress(leaf.Page, cell.ValueOffset), cell.ValueLength);
+    }
+}

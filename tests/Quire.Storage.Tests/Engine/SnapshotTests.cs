@@ -1,0 +1,111 @@
+using System.Buffers.Binary;
+using Quire.Storage.Engine;
+using Quire.TestSupport;
+using static Quire.Storage.Tests.Keys;
+
+namespace Quire.Storage.Tests.Engine;
+
+/// <summary>Snapshots: a stable view however much lands after it, and a root that never shows a later group's writes.</summary>
+public class SnapshotTests
+{
+    [Fact]
+    public async Task A_long_lived_snapshot_sees_a_stable_view_while_100000_commits_land()
+    {
+        using var directory = new TempDirectory();
+        using var engine = StorageEngine.Open(directory.Path, new StorageOptions { Durability = Durability.Async });
+        var random = new Random(7);
+        var preload = new WriteBatch();
+        for (var i = 0; i < 2000; i++)
+        {
+            preload.Put(Key(i), Value(i, 0));
+        }
+
+        await engine.CommitAsync(preload);
+        using var snapshot = engine.OpenSnapshot();
+        var before = snapshot.Scan().Select(e => (S(e.Key), S(e.Value), e.Version)).ToList();
+        Assert.Equal(2000, before.Count);
+
+        // Overwrites, deletes and new keys, from concurrent writers, checked against the snapshot as they land.
+        var pending = new List<Task>();
+        for (var commit = 1; commit <= 100_000; commit++)
+        {
+            var key = random.Next(4000);
+            var batch = random.Next(10) == 0 ? new WriteBatch().Delete(Key(key)) : new WriteBatch().Put(Key(key), Value(key, commit));
+            pending.Add(engine.CommitAsync(batch).AsTask());
+            if (pending.Count == 64)
+            {
+                await Task.WhenAll(pending);
+                pending.Clear();
+                var probe = random.Next(4000);
+                Assert.Equal(probe < 2000 ? S(Value(probe, 0)) : "<null>", S(snapshot.Get(Key(probe))));
+            }
+        }
+
+        await Task.WhenAll(pending);
+        Assert.True(engine.LastSeq >= 100_000);
+        Assert.Equal(before, snapshot.Scan().Select(e => (S(e.Key), S(e.Value), e.Version)).ToList());
+        Assert.Equal(before.AsEnumerable().Reverse(), snapshot.Scan(reverse: true).Select(e => (S(e.Key), S(e.Value), e.Version)).ToList());
+        Assert.Equal(1999, snapshot.Seq);
+    }
+
+    [Theory]
+    [InlineData(Durability.Sync)]
+    [InlineData(Durability.Async)]
+    public async Task A_snapshot_never_shows_a_write_after_its_seq_nor_misses_one_before(Durability durability)
+    {
+        using var directory = new TempDirectory();
+        using var engine = StorageEngine.Open(directory.Path, new StorageOptions { Durability = durability });
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        var acknowledged = new long[8];
+        var writers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            for (var n = 1; !stop.IsCancellationRequested; n++)
+            {
+                // Each writer's pair of keys always changes together.
+                var result = await engine.CommitAsync(new WriteBatch().Put(B($"a/{w}"), Counter(n)).Put(B($"b/{w}"), Counter(n)));
+                Volatile.Write(ref acknowledged[w], result.LastSeq);
+            }
+        })).ToArray();
+
+        var snapshots = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            var seqsBefore = Enumerable.Range(0, 8).Select(w => Volatile.Read(ref acknowledged[w])).ToArray();
+            using var snapshot = engine.OpenSnapshot();
+            var entries = snapshot.Scan().ToList();
+            Assert.All(entries, e => Assert.True(e.Version <= snapshot.Seq, $"version {e.Version} above the snapshot's seq {snapshot.Seq}"));
+            for (var w = 0; w < 8; w++)
+            {
+                var aFound = snapshot.TryGetVersioned(B($"a/{w}"), out var a);
+                var bFound = snapshot.TryGetVersioned(B($"b/{w}"), out var b);
+                Assert.Equal(aFound, bFound);
+                if (aFound)
+                {
+                    Assert.Equal(a.Version + 1, b.Version);
+                    Assert.Equal(a.Value, b.Value);
+                }
+
+                if (seqsBefore[w] > 0)
+                {
+                    Assert.True(bFound && b.Version >= seqsBefore[w], $"writer {w}: acknowledged seq {seqsBefore[w]} missing from a later snapshot");
+                }
+            }
+
+            snapshots++;
+        }
+
+        await Task.WhenAll(writers);
+        Assert.True(snapshots > 10);
+    }
+
+    private static byte[] Key(int i) => B($"key/{i:D5}");
+
+    private static byte[] Value(int key, int commit) => B($"{key}@{commit}");
+
+    private static byte[] Counter(int n)
+    {
+        var bytes = new byte[8];
+        BinaryPrimitives.WriteInt64BigEndian(bytes, n);
+        return bytes;
+    }
+}
