@@ -1,6 +1,6 @@
 namespace Quire.Storage.Engine;
 
-/// <summary>Counters of the write path. Updated by the writer thread; read anywhere (values may be a moment stale).</summary>
+/// <summary>Counters of the write path and checkpoints. Updated by the writer and checkpointer threads; read anywhere (values may be a moment stale).</summary>
 public sealed class EngineStats
 {
     private long _syncTicksTotal;
@@ -23,6 +23,25 @@ public sealed class EngineStats
 
     /// <summary>Longest fdatasync latency.</summary>
     public TimeSpan MaxSyncLatency => TimeSpan.FromTicks(_syncTicksMax);
+
+    /// <summary>Checkpoints completed.</summary>
+    public long Checkpoints { get; private set; }
+
+    /// <summary>Checkpoints abandoned for lack of disk space (their nodes stay dirty for the next).</summary>
+    public long CheckpointsOutOfSpace { get; internal set; }
+
+    /// <summary>What the last checkpoint wrote, or null.</summary>
+    public CheckpointResult? LastCheckpoint { get; private set; }
+
+    /// <summary>Node and blob pages written by all checkpoints.</summary>
+    public long CheckpointPages { get; private set; }
+
+    internal void RecordCheckpoint(CheckpointResult result)
+    {
+        Checkpoints++;
+        CheckpointPages += result.Pages;
+        LastCheckpoint = result;
+    }
 
     internal void RecordSync(TimeSpan latency)
     {

@@ -313,6 +313,28 @@ internal sealed class GroupCommitter : IDisposable
         _stats.RecordSync(Stopwatch.GetElapsedTime(started, _lastSyncTicks));
     }
 
+    /// <summary>
+    /// Turns the engine read-only from outside the write path (a failed checkpoint):
+    /// queued commits fail, later ones are refused; the group being written, whose log
+    /// write is sound, completes as it would.
+    /// </summary>
+    public void RefuseCommits(Exception cause)
+    {
+        lock (_gate)
+        {
+            _failure ??= cause as StorageFailedException ?? new StorageFailedException(cause);
+            foreach (var commit in _queue)
+            {
+                commit.Fail(_failure);
+            }
+
+            _queue.Clear();
+            _queuedBytes = 0;
+            _roomAvailable?.TrySetResult();
+            _roomAvailable = null;
+        }
+    }
+
     private void FailAll(Exception cause)
     {
         lock (_gate)

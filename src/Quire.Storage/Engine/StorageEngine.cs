@@ -19,25 +19,29 @@ public sealed class StorageEngine : IDisposable
 
     private readonly StorageOptions _options;
     private readonly IDisposable _lock;
+    private readonly DataFile _file;
     private readonly WriteAheadLog _log;
     private readonly TreeState _state;
     private readonly GroupCommitter _committer;
+    private readonly Checkpointer _checkpointer;
     private readonly int _maxBatchBytes;
     private int _disposed;
 
     private StorageEngine(
-        StorageOptions options, IDisposable directoryLock, WriteAheadLog log, TreeState state,
-        DatabaseIdentity identity, LogRecoveryReport recovery, TimeSpan openTime)
+        StorageOptions options, IDisposable directoryLock, DataFile file, WriteAheadLog log, TreeState state,
+        LogRecoveryReport recovery, TimeSpan openTime)
     {
         _options = options;
         _lock = directoryLock;
+        _file = file;
         _log = log;
         _state = state;
-        Identity = identity;
+        Identity = file.Identity;
         Recovery = recovery;
         OpenTime = openTime;
         _maxBatchBytes = Math.Min(options.MaxBatchBytes, options.Log.MaxPayload);
         _committer = new GroupCommitter(log, state, options, Stats);
+        _checkpointer = new Checkpointer(file, state, log, options, Stats, _committer.RefuseCommits, () => _committer.Failure);
     }
 
     /// <summary>The database's UUID, epoch and page size.</summary>
@@ -57,6 +61,24 @@ public sealed class StorageEngine : IDisposable
 
     /// <summary>Bytes written to log files, for write amplification.</summary>
     public long LogBytesWritten => _log.BytesWritten;
+
+    /// <summary>Bytes written to the data file by checkpoints, for write amplification.</summary>
+    public long DataBytesWritten => _file.BytesWritten;
+
+    /// <summary>The last seq the durable checkpoint covers; open replays the log after it.</summary>
+    public long CheckpointedSeq => _checkpointer.CoveredSeq;
+
+    /// <summary>Log bytes written since the last checkpoint.</summary>
+    public long LogBytesSinceCheckpoint => _checkpointer.LogBytesSinceCheckpoint;
+
+    /// <summary>Bytes of node pages held in memory.</summary>
+    public long ResidentBytes => _state.ResidentPages * Identity.PageSize;
+
+    /// <summary>About how many bytes of nodes are dirty: what the next checkpoint writes.</summary>
+    public long DirtyBytes => _state.DirtyPages * Identity.PageSize;
+
+    /// <summary>Node pages read from the data file.</summary>
+    public long PagesRead => _file.PagesRead;
 
     /// <summary>The failure that turned the engine read-only, or null while it accepts commits.</summary>
     public StorageFailedException? Failure => _committer.Failure;
@@ -89,33 +111,10 @@ public sealed class StorageEngine : IDisposable
         var directoryLock = fs.Lock(Path.Combine(directory, LockName));
         try
         {
-            TreeState state;
-            DatabaseIdentity identity;
-            WriteAheadLog log;
-            LogRecoveryReport recovery;
-            if (fs.FileExists(Path.Combine(directory, DatabaseFile.Name)))
-            {
-                identity = DatabaseFile.Read(fs, directory);
-                state = new TreeState(identity.PageSize, null); // fixed at creation, whatever the options say now
-                log = WriteAheadLog.Open(fs, directory, identity, options.Log, 0, r => state.Replay(r.Payload.Span, r.FirstSeq), out recovery);
-                state.FinishReplay(log.NextSeq - 1);
-                if (recovery.StartSeq != 0)
-                {
-                    log.Dispose();
-                    throw new CorruptDataException($"the log starts at seq {recovery.StartSeq}, and nothing holds the seqs before it", directory, -1);
-                }
-            }
-            else
-            {
-                identity = new DatabaseIdentity(Guid.NewGuid(), NewEpoch(), options.PageSize);
-                state = new TreeState(identity.PageSize, null);
-                RemoveUnfinishedCreation(fs, directory);
-                log = WriteAheadLog.Create(fs, directory, identity, options.Log);
-                DatabaseFile.Create(fs, directory, identity);
-                recovery = new LogRecoveryReport();
-            }
-
-            return new StorageEngine(options, directoryLock, log, state, identity, recovery, Stopwatch.GetElapsedTime(started));
+            var (file, log, state, recovery) = fs.FileExists(Path.Combine(directory, DataFile.Name))
+                ? Recover(fs, directory, options)
+                : Create(fs, directory, options);
+            return new StorageEngine(options, directoryLock, file, log, state, recovery, Stopwatch.GetElapsedTime(started));
         }
         catch
         {
@@ -191,7 +190,16 @@ public sealed class StorageEngine : IDisposable
     /// <summary>Durable log records from the one holding <paramref name="fromSeq"/> on (for replication and inspection).</summary>
     public IEnumerable<LogRecord> ReadLog(long fromSeq) => _log.ReadFrom(fromSeq);
 
-    /// <summary>Finishes queued commits, syncs the log and closes the files.</summary>
+    /// <summary>
+    /// Checkpoints everything published now: when this completes, open replays nothing
+    /// before it. Completes with what was written, or null when nothing changed since
+    /// the last checkpoint. Throws <see cref="StorageFailedException"/> when a write or
+    /// fsync failed (the engine is then read-only), or an <see cref="IOException"/> for
+    /// a full disk (nothing changed; a later checkpoint retries).
+    /// </summary>
+    public Task<CheckpointResult?> CheckpointAsync() => _checkpointer.CheckpointAsync();
+
+    /// <summary>Finishes queued commits, syncs the log, writes a last checkpoint and closes the files.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -200,8 +208,65 @@ public sealed class StorageEngine : IDisposable
         }
 
         _committer.Dispose();
+        _checkpointer.Dispose();
         _log.Dispose();
+        _file.Dispose();
         _lock.Dispose();
+    }
+
+    private static (DataFile, WriteAheadLog, TreeState, LogRecoveryReport) Create(IFileSystem fs, string directory, StorageOptions options)
+    {
+        var identity = new DatabaseIdentity(Guid.NewGuid(), NewEpoch(), options.PageSize);
+        RemoveUnfinishedCreation(fs, directory);
+        var log = WriteAheadLog.Create(fs, directory, identity, options.Log);
+        try
+        {
+            DataFile.Create(fs, directory, identity);
+            var file = DataFile.Open(fs, directory);
+            var pool = new PagePool(identity.PageSize);
+            file.Pool = pool;
+            return (file, log, new TreeState(pool, file), new LogRecoveryReport());
+        }
+        catch
+        {
+            log.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens an existing database: the newest superblock gives the root (only the root
+    /// page is read; the rest loads on demand), and the log is replayed from the seq
+    /// after the one it covers.
+    /// </summary>
+    private static (DataFile, WriteAheadLog, TreeState, LogRecoveryReport) Recover(IFileSystem fs, string directory, StorageOptions options)
+    {
+        var file = DataFile.Open(fs, directory);
+        try
+        {
+            var superblock = file.Superblock;
+            var pool = new PagePool(file.Identity.PageSize); // fixed at creation, whatever the options say now
+            file.Pool = pool;
+            var start = superblock.RootAddress == 0 ? null
+                : new TreeRoot(file.LoadNode(superblock.RootAddress), superblock.CoveredSeq, superblock.Depth, superblock.KeyCount, -1);
+            var state = new TreeState(pool, file, start);
+            var from = superblock.CoveredSeq + 1;
+            var log = WriteAheadLog.Open(fs, directory, file.Identity, options.Log, from, r => state.Replay(r.Payload.Span, r.FirstSeq, from), out var recovery);
+            if (recovery.StartSeq > from || recovery.NextSeq < from)
+            {
+                log.Dispose();
+                throw new CorruptDataException(
+                    $"the log holds seqs {recovery.StartSeq} to {recovery.NextSeq - 1}, and the checkpoint needs it to continue from seq {from}", directory, -1);
+            }
+
+            state.FinishReplay(log.NextSeq - 1);
+            return (file, log, state, recovery);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
     }
 
     private static ulong NewEpoch() => BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));

@@ -27,6 +27,15 @@ public sealed record StorageOptions
     /// <summary>Page size, fixed when the database is created: a power of two from 8 KiB to 32 KiB (a page must hold four cells of the largest key). Default 8 KiB.</summary>
     public int PageSize { get; init; } = 8192;
 
+    /// <summary>A checkpoint starts once the log has grown this much since the last one. Default 64 MiB.</summary>
+    public long CheckpointLogBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>A checkpoint starts once about this many bytes of nodes are dirty (not yet in the data file). Default 256 MiB.</summary>
+    public long CheckpointDirtyBytes { get; init; } = 256L * 1024 * 1024;
+
+    /// <summary>A checkpoint starts at least this often while anything changed. Default 30 s.</summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Log settings.</summary>
     public LogOptions Log { get; init; } = new();
 
@@ -49,6 +58,9 @@ public sealed record StorageOptions
         Require(MaxGroupBytes > 0, "MaxGroupBytes must be positive");
         Require(MaxBatchBytes > 0, "MaxBatchBytes must be positive");
         Require(BatchSyncInterval > TimeSpan.Zero, "BatchSyncInterval must be positive");
+        Require(CheckpointLogBytes > 0, "CheckpointLogBytes must be positive");
+        Require(CheckpointDirtyBytes > 0, "CheckpointDirtyBytes must be positive");
+        Require(CheckpointInterval > TimeSpan.Zero, "CheckpointInterval must be positive");
         Require(Log.SegmentSize >= 64 * 1024 && Log.SegmentSize % 4096 == 0, "Log.SegmentSize must be a multiple of 4096 and at least 64 KiB");
     }
 }

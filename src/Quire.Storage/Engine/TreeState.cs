@@ -26,16 +26,33 @@ internal sealed class TreeState : ITreeRetirement
     private TreeRoot _latest;
     private TreeRoot _published;
 
-    public TreeState(int pageSize, INodeSource? source, TreeRoot? start = null)
+    // Counts for the dirty-page estimate: nodes created since the last checkpointed root, less those replaced since.
+    private long _checkpointGeneration = -1;
+    private long _createdAtCheckpoint;
+    private long _replacedSinceCheckpoint;
+
+    public TreeState(PagePool pool, INodeSource? source, TreeRoot? start = null)
     {
         _source = source;
-        _pool = new PagePool(pageSize);
+        _pool = pool;
         _tree = new BTree(_pool, source, start) { Retirement = this };
         _oldest = _latest = _published = _tree.Freeze(start?.Seq ?? -1);
     }
 
     /// <summary>Page buffers held by nodes (resident bytes / page size).</summary>
     public long ResidentPages => _pool.InUse;
+
+    /// <summary>About how many nodes of the working tree have no address: what the next checkpoint will write.</summary>
+    public long DirtyPages =>
+        Math.Max(0, _tree.NodesCreated - Interlocked.Read(ref _createdAtCheckpoint) - Interlocked.Read(ref _replacedSinceCheckpoint));
+
+    /// <summary>Told by the checkpointer that <paramref name="root"/> is now durable.</summary>
+    public void Checkpointed(TreeRoot root)
+    {
+        Interlocked.Exchange(ref _checkpointGeneration, root.Generation);
+        Interlocked.Exchange(ref _createdAtCheckpoint, root.NodesCreated);
+        Interlocked.Exchange(ref _replacedSinceCheckpoint, 0);
+    }
 
     /// <summary>Where stored nodes are read from (null while everything is in memory).</summary>
     public INodeSource? Source => _source;
@@ -74,13 +91,16 @@ internal sealed class TreeState : ITreeRetirement
         return found;
     }
 
-    /// <summary>Applies one encoded batch during log replay; <see cref="FinishReplay"/> publishes them all.</summary>
-    public void Replay(ReadOnlySpan<byte> payload, long firstSeq)
+    /// <summary>Applies the ops of one encoded batch from seq <paramref name="fromSeq"/> on during log replay; <see cref="FinishReplay"/> publishes them all.</summary>
+    public void Replay(ReadOnlySpan<byte> payload, long firstSeq, long fromSeq)
     {
         var reader = new BatchPayload.Reader(payload);
         while (reader.MoveNext())
         {
-            _tree.Upsert(reader.Key, firstSeq + reader.OpIndex, reader.Value, reader.IsDelete);
+            if (firstSeq + reader.OpIndex >= fromSeq)
+            {
+                _tree.Upsert(reader.Key, firstSeq + reader.OpIndex, reader.Value, reader.IsDelete);
+            }
         }
     }
 
@@ -136,7 +156,14 @@ internal sealed class TreeState : ITreeRetirement
         Reclaim();
     }
 
-    void ITreeRetirement.Retired(Node node) => _replaced.Add(node);
+    void ITreeRetirement.Retired(Node node)
+    {
+        _replaced.Add(node);
+        if (node.Generation > Interlocked.Read(ref _checkpointGeneration))
+        {
+            Interlocked.Increment(ref _replacedSinceCheckpoint);
+        }
+    }
 
     void ITreeRetirement.Retired(Blob blob, int length)
     {

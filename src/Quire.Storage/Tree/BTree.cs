@@ -53,13 +53,18 @@ internal sealed class BTree
     /// <summary>Levels from the root to the leaves.</summary>
     public int Depth { get; private set; }
 
+    /// <summary>Nodes created so far (copies and splits).</summary>
+    public long NodesCreated => Volatile.Read(ref _nodesCreated);
+
+    private long _nodesCreated;
+
     /// <summary>Called with each node and blob the working tree stops pointing to (to free their pages later).</summary>
     public ITreeRetirement? Retirement { get; init; }
 
     /// <summary>Ends the current generation: returns the working tree's root as of <paramref name="seq"/>, never to change again.</summary>
     public TreeRoot Freeze(long seq)
     {
-        var root = new TreeRoot(_root, seq, Depth, Count, _generation);
+        var root = new TreeRoot(_root, seq, Depth, Count, _generation) { NodesCreated = _nodesCreated };
         _generation++;
         return root;
     }
@@ -164,6 +169,7 @@ internal sealed class BTree
         }
 
         var copy = node.CopyFor(_generation, _pool);
+        Interlocked.Increment(ref _nodesCreated);
         if (depth == 0)
         {
             _root = copy;
@@ -265,6 +271,7 @@ internal sealed class BTree
         }
 
         var right = Node.Create(_pool, PageLayout.Kind(page), _generation);
+        Interlocked.Increment(ref _nodesCreated);
         var moved = 0;
         for (var i = mid; i < count; i++)
         {
@@ -344,6 +351,7 @@ internal sealed class BTree
         if (level < 0)
         {
             var root = Node.Create(_pool, PageLayout.InternalKind, _generation);
+            Interlocked.Increment(ref _nodesCreated);
             var offset = PageLayout.InsertSlot(root.Page, 0, size, key);
             PageLayout.WriteInternalCell(root.Page, offset, key);
             root.SetChild(0, _root);

@@ -6,6 +6,9 @@ internal interface INodeSource
     /// <summary>Reads and checks the node written at <paramref name="address"/>.</summary>
     Node LoadNode(long address);
 
+    /// <summary>Takes back a loaded node nothing refers to (another reader installed the same page first).</summary>
+    void Discard(Node node);
+
     /// <summary>Reads and checks the blob of <paramref name="length"/> bytes written at <paramref name="address"/>.</summary>
     byte[] LoadBlob(long address, int length);
 }

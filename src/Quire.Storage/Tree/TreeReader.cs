@@ -32,7 +32,14 @@ internal static class TreeReader
         var loaded = source.LoadNode(PageLayout.ChildAddress(parent.Page, index));
 
         // Two readers may load the same child; the first to install it wins.
-        return Interlocked.CompareExchange(ref children[index], loaded, null) ?? loaded;
+        var installed = Interlocked.CompareExchange(ref children[index], loaded, null);
+        if (installed is null)
+        {
+            return loaded;
+        }
+
+        source.Discard(loaded);
+        return installed;
     }
 
     /// <summary>The leaf that holds (or would hold) <paramref name="key"/>.</summary>

@@ -1,0 +1,332 @@
+using System.Diagnostics;
+using Quire.Storage.Format;
+using Quire.Storage.Log;
+using Quire.Storage.Tree;
+
+namespace Quire.Storage.Engine;
+
+/// <summary>
+/// Writes checkpoints on its own thread while writers keep committing: takes the
+/// published root (once the log holds it durably), writes its nodes and blobs that
+/// have no address yet bottom-up (a node with an address has none below it without),
+/// fsyncs, then writes the superblock; only then are the new addresses final and the
+/// log segments below the covered seq recycled. Triggered by log bytes, by dirty
+/// pages, by time, or on demand. ENOSPC leaves the nodes dirty for the next attempt;
+/// any other write or fsync failure turns the engine read-only, since the kernel may
+/// have dropped the pages a later fsync would claim.
+/// </summary>
+internal sealed class Checkpointer : IDisposable
+{
+    private const int PollMilliseconds = 50;
+
+    private readonly object _gate = new();
+    private readonly DataFile _file;
+    private readonly TreeState _state;
+    private readonly WriteAheadLog _log;
+    private readonly StorageOptions _options;
+    private readonly EngineStats _stats;
+    private readonly Action<Exception> _fail;
+    private readonly Func<Exception?> _engineFailure;
+    private readonly PageAllocator _allocator;
+    private readonly byte[] _image;
+    private readonly Thread _thread;
+    private readonly List<Node> _writtenNodes = [];
+    private readonly List<Blob> _writtenBlobs = [];
+    private TaskCompletionSource<CheckpointResult?>? _requested;
+    private long _logBytesAtLast;
+    private long _lastTicks = Stopwatch.GetTimestamp();
+    private bool _stopping;
+
+    public Checkpointer(
+        DataFile file, TreeState state, WriteAheadLog log, StorageOptions options, EngineStats stats, Action<Exception> fail, Func<Exception?> engineFailure)
+    {
+        _engineFailure = engineFailure;
+        _file = file;
+        _state = state;
+        _log = log;
+        _options = options;
+        _stats = stats;
+        _fail = fail;
+        _allocator = new PageAllocator(file.Superblock.PageCount);
+        _image = new byte[file.Identity.PageSize];
+        _logBytesAtLast = log.BytesWritten;
+        _thread = new Thread(Run) { IsBackground = true, Name = "quire-checkpointer" };
+        _thread.Start();
+    }
+
+    /// <summary>The last seq the durable superblock covers.</summary>
+    public long CoveredSeq => _file.Superblock.CoveredSeq;
+
+    /// <summary>Log bytes written since the last checkpoint.</summary>
+    public long LogBytesSinceCheckpoint => _log.BytesWritten - Interlocked.Read(ref _logBytesAtLast);
+
+    /// <summary>Runs a checkpoint of everything published now; completes with what it wrote (null when nothing changed).</summary>
+    public Task<CheckpointResult?> CheckpointAsync()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_stopping, typeof(StorageEngine));
+            _requested ??= new TaskCompletionSource<CheckpointResult?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            Monitor.Pulse(_gate);
+            return _requested.Task;
+        }
+    }
+
+    /// <summary>Stops the thread after a last checkpoint, so the next open replays nothing.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_stopping)
+            {
+                return;
+            }
+
+            _stopping = true;
+            Monitor.Pulse(_gate);
+        }
+
+        _thread.Join();
+    }
+
+    private void Run()
+    {
+        while (true)
+        {
+            TaskCompletionSource<CheckpointResult?>? requested;
+            bool stopping;
+            lock (_gate)
+            {
+                if (!_stopping && _requested is null && !Due())
+                {
+                    Monitor.Wait(_gate, PollMilliseconds);
+                }
+
+                requested = _requested;
+                _requested = null;
+                stopping = _stopping;
+            }
+
+            if (requested is not null || stopping || Due())
+            {
+                try
+                {
+                    var result = Checkpoint();
+                    requested?.TrySetResult(result);
+                }
+                catch (Exception ex)
+                {
+                    // Out of space: the next trigger retries. Anything else turned the engine read-only.
+                    requested?.TrySetException(ex);
+                }
+            }
+
+            if (stopping)
+            {
+                return;
+            }
+        }
+    }
+
+    private bool Due() =>
+        _engineFailure() is null && _state.PublishedSeq > CoveredSeq
+        && (LogBytesSinceCheckpoint >= _options.CheckpointLogBytes
+            || _state.DirtyPages * (long)_file.Identity.PageSize >= _options.CheckpointDirtyBytes
+            || Stopwatch.GetElapsedTime(_lastTicks) >= _options.CheckpointInterval);
+
+    private CheckpointResult? Checkpoint()
+    {
+        if (_engineFailure() is { } failure)
+        {
+            throw failure;
+        }
+
+        var root = _state.PinPublished();
+        try
+        {
+            if (root.Seq <= CoveredSeq)
+            {
+                return null;
+            }
+
+            var started = Stopwatch.GetTimestamp();
+            var logBytes = _log.BytesWritten;
+            WaitUntilDurable(root.Seq);
+            _allocator.Begin();
+            var bytesBefore = _file.BytesWritten;
+            try
+            {
+                WriteDirty(root.Node);
+                _file.Sync();
+            }
+            catch (IOException ex) when (IsNoSpace(ex))
+            {
+                // Nothing durable changed: the nodes stay dirty and the next attempt writes them.
+                Abandon();
+                _stats.CheckpointsOutOfSpace++;
+                throw;
+            }
+            catch (Exception ex)
+            {
+                Abandon();
+                throw Fail(ex);
+            }
+
+            var previous = _file.Superblock;
+            var superblock = new Superblock(
+                previous.Checkpoint + 1, root.Seq, root.Node.Address, root.Depth, root.Count, _allocator.PageCount, previous.FreeListAddress, previous.FreeListPages);
+            try
+            {
+                _file.WriteSuperblock(superblock);
+            }
+            catch (Exception ex)
+            {
+                Abandon();
+                throw Fail(ex);
+            }
+
+            foreach (var node in _writtenNodes)
+            {
+                node.AddressIsFinal = true;
+            }
+
+            var result = new CheckpointResult(
+                superblock.Checkpoint, root.Seq, _writtenNodes.Count + _writtenBlobs.Count, _file.BytesWritten - bytesBefore, Stopwatch.GetElapsedTime(started));
+            _state.Checkpointed(root);
+            _writtenNodes.Clear();
+            _writtenBlobs.Clear();
+            Interlocked.Exchange(ref _logBytesAtLast, logBytes);
+            _lastTicks = Stopwatch.GetTimestamp();
+            _log.RecycleBelow(root.Seq + 1);
+            _stats.RecordCheckpoint(result);
+            return result;
+        }
+        finally
+        {
+            root.Unpin();
+        }
+    }
+
+    /// <summary>A checkpoint covers only what the log holds durably (in batch and async modes the fsync may lag).</summary>
+    private void WaitUntilDurable(long seq)
+    {
+        while (_log.DurableSeq <= seq)
+        {
+            if (_engineFailure() is { } failure)
+            {
+                throw failure; // what is not durable now never will be
+            }
+
+            Thread.Sleep(1);
+        }
+    }
+
+    /// <summary>Writes a node and, first, everything below it without an address; returns its address.</summary>
+    private long WriteDirty(Node node)
+    {
+        var address = node.Address;
+        if (address != 0)
+        {
+            return address;
+        }
+
+        if (!node.IsLeaf)
+        {
+            var children = node.Children!;
+            for (var i = 0; i <= node.Count; i++)
+            {
+                if (Volatile.Read(ref children[i]) is { } child)
+                {
+                    WriteDirty(child);
+                }
+            }
+        }
+
+        var image = _image;
+        node.Page.CopyTo(image, 0);
+        if (node.IsLeaf)
+        {
+            WriteBlobs(node, image);
+        }
+        else
+        {
+            // A child not in memory is stored: its address is already in the page.
+            var children = node.Children!;
+            for (var i = 0; i <= node.Count; i++)
+            {
+                if (Volatile.Read(ref children[i]) is { } child)
+                {
+                    PageLayout.SetChildAddress(image, i, child.Address);
+                }
+            }
+        }
+
+        address = _allocator.Allocate(1);
+        PageLayout.SetChecksum(image, address);
+        _file.WritePage(address, image);
+        node.Address = address;
+        _writtenNodes.Add(node);
+        return address;
+    }
+
+    /// <summary>Writes the leaf's blobs that have no address yet, and puts every in-memory blob's address into the page image.</summary>
+    private void WriteBlobs(Node leaf, byte[] image)
+    {
+        if (leaf.Blobs is not { } blobs)
+        {
+            return;
+        }
+
+        for (var slot = 0; slot < PageLayout.Count(image); slot++)
+        {
+            var cell = PageLayout.ReadLeafCell(image, slot);
+            if (!cell.IsOverflow)
+            {
+                continue;
+            }
+
+            var blobSlot = PageLayout.BlobSlot(image, cell.ValueOffset);
+            if (blobSlot >= blobs.Length || blobs[blobSlot] is not { } blob)
+            {
+                continue; // only on disk: its address is in the page
+            }
+
+            if (blob.Address == 0)
+            {
+                var address = _allocator.Allocate(_file.BlobPages(blob.Bytes.Length));
+                _file.WriteBlob(address, blob.Bytes);
+                blob.Address = address;
+                _writtenBlobs.Add(blob);
+            }
+
+            PageLayout.WriteOverflowPayload(image.AsSpan(cell.ValueOffset), blob.Address, blobSlot);
+        }
+    }
+
+    /// <summary>Forgets the provisional addresses of a failed attempt and the pages it took.</summary>
+    private void Abandon()
+    {
+        foreach (var node in _writtenNodes)
+        {
+            node.Address = 0;
+        }
+
+        foreach (var blob in _writtenBlobs)
+        {
+            blob.Address = 0;
+        }
+
+        _writtenNodes.Clear();
+        _writtenBlobs.Clear();
+        _allocator.Rollback();
+    }
+
+    private StorageFailedException Fail(Exception cause)
+    {
+        var failure = cause as StorageFailedException ?? new StorageFailedException(cause);
+        _fail(failure);
+        return failure;
+    }
+
+    private static bool IsNoSpace(IOException ex) => ex.HResult is 28 or 0x70 or unchecked((int)0x80070070);
+}
