@@ -19,7 +19,13 @@ _ = Task.Run(() =>
 });
 var outputLock = new object();
 
-using var engine = StorageEngine.Open(directory, new StorageOptions { Log = new LogOptions { SegmentSize = segmentSize } });
+// Checkpoints every segment's worth of log and every 100 ms, so the kills land in them too.
+using var engine = StorageEngine.Open(directory, new StorageOptions
+{
+    Log = new LogOptions { SegmentSize = segmentSize },
+    CheckpointLogBytes = segmentSize,
+    CheckpointInterval = TimeSpan.FromMilliseconds(100),
+});
 lock (outputLock)
 {
     output.WriteLine($"OPEN {engine.LastSeq}");

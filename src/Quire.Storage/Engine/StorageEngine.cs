@@ -77,6 +77,9 @@ public sealed class StorageEngine : IDisposable
     /// <summary>About how many bytes of nodes are dirty: what the next checkpoint writes.</summary>
     public long DirtyBytes => _state.DirtyPages * Identity.PageSize;
 
+    /// <summary>Levels of the published tree, from the root to the leaves.</summary>
+    public int TreeDepth => _state.Published.Depth;
+
     /// <summary>Node pages read from the data file.</summary>
     public long PagesRead => _file.PagesRead;
 

@@ -289,9 +289,8 @@ internal sealed class BTree
             for (var i = 0; i < mid; i++)
             {
                 var cell = PageLayout.ReadLeafCell(page, i);
-                if (cell.IsOverflow)
+                if (cell.IsOverflow && PageLayout.BlobSlot(page, cell.ValueOffset) is var slot && slot < blobs.Length)
                 {
-                    var slot = PageLayout.BlobSlot(page, cell.ValueOffset);
                     (node.Blobs[slot], blobs[slot]) = (blobs[slot], null);
                 }
             }

@@ -9,8 +9,9 @@ using static Quire.Storage.Tests.Keys;
 namespace Quire.Storage.Tests.Engine;
 
 /// <summary>
-/// A child process commits durably from 16 tasks and prints each acknowledged commit;
-/// the test kills it with SIGKILL at random moments (during recovery too), reopens the
+/// A child process commits durably from 16 tasks and prints each acknowledged commit,
+/// checkpointing every 100 ms and every segment of log; the test kills it with SIGKILL
+/// at random moments (during recovery and checkpoints too), reopens the
 /// database and checks every acknowledged commit is present with its seqs and no batch
 /// is partly visible. 20 kills by default; set QUIRE_CRASH_KILLS for more.
 /// </summary>
@@ -27,6 +28,8 @@ public class CrashTests(ITestOutputHelper output)
         var random = new Random(seed);
         using var dir = new TempDirectory("quire-crash");
         var acknowledged = new List<Ack>();
+        var lastVerified = -1L;
+        var childCheckpoints = 0;
 
         for (var run = 0; run < kills; run++)
         {
@@ -34,10 +37,16 @@ public class CrashTests(ITestOutputHelper output)
             var afterOpen = random.Next(4) != 0;
             var acks = await RunAndKill(dir.Path, run, afterOpen, TimeSpan.FromMilliseconds(afterOpen ? random.Next(5, 300) : random.Next(20, 400)));
             acknowledged.AddRange(acks);
-            Verify(dir.Path, acknowledged, run);
+            var (checkpointed, last) = Verify(dir.Path, acknowledged, run);
+
+            // The previous check closed the database with a checkpoint at its last seq; anything beyond is the child's.
+            childCheckpoints += checkpointed > lastVerified ? 1 : 0;
+            lastVerified = last;
         }
 
+        output.WriteLine($"{childCheckpoints} runs recovered from a checkpoint the child wrote");
         Assert.True(acknowledged.Count > kills, $"only {acknowledged.Count} commits were acknowledged in {kills} runs");
+        Assert.True(childCheckpoints > 0, "no child checkpoint survived a kill");
     }
 
     private async Task<List<Ack>> RunAndKill(string directory, int run, bool afterOpen, TimeSpan after)
@@ -96,9 +105,11 @@ public class CrashTests(ITestOutputHelper output)
         return acks;
     }
 
-    private static void Verify(string directory, List<Ack> acknowledged, int run)
+    /// <summary>Checks the recovered state; returns the seq the recovered checkpoint covered and the last seq.</summary>
+    private static (long Checkpointed, long Last) Verify(string directory, List<Ack> acknowledged, int run)
     {
         using var engine = StorageEngine.Open(directory, new StorageOptions { Log = new() { SegmentSize = SegmentSize } });
+        var recovered = (engine.CheckpointedSeq, engine.LastSeq);
         foreach (var ack in acknowledged)
         {
             for (var j = 0; j < ack.Ops; j++)
@@ -123,6 +134,8 @@ public class CrashTests(ITestOutputHelper output)
             var versions = batch.Select(e => e.Version).Order().ToList();
             Assert.Equal(Enumerable.Range(0, ops).Select(i => versions[0] + i), versions);
         }
+
+        return recovered;
     }
 
     private static string ChildPath()

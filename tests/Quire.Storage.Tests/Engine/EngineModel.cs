@@ -47,7 +47,7 @@ internal sealed record EngineModel(ImmutableSortedDictionary<string, (long Versi
     /// <summary>Asserts that the engine holds exactly this state.</summary>
     public void AssertMatches(StorageEngine engine, IEnumerable<string> keySpace, string context)
     {
-        Assert.True(NextSeq - 1 == engine.LastSeq, $"{context}: engine at seq {engine.LastSeq}, model at {NextSeq - 1}");
+        Assert.True(NextSeq - 1 == engine.LastSeq, $"{context}: engine at seq {engine.LastSeq}, model at {NextSeq - 1}, engine failure: {engine.Failure?.InnerException}");
         foreach (var key in keySpace)
         {
             var inEngine = engine.TryGetVersioned(B(key), out var value);
@@ -104,7 +104,8 @@ internal sealed record GeneratedBatch(List<List<(string Key, string? Value)>> Op
             for (var w = random.Next(1, 3); w > 0; w--)
             {
                 var key = keySpace[random.Next(keySpace.Length)];
-                writes.Add((key, random.Next(5) == 0 ? null : $"v{random.Next(1000)}-{new string('x', random.Next(0, 400))}"));
+                // Now and then a value too large for a leaf, kept in overflow pages.
+                writes.Add((key, random.Next(5) == 0 ? null : $"v{random.Next(1000)}-{new string('x', random.Next(12) == 0 ? 2500 : random.Next(0, 400))}"));
             }
 
             ops.Add(writes);

@@ -1,0 +1,219 @@
+using Quire.Storage.Engine;
+using Quire.Storage.Format;
+using Quire.TestSupport;
+using static Quire.Storage.Tests.Keys;
+
+namespace Quire.Storage.Tests.Engine;
+
+/// <summary>Checkpoints: dirty-only writes, recovery from the superblock, and what happens when the disk fails under one.</summary>
+public class CheckpointTests
+{
+    private const int KeyCount = 20_000;
+
+    [Fact]
+    public async Task Open_reads_the_root_only_and_loads_the_rest_on_demand()
+    {
+        var fs = new FaultyFileSystem();
+        using (var engine = EngineFixture.Open(fs))
+        {
+            await Load(engine);
+        }
+
+        using (var engine = EngineFixture.Open(fs))
+        {
+            Assert.Equal(KeyCount - 1, engine.CheckpointedSeq);
+            Assert.Equal(1, engine.PagesRead);
+            Assert.Equal(Value(12_345), engine.Get(Key(12_345)));
+            Assert.True(engine.PagesRead <= 4, $"{engine.PagesRead} pages read for one key");
+            Assert.Equal(KeyCount, engine.Scan().Count);
+            Assert.Equal(Key(KeyCount - 1), engine.Scan(reverse: true, limit: 1)[0].Key);
+        }
+    }
+
+    [Fact]
+    public async Task Open_replays_only_the_log_after_the_checkpoint()
+    {
+        var fs = new FaultyFileSystem();
+        using (var engine = EngineFixture.Open(fs))
+        {
+            await Load(engine);
+            await engine.CheckpointAsync();
+            for (var i = 0; i < 10; i++)
+            {
+                await engine.CommitAsync(new WriteBatch().Put(Key(i), B("new")));
+            }
+
+            // The closing checkpoint finds the disk full, so the last ten commits live in the log only.
+            fs.AddRule(new FaultRule { Op = FaultOp.Write, PathContains = "quire.db", Error = Faults.NoSpace, Times = -1 });
+        }
+
+        fs.ClearRules();
+        fs.PowerLoss();
+        using (var engine = EngineFixture.Open(fs))
+        {
+            Assert.Equal(KeyCount - 1, engine.CheckpointedSeq);
+            Assert.Equal(KeyCount + 9, engine.LastSeq);
+            Assert.Equal("new", S(engine.Get(Key(9))));
+            Assert.Equal(Value(10), engine.Get(Key(10)));
+            Assert.Equal(KeyCount, engine.Scan().Count);
+        }
+    }
+
+    [Fact]
+    public async Task A_checkpoint_writes_only_the_paths_of_what_changed()
+    {
+        var fs = new FaultyFileSystem();
+        using var engine = EngineFixture.Open(fs);
+        await Load(engine);
+        await engine.CheckpointAsync();
+        using var snapshot = engine.OpenSnapshot();
+        var depth = engine.TreeDepth;
+        Assert.True(depth >= 3, $"depth {depth}");
+
+        await engine.CommitAsync(new WriteBatch().Put(Key(7), B("changed")));
+        var one = await engine.CheckpointAsync();
+        Assert.Equal(depth, one!.Pages);
+
+        var random = new Random(3);
+        for (var i = 0; i < 10; i++)
+        {
+            await engine.CommitAsync(new WriteBatch().Put(Key(random.Next(KeyCount)), B("changed")));
+        }
+
+        var ten = await engine.CheckpointAsync();
+        Assert.InRange(ten!.Pages, depth, 10 * depth);
+        Assert.Null(await engine.CheckpointAsync()); // nothing changed since
+    }
+
+    [Fact]
+    public async Task Running_out_of_space_keeps_nodes_dirty_and_the_next_checkpoint_writes_exactly_the_rest()
+    {
+        var full = new FaultyFileSystem();
+        var reference = new FaultyFileSystem();
+        using var engine = EngineFixture.Open(full);
+        using var twin = EngineFixture.Open(reference);
+        await Load(engine);
+        await Load(twin);
+
+        full.AddRule(new FaultRule { Op = FaultOp.Write, PathContains = "quire.db", Skip = 10, Error = Faults.NoSpace });
+        var error = await Assert.ThrowsAnyAsync<IOException>(() => engine.CheckpointAsync());
+        Assert.IsNotType<StorageFailedException>(error);
+        Assert.Equal(1, engine.Stats.CheckpointsOutOfSpace);
+        Assert.Null(engine.Failure);
+
+        // Still writable, and the retry writes what the twin writes at once.
+        await engine.CommitAsync(new WriteBatch().Put(B("after"), B("1")));
+        await twin.CommitAsync(new WriteBatch().Put(B("after"), B("1")));
+        var retried = await engine.CheckpointAsync();
+        var once = await twin.CheckpointAsync();
+        Assert.Equal(once!.Pages, retried!.Pages);
+
+        engine.Dispose();
+        full.PowerLoss();
+        using var reopened = EngineFixture.Open(full);
+        Assert.Equal(KeyCount + 1, reopened.Scan().Count);
+        Assert.Equal(KeyCount, reopened.CheckpointedSeq);
+    }
+
+    [Theory]
+    [InlineData(FaultOp.Write)]
+    [InlineData(FaultOp.Sync)]
+    public async Task An_io_error_during_a_checkpoint_turns_the_engine_read_only_and_loses_nothing(FaultOp op)
+    {
+        var fs = new FaultyFileSystem();
+        using (var engine = EngineFixture.Open(fs))
+        {
+            await Load(engine);
+            fs.AddRule(new FaultRule { Op = op, PathContains = "quire.db" });
+            await Assert.ThrowsAsync<StorageFailedException>(() => engine.CheckpointAsync());
+            Assert.NotNull(engine.Failure);
+            await Assert.ThrowsAsync<StorageFailedException>(async () => await engine.CommitAsync(new WriteBatch().Put(B("x"), B("y"))));
+            Assert.Equal(Value(5), engine.Get(Key(5))); // reads go on
+        }
+
+        fs.ClearRules();
+        fs.PowerLoss();
+        using (var engine = EngineFixture.Open(fs))
+        {
+            Assert.Equal(KeyCount, engine.Scan().Count);
+            Assert.Null(engine.Get(B("x")));
+        }
+    }
+
+    [Fact]
+    public async Task A_torn_page_write_leaves_the_previous_checkpoint_in_force()
+    {
+        var fs = new FaultyFileSystem();
+        using (var engine = EngineFixture.Open(fs))
+        {
+            await Load(engine);
+            await engine.CheckpointAsync();
+            for (var i = 0; i < 500; i++)
+            {
+                await engine.CommitAsync(new WriteBatch().Put(Key(i * 37 % KeyCount), B($"second {i}")));
+            }
+
+            fs.AddRule(new FaultRule { Op = FaultOp.Write, PathContains = "quire.db", Skip = 3, KeepBytes = 1000, CrashMachine = true });
+            await Assert.ThrowsAnyAsync<IOException>(() => engine.CheckpointAsync());
+        }
+
+        fs.ClearRules();
+        fs.PowerLoss();
+        using (var engine = EngineFixture.Open(fs))
+        {
+            Assert.Equal(KeyCount - 1, engine.CheckpointedSeq);
+            Assert.Equal(KeyCount + 499, engine.LastSeq);
+            Assert.Equal("second 499", S(engine.Get(Key(499 * 37 % KeyCount))));
+            Assert.Equal(KeyCount, engine.Scan().Count);
+        }
+    }
+
+    [Fact]
+    public async Task A_corrupt_page_is_reported_and_never_returned()
+    {
+        var fs = new FaultyFileSystem();
+        using (var engine = EngineFixture.Open(fs))
+        {
+            await Load(engine);
+        }
+
+        // Somewhere in the middle of the data pages: some leaf.
+        fs.FlipBit("/db/quire.db", (8192 * 40) + 5000, 3);
+        using (var engine = EngineFixture.Open(fs))
+        {
+            var corrupt = 0;
+            for (var i = 0; i < KeyCount; i++)
+            {
+                try
+                {
+                    Assert.Equal(Value(i), engine.Get(Key(i)));
+                }
+                catch (CorruptDataException ex)
+                {
+                    Assert.Contains("page 40 fails its checksum", ex.Message);
+                    corrupt++;
+                }
+            }
+
+            Assert.InRange(corrupt, 1, 200);
+        }
+    }
+
+    private static async Task Load(StorageEngine engine)
+    {
+        for (var start = 0; start < KeyCount; start += 400)
+        {
+            var batch = new WriteBatch();
+            for (var i = start; i < start + 400; i++)
+            {
+                batch.Put(Key(i), Value(i));
+            }
+
+            await engine.CommitAsync(batch);
+        }
+    }
+
+    private static byte[] Key(int i) => B($"key/{i:D6}");
+
+    private static byte[] Value(int i) => B($"value {i} {new string('v', 100)}");
+}
