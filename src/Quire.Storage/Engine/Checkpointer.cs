@@ -27,18 +27,19 @@ internal sealed class Checkpointer : IDisposable
     private readonly EngineStats _stats;
     private readonly Action<Exception> _fail;
     private readonly Func<Exception?> _engineFailure;
-    private readonly PageAllocator _allocator;
+    private readonly FreeSpace _space;
     private readonly byte[] _image;
     private readonly Thread _thread;
     private readonly List<Node> _writtenNodes = [];
     private readonly List<Blob> _writtenBlobs = [];
     private TaskCompletionSource<CheckpointResult?>? _requested;
+    private long _durableGeneration = -1; // the durable root's: everything opened from disk counts as older than generation 0
     private long _logBytesAtLast;
     private long _lastTicks = Stopwatch.GetTimestamp();
     private bool _stopping;
 
     public Checkpointer(
-        DataFile file, TreeState state, WriteAheadLog log, StorageOptions options, EngineStats stats, Action<Exception> fail, Func<Exception?> engineFailure)
+        DataFile file, FreeSpace space, TreeState state, WriteAheadLog log, StorageOptions options, EngineStats stats, Action<Exception> fail, Func<Exception?> engineFailure)
     {
         _engineFailure = engineFailure;
         _file = file;
@@ -47,7 +48,7 @@ internal sealed class Checkpointer : IDisposable
         _options = options;
         _stats = stats;
         _fail = fail;
-        _allocator = new PageAllocator(file.Superblock.PageCount);
+        _space = space;
         _image = new byte[file.Identity.PageSize];
         _logBytesAtLast = log.BytesWritten;
         _thread = new Thread(Run) { IsBackground = true, Name = "quire-checkpointer" };
@@ -152,11 +153,13 @@ internal sealed class Checkpointer : IDisposable
             var started = Stopwatch.GetTimestamp();
             var logBytes = _log.BytesWritten;
             WaitUntilDurable(root.Seq);
-            _allocator.Begin();
+            _space.Begin(_durableGeneration, root.Generation);
             var bytesBefore = _file.BytesWritten;
+            (long Head, int Pages) freeList;
             try
             {
                 WriteDirty(root.Node);
+                freeList = _space.WriteList(_file);
                 _file.Sync();
             }
             catch (IOException ex) when (IsNoSpace(ex))
@@ -174,7 +177,7 @@ internal sealed class Checkpointer : IDisposable
 
             var previous = _file.Superblock;
             var superblock = new Superblock(
-                previous.Checkpoint + 1, root.Seq, root.Node.Address, root.Depth, root.Count, _allocator.PageCount, previous.FreeListAddress, previous.FreeListPages);
+                previous.Checkpoint + 1, root.Seq, root.Node.Address, root.Depth, root.Count, _space.PageCount, freeList.Head, freeList.Pages);
             try
             {
                 _file.WriteSuperblock(superblock);
@@ -190,8 +193,11 @@ internal sealed class Checkpointer : IDisposable
                 node.AddressIsFinal = true;
             }
 
-            var result = new CheckpointResult(
-                superblock.Checkpoint, root.Seq, _writtenNodes.Count + _writtenBlobs.Count, _file.BytesWritten - bytesBefore, Stopwatch.GetElapsedTime(started));
+            _space.Commit();
+            _durableGeneration = root.Generation;
+
+            var pages = _writtenNodes.Count + _writtenBlobs.Sum(b => (long)_file.BlobPages(b.Bytes.Length)) + _space.ListPagesWritten;
+            var result = new CheckpointResult(superblock.Checkpoint, root.Seq, pages, _file.BytesWritten - bytesBefore, Stopwatch.GetElapsedTime(started));
             _state.Checkpointed(root);
             _writtenNodes.Clear();
             _writtenBlobs.Clear();
@@ -261,7 +267,7 @@ internal sealed class Checkpointer : IDisposable
             }
         }
 
-        address = _allocator.Allocate(1);
+        address = _space.AllocatePage();
         PageLayout.SetChecksum(image, address);
         _file.WritePage(address, image);
         node.Address = address;
@@ -293,7 +299,7 @@ internal sealed class Checkpointer : IDisposable
 
             if (blob.Address == 0)
             {
-                var address = _allocator.Allocate(_file.BlobPages(blob.Bytes.Length));
+                var address = _space.AllocateRun(_file.BlobPages(blob.Bytes.Length));
                 _file.WriteBlob(address, blob.Bytes);
                 blob.Address = address;
                 _writtenBlobs.Add(blob);
@@ -318,7 +324,7 @@ internal sealed class Checkpointer : IDisposable
 
         _writtenNodes.Clear();
         _writtenBlobs.Clear();
-        _allocator.Rollback();
+        _space.Abandon();
     }
 
     private StorageFailedException Fail(Exception cause)

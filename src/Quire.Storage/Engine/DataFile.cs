@@ -148,7 +148,19 @@ internal sealed class DataFile : INodeSource, IDisposable
     }
 
     /// <summary>Pages a blob of <paramref name="length"/> bytes takes.</summary>
-    public int BlobPages(int length) => (BlobHeaderSize + length + _pageSize - 1) / _pageSize;
+    public int BlobPages(int length) => BlobPages(length, _pageSize);
+
+    /// <summary>Pages a blob of <paramref name="length"/> bytes takes with pages of <paramref name="pageSize"/>.</summary>
+    public static int BlobPages(int length, int pageSize) => (BlobHeaderSize + length + pageSize - 1) / pageSize;
+
+    /// <summary>Reads and checks a page of the persisted free list.</summary>
+    public (bool IsBase, long Previous, long[] Added, long[] Removed) ReadFreeListPage(long address)
+    {
+        var page = new byte[_pageSize];
+        var read = _file.ReadFully(address * _pageSize, page);
+        return (read == _pageSize ? FreeListPage.TryRead(page, address) : null)
+            ?? throw new CorruptDataException($"free-list page {address} fails its checksum", _path, address * _pageSize);
+    }
 
     /// <summary>Writes a node's page image (checksum already set) at <paramref name="address"/>.</summary>
     public void WritePage(long address, ReadOnlySpan<byte> page)
@@ -157,7 +169,7 @@ internal sealed class DataFile : INodeSource, IDisposable
         Interlocked.Add(ref _bytesWritten, page.Length);
     }
 
-    /// <summary>Writes a blob into the <see cref="BlobPages"/> pages from <paramref name="address"/>.</summary>
+    /// <summary>Writes a blob into the <see cref="BlobPages(int)"/> pages from <paramref name="address"/>.</summary>
     public void WriteBlob(long address, byte[] bytes)
     {
         var stored = new byte[BlobPages(bytes.Length) * _pageSize];

@@ -20,6 +20,7 @@ public sealed class StorageEngine : IDisposable
     private readonly StorageOptions _options;
     private readonly IDisposable _lock;
     private readonly DataFile _file;
+    private readonly FreeSpace _space;
     private readonly WriteAheadLog _log;
     private readonly TreeState _state;
     private readonly GroupCommitter _committer;
@@ -28,7 +29,7 @@ public sealed class StorageEngine : IDisposable
     private int _disposed;
 
     private StorageEngine(
-        StorageOptions options, IDisposable directoryLock, DataFile file, WriteAheadLog log, TreeState state,
+        StorageOptions options, IDisposable directoryLock, DataFile file, FreeSpace space, WriteAheadLog log, TreeState state,
         LogRecoveryReport recovery, TimeSpan openTime)
     {
         _options = options;
@@ -41,7 +42,8 @@ public sealed class StorageEngine : IDisposable
         OpenTime = openTime;
         _maxBatchBytes = Math.Min(options.MaxBatchBytes, options.Log.MaxPayload);
         _committer = new GroupCommitter(log, state, options, Stats);
-        _checkpointer = new Checkpointer(file, state, log, options, Stats, _committer.RefuseCommits, () => _committer.Failure);
+        _space = space;
+        _checkpointer = new Checkpointer(file, space, state, log, options, Stats, _committer.RefuseCommits, () => _committer.Failure);
     }
 
     /// <summary>The database's UUID, epoch and page size.</summary>
@@ -80,6 +82,12 @@ public sealed class StorageEngine : IDisposable
     /// <summary>Levels of the published tree, from the root to the leaves.</summary>
     public int TreeDepth => _state.Published.Depth;
 
+    /// <summary>Pages in the data file (in use or free).</summary>
+    public long DataFilePages => _space.PageCount;
+
+    /// <summary>Pages of the data file free for reuse now.</summary>
+    public long FreePages => _space.FreePages;
+
     /// <summary>Node pages read from the data file.</summary>
     public long PagesRead => _file.PagesRead;
 
@@ -114,10 +122,10 @@ public sealed class StorageEngine : IDisposable
         var directoryLock = fs.Lock(Path.Combine(directory, LockName));
         try
         {
-            var (file, log, state, recovery) = fs.FileExists(Path.Combine(directory, DataFile.Name))
+            var (file, space, log, state, recovery) = fs.FileExists(Path.Combine(directory, DataFile.Name))
                 ? Recover(fs, directory, options)
                 : Create(fs, directory, options);
-            return new StorageEngine(options, directoryLock, file, log, state, recovery, Stopwatch.GetElapsedTime(started));
+            return new StorageEngine(options, directoryLock, file, space, log, state, recovery, Stopwatch.GetElapsedTime(started));
         }
         catch
         {
@@ -217,7 +225,7 @@ public sealed class StorageEngine : IDisposable
         _lock.Dispose();
     }
 
-    private static (DataFile, WriteAheadLog, TreeState, LogRecoveryReport) Create(IFileSystem fs, string directory, StorageOptions options)
+    private static (DataFile, FreeSpace, WriteAheadLog, TreeState, LogRecoveryReport) Create(IFileSystem fs, string directory, StorageOptions options)
     {
         var identity = new DatabaseIdentity(Guid.NewGuid(), NewEpoch(), options.PageSize);
         RemoveUnfinishedCreation(fs, directory);
@@ -228,7 +236,8 @@ public sealed class StorageEngine : IDisposable
             var file = DataFile.Open(fs, directory);
             var pool = new PagePool(identity.PageSize);
             file.Pool = pool;
-            return (file, log, new TreeState(pool, file), new LogRecoveryReport());
+            var space = new FreeSpace(file.Superblock.PageCount, [], []);
+            return (file, space, log, new TreeState(pool, file, space), new LogRecoveryReport());
         }
         catch
         {
@@ -242,7 +251,7 @@ public sealed class StorageEngine : IDisposable
     /// page is read; the rest loads on demand), and the log is replayed from the seq
     /// after the one it covers.
     /// </summary>
-    private static (DataFile, WriteAheadLog, TreeState, LogRecoveryReport) Recover(IFileSystem fs, string directory, StorageOptions options)
+    private static (DataFile, FreeSpace, WriteAheadLog, TreeState, LogRecoveryReport) Recover(IFileSystem fs, string directory, StorageOptions options)
     {
         var file = DataFile.Open(fs, directory);
         try
@@ -252,7 +261,8 @@ public sealed class StorageEngine : IDisposable
             file.Pool = pool;
             var start = superblock.RootAddress == 0 ? null
                 : new TreeRoot(file.LoadNode(superblock.RootAddress), superblock.CoveredSeq, superblock.Depth, superblock.KeyCount, -1);
-            var state = new TreeState(pool, file, start);
+            var space = FreeSpace.Read(file, superblock);
+            var state = new TreeState(pool, file, space, start);
             var from = superblock.CoveredSeq + 1;
             var log = WriteAheadLog.Open(fs, directory, file.Identity, options.Log, from, r => state.Replay(r.Payload.Span, r.FirstSeq, from), out var recovery);
             if (recovery.StartSeq > from || recovery.NextSeq < from)
@@ -263,7 +273,7 @@ public sealed class StorageEngine : IDisposable
             }
 
             state.FinishReplay(log.NextSeq - 1);
-            return (file, log, state, recovery);
+            return (file, space, log, state, recovery);
         }
         catch
         {

@@ -18,7 +18,9 @@ internal sealed class TreeState : ITreeRetirement
     private readonly BTree _tree;
     private readonly INodeSource? _source;
     private readonly PagePool _pool;
+    private readonly FreeSpace? _space;
     private List<Node> _replaced = [];
+    private List<(Blob? Blob, long Address, int Length)> _replacedBlobs = [];
     private TreeRoot _oldest;
 
     // Roots applied and frozen, waiting (in order) to be published: at most one per publication range.
@@ -31,8 +33,13 @@ internal sealed class TreeState : ITreeRetirement
     private long _createdAtCheckpoint;
     private long _replacedSinceCheckpoint;
 
-    public TreeState(PagePool pool, INodeSource? source, TreeRoot? start = null)
+    /// <param name="pool">Page buffers for nodes.</param>
+    /// <param name="source">Where stored nodes are read from (null while everything is in memory).</param>
+    /// <param name="space">Told the pages of what is replaced, once nothing reaches it (null while everything is in memory).</param>
+    /// <param name="start">The root to start from (read from disk), or null for an empty tree.</param>
+    public TreeState(PagePool pool, INodeSource? source, FreeSpace? space, TreeRoot? start = null)
     {
+        _space = space;
         _source = source;
         _pool = pool;
         _tree = new BTree(_pool, source, start) { Retirement = this };
@@ -165,21 +172,20 @@ internal sealed class TreeState : ITreeRetirement
         }
     }
 
-    void ITreeRetirement.Retired(Blob blob, int length)
-    {
-        // Memory: the GC takes it once no node refers to it.
-    }
+    void ITreeRetirement.Retired(Blob blob, int length) => _replacedBlobs.Add((blob, 0, length));
 
-    void ITreeRetirement.Retired(long blobAddress, int length)
-    {
-        // Only on disk, and the data file comes with checkpoints.
-    }
+    void ITreeRetirement.Retired(long blobAddress, int length) => _replacedBlobs.Add((null, blobAddress, length));
 
     private TreeRoot Freeze(long seq)
     {
         var root = _tree.Freeze(seq);
         root.Replaced = _replaced;
+        root.ReplacedBlobs = _replacedBlobs.Count == 0 ? null : _replacedBlobs;
         _replaced = [];
+        if (root.ReplacedBlobs is not null)
+        {
+            _replacedBlobs = [];
+        }
         _latest.Next = root;
         return root;
     }
@@ -192,15 +198,36 @@ internal sealed class TreeState : ITreeRetirement
         {
             _oldest = _oldest.Next!;
 
-            // Nothing older than the new oldest root is left: what its generation replaced is unreachable.
+            // Nothing older than the new oldest root is left: what its generation replaced is
+            // unreachable, so its buffer is reused now and its pages once no durable checkpoint needs them.
+            var generation = _oldest.Generation;
             if (_oldest.Replaced is { } replaced)
             {
                 foreach (var node in replaced)
                 {
+                    if (node.Address != 0)
+                    {
+                        _space?.Retire(node.Address, 1, generation);
+                    }
+
                     _pool.Return(node.Page);
                 }
 
                 _oldest.Replaced = null;
+            }
+
+            if (_oldest.ReplacedBlobs is { } blobs)
+            {
+                foreach (var (blob, onDisk, length) in blobs)
+                {
+                    var address = blob?.Address ?? onDisk;
+                    if (address != 0)
+                    {
+                        _space?.Retire(address, DataFile.BlobPages(length, _pool.PageSize), generation);
+                    }
+                }
+
+                _oldest.ReplacedBlobs = null;
             }
         }
     }

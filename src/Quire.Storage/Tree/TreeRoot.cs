@@ -34,6 +34,9 @@ internal sealed class TreeRoot(Node node, long seq, int depth, long count, long 
     /// <summary>Nodes replaced while this root's generation was written: reachable from older roots only.</summary>
     public List<Node>? Replaced { get; set; }
 
+    /// <summary>Blobs (in memory, or only an address and length on disk) replaced while this root's generation was written.</summary>
+    public List<(Blob? Blob, long Address, int Length)>? ReplacedBlobs { get; set; }
+
     /// <summary>
     /// Pins the root for reading; false when it was already reclaimed (read a newer
     /// one). Every successful pin needs one <see cref="Unpin"/>.
