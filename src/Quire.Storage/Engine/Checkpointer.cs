@@ -13,7 +13,8 @@ namespace Quire.Storage.Engine;
 /// log segments below the covered seq recycled. Triggered by log bytes, by dirty
 /// pages, by time, or on demand. ENOSPC leaves the nodes dirty for the next attempt;
 /// any other write or fsync failure turns the engine read-only, since the kernel may
-/// have dropped the pages a later fsync would claim.
+/// have dropped the pages a later fsync would claim. Between checkpoints the thread
+/// runs the engine's upkeep (eviction, snapshot caps) every few milliseconds.
 /// </summary>
 internal sealed class Checkpointer : IDisposable
 {
@@ -27,6 +28,7 @@ internal sealed class Checkpointer : IDisposable
     private readonly EngineStats _stats;
     private readonly Action<Exception> _fail;
     private readonly Func<Exception?> _engineFailure;
+    private readonly Action _maintenance;
     private readonly FreeSpace _space;
     private readonly byte[] _image;
     private readonly Thread _thread;
@@ -39,8 +41,10 @@ internal sealed class Checkpointer : IDisposable
     private bool _stopping;
 
     public Checkpointer(
-        DataFile file, FreeSpace space, TreeState state, WriteAheadLog log, StorageOptions options, EngineStats stats, Action<Exception> fail, Func<Exception?> engineFailure)
+        DataFile file, FreeSpace space, TreeState state, WriteAheadLog log, StorageOptions options, EngineStats stats,
+        Action<Exception> fail, Func<Exception?> engineFailure, Action maintenance)
     {
+        _maintenance = maintenance;
         _engineFailure = engineFailure;
         _file = file;
         _state = state;
@@ -126,6 +130,8 @@ internal sealed class Checkpointer : IDisposable
             {
                 return;
             }
+
+            _maintenance();
         }
     }
 
@@ -256,14 +262,13 @@ internal sealed class Checkpointer : IDisposable
         }
         else
         {
-            // A child not in memory is stored: its address is already in the page.
+            // A child not in memory is stored: the evictor put its address in the page
+            // before dropping the reference, so read it only after seeing the reference gone.
             var children = node.Children!;
             for (var i = 0; i <= node.Count; i++)
             {
-                if (Volatile.Read(ref children[i]) is { } child)
-                {
-                    PageLayout.SetChildAddress(image, i, child.Address);
-                }
+                var childAddress = Volatile.Read(ref children[i]) is { } child ? child.Address : PageLayout.ChildAddress(node.Page, i);
+                PageLayout.SetChildAddress(image, i, childAddress);
             }
         }
 

@@ -132,7 +132,13 @@ internal sealed class DataFile : INodeSource, IDisposable
     }
 
     /// <summary>Gives back the buffer of a loaded node nothing refers to (another reader installed the same page first).</summary>
-    public void Discard(Node node) => Pool!.Return(node.Page);
+    public void Discard(Node node)
+    {
+        if (node.TryMarkReturned())
+        {
+            Pool!.Return(node.Page);
+        }
+    }
 
     public byte[] LoadBlob(long address, int length)
     {

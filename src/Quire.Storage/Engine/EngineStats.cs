@@ -24,6 +24,15 @@ public sealed class EngineStats
     /// <summary>Longest fdatasync latency.</summary>
     public TimeSpan MaxSyncLatency => TimeSpan.FromTicks(_syncTicksMax);
 
+    /// <summary>Nodes evicted from memory to stay within the budget.</summary>
+    public long Evictions { get; internal set; }
+
+    /// <summary>Snapshots cancelled for their age or the memory they kept.</summary>
+    public long SnapshotsExpired { get; internal set; }
+
+    /// <summary>Times the writer waited for a checkpoint because dirty nodes passed their limit.</summary>
+    public long DirtyWaits { get; internal set; }
+
     /// <summary>Checkpoints completed.</summary>
     public long Checkpoints { get; private set; }
 

@@ -24,6 +24,7 @@ internal sealed class GroupCommitter : IDisposable
     private readonly Thread _writer;
     private readonly Sequencer _sequencer;
     private readonly Publisher _publisher;
+    private readonly Func<long> _dirtyBytes;
 
     private List<PendingCommit> _queue = [];
     private List<PendingCommit> _group = [];
@@ -38,6 +39,7 @@ internal sealed class GroupCommitter : IDisposable
 
     public GroupCommitter(WriteAheadLog log, TreeState state, StorageOptions options, EngineStats stats)
     {
+        _dirtyBytes = () => state.DirtyPages * (long)state.PageSize;
         _log = log;
         _options = options;
         _stats = stats;
@@ -233,6 +235,7 @@ internal sealed class GroupCommitter : IDisposable
 
     private void ProcessGroup()
     {
+        WaitWhileTooDirty();
         var group = _group;
         _sequencer.Sequence(group);
         _stats.Groups++;
@@ -280,6 +283,30 @@ internal sealed class GroupCommitter : IDisposable
         }
 
         return to;
+    }
+
+    /// <summary>
+    /// Backpressure: past <see cref="StorageOptions.MaxDirtyBytes"/> of dirty nodes, waits
+    /// for a checkpoint to make them clean before applying more. Syncs the log first, as
+    /// a checkpoint covers only what the log holds durably.
+    /// </summary>
+    private void WaitWhileTooDirty()
+    {
+        if (_dirtyBytes() <= _options.MaxDirtyBytes)
+        {
+            return;
+        }
+
+        _stats.DirtyWaits++;
+        if (_log.DurableSeq < _log.WrittenSeq)
+        {
+            SyncLog();
+        }
+
+        while (_dirtyBytes() > _options.MaxDirtyBytes && Failure is null)
+        {
+            Thread.Sleep(1);
+        }
     }
 
     /// <summary>

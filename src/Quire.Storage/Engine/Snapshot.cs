@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Quire.Storage.Tree;
 
 namespace Quire.Storage.Engine;
@@ -5,24 +6,37 @@ namespace Quire.Storage.Engine;
 /// <summary>
 /// A stable view of the database as of <see cref="Seq"/>: later commits never show in
 /// it. Reads take no locks. Dispose it when done, so the pages only it still needs can
-/// be reused.
+/// be reused; one kept past <see cref="StorageOptions.MaxSnapshotAge"/>, or keeping
+/// too much memory, is cancelled and its reads throw <see cref="SnapshotExpiredException"/>.
 /// </summary>
 public sealed class Snapshot : IDisposable
 {
+    private const int Open = 0;
+    private const int Disposed = 1;
+    private const int Expired = 2;
+
     private readonly TreeRoot _root;
     private readonly INodeSource? _source;
-    private int _disposed;
+    private readonly SnapshotRegistry? _registry;
+    private int _state;
+    private string? _expiredBecause;
 
-    /// <param name="root">A pinned root, unpinned when the snapshot is disposed.</param>
+    /// <param name="root">A pinned root, unpinned when the snapshot is disposed or expires.</param>
     /// <param name="source">Where stored nodes are read from.</param>
-    internal Snapshot(TreeRoot root, INodeSource? source)
+    /// <param name="registry">Where open snapshots are tracked for their caps.</param>
+    internal Snapshot(TreeRoot root, INodeSource? source, SnapshotRegistry? registry)
     {
         _root = root;
         _source = source;
+        _registry = registry;
+        OpenedTicks = Stopwatch.GetTimestamp();
+        registry?.Add(this);
     }
 
     /// <summary>The seq of the last op this view holds, or -1 for an empty database.</summary>
     public long Seq => _root.Seq;
+
+    internal long OpenedTicks { get; }
 
     /// <summary>The live value of <paramref name="key"/>, or null when it does not exist or was deleted.</summary>
     public byte[]? Get(ReadOnlySpan<byte> key) => TryGetVersioned(key, out var value) ? value.Value : null;
@@ -30,10 +44,17 @@ public sealed class Snapshot : IDisposable
     /// <summary>The value and version of <paramref name="key"/>, tombstones included; false when it was never written.</summary>
     public bool TryGetVersioned(ReadOnlySpan<byte> key, out VersionedValue value)
     {
-        ThrowIfDisposed();
-        var found = TreeReader.TryGet(_root.Node, key, _source, out var version, out var bytes);
-        value = new VersionedValue(version, bytes);
-        return found;
+        Enter();
+        try
+        {
+            var found = TreeReader.TryGet(_root.Node, key, _source, out var version, out var bytes);
+            value = new VersionedValue(version, bytes);
+            return found;
+        }
+        finally
+        {
+            _root.Unpin();
+        }
     }
 
     /// <summary>
@@ -43,26 +64,63 @@ public sealed class Snapshot : IDisposable
     /// </summary>
     public IEnumerable<StoredEntry> Scan(byte[]? from = null, byte[]? to = null, bool reverse = false)
     {
-        ThrowIfDisposed();
-        foreach (var cursor in TreeCursor.Range(_root, _source, from, to, reverse))
+        Enter();
+        try
         {
-            ThrowIfDisposed();
-            var cell = cursor.Cell;
-            if (!cell.IsTombstone)
+            foreach (var cursor in TreeCursor.Range(_root, _source, from, to, reverse))
             {
-                yield return new StoredEntry(cursor.Key.ToArray(), cursor.Value!, cell.Version);
+                ThrowIfUnusable();
+                var cell = cursor.Cell;
+                if (!cell.IsTombstone)
+                {
+                    yield return new StoredEntry(cursor.Key.ToArray(), cursor.Value!, cell.Version);
+                }
             }
+        }
+        finally
+        {
+            _root.Unpin();
         }
     }
 
     /// <summary>Releases the view.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        if (Interlocked.CompareExchange(ref _state, Disposed, Open) == Open)
+        {
+            _root.Unpin();
+            _registry?.Remove(this);
+        }
+    }
+
+    /// <summary>Cancels the view: reads in progress finish, later ones throw.</summary>
+    internal void Expire(string because)
+    {
+        _expiredBecause = because;
+        if (Interlocked.CompareExchange(ref _state, Expired, Open) == Open)
         {
             _root.Unpin();
         }
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+    /// <summary>Pins the root for one read: the snapshot's own pin may go (expiry) while it runs.</summary>
+    private void Enter()
+    {
+        // While the snapshot's own pin holds, a failed pin only means a reclaim was looking.
+        do
+        {
+            ThrowIfUnusable();
+        }
+        while (!_root.TryPin());
+    }
+
+    private void ThrowIfUnusable()
+    {
+        var state = Volatile.Read(ref _state);
+        ObjectDisposedException.ThrowIf(state == Disposed, this);
+        if (state == Expired)
+        {
+            throw new SnapshotExpiredException($"the snapshot at seq {Seq} was cancelled: {_expiredBecause}");
+        }
+    }
 }

@@ -21,6 +21,7 @@ public sealed class StorageEngine : IDisposable
     private readonly IDisposable _lock;
     private readonly DataFile _file;
     private readonly FreeSpace _space;
+    private readonly SnapshotRegistry _snapshots;
     private readonly WriteAheadLog _log;
     private readonly TreeState _state;
     private readonly GroupCommitter _committer;
@@ -43,7 +44,15 @@ public sealed class StorageEngine : IDisposable
         _maxBatchBytes = Math.Min(options.MaxBatchBytes, options.Log.MaxPayload);
         _committer = new GroupCommitter(log, state, options, Stats);
         _space = space;
-        _checkpointer = new Checkpointer(file, space, state, log, options, Stats, _committer.RefuseCommits, () => _committer.Failure);
+        _snapshots = new SnapshotRegistry(options, Stats);
+        var evictor = new Evictor(state, file.Pool!, options, Stats);
+        _checkpointer = new Checkpointer(
+            file, space, state, log, options, Stats, _committer.RefuseCommits, () => _committer.Failure,
+            maintenance: () =>
+            {
+                evictor.EvictIfOverBudget();
+                _snapshots.Enforce(state.RetainedPages * state.PageSize);
+            });
     }
 
     /// <summary>The database's UUID, epoch and page size.</summary>
@@ -196,7 +205,10 @@ public sealed class StorageEngine : IDisposable
     }
 
     /// <summary>A stable view of everything published now, read without locks; dispose it when done.</summary>
-    public Snapshot OpenSnapshot() => new(_state.PinPublished(), _state.Source);
+    public Snapshot OpenSnapshot() => new(_state.PinPublished(), _state.Source, _snapshots);
+
+    /// <summary>Snapshots open now.</summary>
+    public int OpenSnapshots => _snapshots.Count;
 
     /// <summary>Durable log records from the one holding <paramref name="fromSeq"/> on (for replication and inspection).</summary>
     public IEnumerable<LogRecord> ReadLog(long fromSeq) => _log.ReadFrom(fromSeq);

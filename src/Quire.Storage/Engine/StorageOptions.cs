@@ -36,6 +36,28 @@ public sealed record StorageOptions
     /// <summary>A checkpoint starts at least this often while anything changed. Default 30 s.</summary>
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Past this many bytes of dirty nodes commits wait for a checkpoint (backpressure).
+    /// Default 1 GiB; at least <see cref="CheckpointDirtyBytes"/>.
+    /// </summary>
+    public long MaxDirtyBytes { get; init; } = 1024L * 1024 * 1024;
+
+    /// <summary>
+    /// Budget for node pages held in memory. Past it, nodes a checkpoint made durable
+    /// are evicted and read again on demand, so a database larger than memory works.
+    /// Default 1 GiB.
+    /// </summary>
+    public long MemoryBudget { get; init; } = 1024L * 1024 * 1024;
+
+    /// <summary>A snapshot older than this is cancelled: its reads throw <see cref="SnapshotExpiredException"/>. Default 10 minutes.</summary>
+    public TimeSpan MaxSnapshotAge { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Most bytes of replaced nodes that open snapshots may keep in memory; past it the
+    /// oldest snapshots are cancelled. Default 256 MiB.
+    /// </summary>
+    public long MaxSnapshotPinnedBytes { get; init; } = 256L * 1024 * 1024;
+
     /// <summary>Log settings.</summary>
     public LogOptions Log { get; init; } = new();
 
@@ -61,6 +83,10 @@ public sealed record StorageOptions
         Require(CheckpointLogBytes > 0, "CheckpointLogBytes must be positive");
         Require(CheckpointDirtyBytes > 0, "CheckpointDirtyBytes must be positive");
         Require(CheckpointInterval > TimeSpan.Zero, "CheckpointInterval must be positive");
+        Require(MaxDirtyBytes >= CheckpointDirtyBytes, "MaxDirtyBytes must be at least CheckpointDirtyBytes");
+        Require(MemoryBudget >= 64 * PageSize, "MemoryBudget must hold at least 64 pages");
+        Require(MaxSnapshotAge > TimeSpan.Zero, "MaxSnapshotAge must be positive");
+        Require(MaxSnapshotPinnedBytes > 0, "MaxSnapshotPinnedBytes must be positive");
         Require(Log.SegmentSize >= 64 * 1024 && Log.SegmentSize % 4096 == 0, "Log.SegmentSize must be a multiple of 4096 and at least 64 KiB");
     }
 }

@@ -19,8 +19,7 @@ internal sealed class TreeState : ITreeRetirement
     private readonly INodeSource? _source;
     private readonly PagePool _pool;
     private readonly FreeSpace? _space;
-    private List<Node> _replaced = [];
-    private List<(Blob? Blob, long Address, int Length)> _replacedBlobs = [];
+    private List<Retiree> _replaced = [];
     private TreeRoot _oldest;
 
     // Roots applied and frozen, waiting (in order) to be published: at most one per publication range.
@@ -45,6 +44,14 @@ internal sealed class TreeState : ITreeRetirement
         _tree = new BTree(_pool, source, start) { Retirement = this };
         _oldest = _latest = _published = _tree.Freeze(start?.Seq ?? -1);
     }
+
+    /// <summary>Replaced nodes kept in memory because an older root is still in use (a snapshot's, say).</summary>
+    public long RetainedPages => Interlocked.Read(ref _retainedPages);
+
+    private long _retainedPages;
+
+    /// <summary>Bytes of a node page.</summary>
+    public int PageSize => _pool.PageSize;
 
     /// <summary>Page buffers held by nodes (resident bytes / page size).</summary>
     public long ResidentPages => _pool.InUse;
@@ -165,70 +172,119 @@ internal sealed class TreeState : ITreeRetirement
 
     void ITreeRetirement.Retired(Node node)
     {
-        _replaced.Add(node);
+        _replaced.Add(new Retiree(node, null, 0, 0, node.Generation, _tree.Generation));
         if (node.Generation > Interlocked.Read(ref _checkpointGeneration))
         {
             Interlocked.Increment(ref _replacedSinceCheckpoint);
         }
     }
 
-    void ITreeRetirement.Retired(Blob blob, int length) => _replacedBlobs.Add((blob, 0, length));
+    void ITreeRetirement.Retired(Blob blob, int length) => _replaced.Add(new Retiree(null, blob, 0, length, blob.Generation, _tree.Generation));
 
-    void ITreeRetirement.Retired(long blobAddress, int length) => _replacedBlobs.Add((null, blobAddress, length));
+    // Known only by address: it came with a leaf read from disk, older than any generation.
+    void ITreeRetirement.Retired(long blobAddress, int length) => _replaced.Add(new Retiree(null, null, blobAddress, length, -1, _tree.Generation));
 
     private TreeRoot Freeze(long seq)
     {
         var root = _tree.Freeze(seq);
         root.Replaced = _replaced;
-        root.ReplacedBlobs = _replacedBlobs.Count == 0 ? null : _replacedBlobs;
+        Interlocked.Add(ref _retainedPages, _replaced.Count);
         _replaced = [];
-        if (root.ReplacedBlobs is not null)
-        {
-            _replacedBlobs = [];
-        }
         _latest.Next = root;
         return root;
     }
 
-    /// <summary>Reclaims the oldest roots while they are older than the published one and unpinned.</summary>
+    /// <summary>
+    /// Walks the roots, oldest first: sorts out each root's replaced nodes (free now if no
+    /// kept older root reaches them, else held by the newest that does), and reclaims
+    /// every unpinned root older than the published one, passing what it held to the
+    /// kept root before it. So a long-lived snapshot keeps only what it reaches, not
+    /// every version written since.
+    /// </summary>
     private void Reclaim()
     {
         var published = Volatile.Read(ref _published);
-        while (_oldest != published && _oldest.TryReclaim())
+        TreeRoot? kept = null;
+        var olderThanPublished = true;
+        for (var root = _oldest; root is not null; root = root.Next)
         {
-            _oldest = _oldest.Next!;
-
-            // Nothing older than the new oldest root is left: what its generation replaced is
-            // unreachable, so its buffer is reused now and its pages once no durable checkpoint needs them.
-            var generation = _oldest.Generation;
-            if (_oldest.Replaced is { } replaced)
+            if (root.Replaced is { } replaced)
             {
-                foreach (var node in replaced)
-                {
-                    if (node.Address != 0)
-                    {
-                        _space?.Retire(node.Address, 1, generation);
-                    }
-
-                    _pool.Return(node.Page);
-                }
-
-                _oldest.Replaced = null;
+                root.Replaced = null;
+                Sift(replaced, kept);
             }
 
-            if (_oldest.ReplacedBlobs is { } blobs)
+            olderThanPublished &= root != published;
+            if (olderThanPublished && root.TryReclaim())
             {
-                foreach (var (blob, onDisk, length) in blobs)
+                if (root.Held is { } held)
                 {
-                    var address = blob?.Address ?? onDisk;
-                    if (address != 0)
-                    {
-                        _space?.Retire(address, DataFile.BlobPages(length, _pool.PageSize), generation);
-                    }
+                    root.Held = null;
+                    Sift(held, kept);
                 }
 
-                _oldest.ReplacedBlobs = null;
+                if (kept is null)
+                {
+                    _oldest = root.Next!;
+                }
+                else
+                {
+                    kept.Next = root.Next;
+                }
             }
+            else
+            {
+                kept = root;
+            }
+        }
+    }
+
+    /// <summary>Frees what <paramref name="kept"/> (the newest kept root older than their replacement) does not reach; it holds the rest.</summary>
+    private void Sift(List<Retiree> retirees, TreeRoot? kept)
+    {
+        List<Retiree>? held = null;
+        foreach (var retiree in retirees)
+        {
+            if (kept is not null && retiree.Created <= kept.Generation)
+            {
+                (held ??= kept.Held ?? []).Add(retiree);
+            }
+            else
+            {
+                Free(retiree);
+            }
+        }
+
+        if (held is not null)
+        {
+            kept!.Held = held;
+        }
+    }
+
+    /// <summary>Reuses a node's buffer now, and gives its pages (or a blob's) to be freed once no durable checkpoint needs them.</summary>
+    private void Free(Retiree retiree)
+    {
+        if (retiree.Node is { } node)
+        {
+            Interlocked.Decrement(ref _retainedPages);
+            if (node.Address != 0)
+            {
+                _space?.Retire(node.Address, 1, retiree.Replaced);
+            }
+
+            if (node.TryMarkReturned())
+            {
+                _pool.Return(node.Page);
+            }
+
+            return;
+        }
+
+        Interlocked.Decrement(ref _retainedPages);
+        var address = retiree.Blob?.Address ?? retiree.BlobAddress;
+        if (address != 0)
+        {
+            _space?.Retire(address, DataFile.BlobPages(retiree.BlobLength, _pool.PageSize), retiree.Replaced);
         }
     }
 }

@@ -53,6 +53,9 @@ internal sealed class BTree
     /// <summary>Levels from the root to the leaves.</summary>
     public int Depth { get; private set; }
 
+    /// <summary>The generation being written: what a freeze will end.</summary>
+    public long Generation => _generation;
+
     /// <summary>Nodes created so far (copies and splits).</summary>
     public long NodesCreated => Volatile.Read(ref _nodesCreated);
 
@@ -78,7 +81,7 @@ internal sealed class BTree
         }
 
         var inline = tombstone || PageLayout.LeafCellOverhead + key.Length + value.Length <= _maxInlineCell;
-        var blob = inline ? null : new Blob(value.ToArray());
+        var blob = inline ? null : new Blob(value.ToArray()) { Generation = _generation };
         var write = new CellWrite(version, (byte)((tombstone ? PageLayout.TombstoneFlag : 0) | (inline ? 0 : PageLayout.OverflowFlag)), tombstone ? 0 : value.Length, blob);
         var payload = tombstone ? default : value;
         var cellSize = PageLayout.LeafCellOverhead + key.Length + (tombstone ? 0 : inline ? value.Length : PageLayout.OverflowPayloadSize);

@@ -11,6 +11,9 @@ internal sealed class Blob(byte[] bytes)
 
     public byte[] Bytes { get; } = bytes;
 
+    /// <summary>The tree writer's generation that created the blob.</summary>
+    public long Generation { get; init; }
+
     /// <summary>The first page a checkpoint wrote the blob to, or 0.</summary>
     public long Address
     {

@@ -12,14 +12,15 @@ namespace Quire.Storage.Tree;
 internal sealed class Node
 {
     private long _address;
+    private int _residency; // Resident, Evicted, or Returned to the pool
 
-    public Node(byte[] page, long generation)
+    public Node(byte[] page, long generation, Node?[]? children = null)
     {
         Page = page;
         Generation = generation;
         if (PageLayout.Kind(page) == PageLayout.InternalKind)
         {
-            Children = new Node?[Math.Max(16, PageLayout.Count(page) + 1)];
+            Children = children ?? new Node?[Math.Max(16, PageLayout.Count(page) + 1)];
         }
     }
 
@@ -47,9 +48,18 @@ internal sealed class Node
     /// <summary>Whether <see cref="Address"/> is covered by a durable superblock (only then may the node be evicted).</summary>
     public bool AddressIsFinal { get; set; }
 
+    /// <summary>Set when a reader descends to this node; the evictor's clock clears it and spares the node once.</summary>
+    public bool Touched { get; set; }
+
     public bool IsLeaf => Page[0] == PageLayout.LeafKind;
 
     public int Count => PageLayout.Count(Page);
+
+    /// <summary>Marks the node evicted; false if it already was (or its buffer went back to the pool).</summary>
+    public bool TryMarkEvicted() => Interlocked.CompareExchange(ref _residency, 1, 0) == 0;
+
+    /// <summary>Marks the node's buffer returned to the pool; false if it was evicted (its buffer is the GC's now).</summary>
+    public bool TryMarkReturned() => Interlocked.CompareExchange(ref _residency, 2, 0) == 0;
 
     public static Node Create(PagePool pool, byte kind, long generation)
     {
@@ -62,18 +72,28 @@ internal sealed class Node
     public Node CopyFor(long generation, PagePool pool)
     {
         var page = pool.Rent();
+        var count = Count;
+        Node?[]? children = null;
+        if (Children is not null)
+        {
+            // References before bytes: the evictor writes a child's address into the page
+            // before it drops the reference, so a dropped reference seen here comes with
+            // its address in the bytes copied after.
+            children = new Node?[Math.Max(16, count + 1)];
+            for (var i = 0; i <= count; i++)
+            {
+                children[i] = Volatile.Read(ref Children[i]);
+            }
+
+            Interlocked.MemoryBarrier();
+        }
 
         // Only the header, the slots and the cells: the free middle of the page is never read.
-        var slotsEnd = PageLayout.HeaderSize + (Count * PageLayout.SlotSize);
+        var slotsEnd = PageLayout.HeaderSize + (count * PageLayout.SlotSize);
         var cellsStart = PageLayout.CellsStart(Page);
         Page.AsSpan(0, slotsEnd).CopyTo(page);
         Page.AsSpan(cellsStart).CopyTo(page.AsSpan(cellsStart));
-        var copy = new Node(page, generation);
-        if (Children is not null)
-        {
-            Array.Copy(Children, copy.Children!, Count + 1);
-        }
-
+        var copy = new Node(page, generation, children);
         copy.Blobs = (Blob?[]?)Blobs?.Clone();
         return copy;
     }

@@ -31,6 +31,15 @@ internal sealed class PagePool(int pageSize)
         return GC.AllocateUninitializedArray<byte>(PageSize, pinned: true);
     }
 
+    /// <summary>Stops counting a buffer that an evicted node holds: readers may still use it, so the GC takes it when they are done.</summary>
+    public void Forget()
+    {
+        lock (_free)
+        {
+            InUse--;
+        }
+    }
+
     /// <summary>Takes back a buffer nothing refers to any more.</summary>
     public void Return(byte[] page)
     {

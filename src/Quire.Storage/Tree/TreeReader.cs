@@ -21,6 +21,7 @@ internal static class TreeReader
         var child = Volatile.Read(ref children[index]);
         if (child is not null)
         {
+            child.Touched = true;
             return child;
         }
 

@@ -31,15 +31,15 @@ internal sealed class TreeRoot(Node node, long seq, int depth, long count, long 
     /// <summary>The root frozen after this one (roots form a list, oldest live first).</summary>
     public TreeRoot? Next { get; set; }
 
-    /// <summary>Nodes replaced while this root's generation was written: reachable from older roots only.</summary>
-    public List<Node>? Replaced { get; set; }
+    /// <summary>Nodes and blobs replaced while this root's generation was written (reachable from older roots only), until sorted out.</summary>
+    public List<Retiree>? Replaced { get; set; }
 
-    /// <summary>Blobs (in memory, or only an address and length on disk) replaced while this root's generation was written.</summary>
-    public List<(Blob? Blob, long Address, int Length)>? ReplacedBlobs { get; set; }
+    /// <summary>Replaced nodes and blobs this root still reaches and no newer kept root does: freed (or passed on) when it goes.</summary>
+    public List<Retiree>? Held { get; set; }
 
     /// <summary>
-    /// Pins the root for reading; false when it was already reclaimed (read a newer
-    /// one). Every successful pin needs one <see cref="Unpin"/>.
+    /// Pins the root for reading; false when it was reclaimed (read a newer one) or, for
+    /// a moment, while a reclaim looks at it. Every successful pin needs one <see cref="Unpin"/>.
     /// </summary>
     public bool TryPin()
     {
@@ -62,6 +62,11 @@ internal sealed class TreeRoot(Node node, long seq, int depth, long count, long 
     /// </summary>
     public bool TryReclaim()
     {
+        if (Volatile.Read(ref _pins) != 0)
+        {
+            return false; // the common case with a snapshot open: no mark for a reader to trip on
+        }
+
         Interlocked.Exchange(ref _reclaimed, 1);
         if (Volatile.Read(ref _pins) == 0)
         {

@@ -1,0 +1,157 @@
+using System.Collections.Concurrent;
+using Quire.Storage.Engine;
+using Quire.TestSupport;
+using static Quire.Storage.Tests.Keys;
+
+namespace Quire.Storage.Tests.Engine;
+
+/// <summary>Memory: a database larger than its budget, eviction under concurrent reads and writes, backpressure on dirty nodes, and snapshot caps.</summary>
+public class MemoryTests
+{
+    private const int KeyCount = 20_000;
+
+    private static StorageOptions SmallMemory(FaultyFileSystem fs) => EngineFixture.Options(fs) with
+    {
+        MemoryBudget = 128 * 8192,
+        CheckpointDirtyBytes = 256 * 1024,
+        MaxDirtyBytes = 512 * 1024,
+        CheckpointInterval = TimeSpan.FromMilliseconds(20),
+    };
+
+    [Fact]
+    public async Task A_database_larger_than_the_memory_budget_is_served_from_disk_within_it()
+    {
+        var fs = new FaultyFileSystem();
+        var options = SmallMemory(fs);
+        using (var engine = StorageEngine.Open("/db", options))
+        {
+            await Load(engine);
+        }
+
+        using (var engine = StorageEngine.Open("/db", options))
+        {
+            var random = new Random(2);
+            for (var i = 0; i < 5000; i++)
+            {
+                var key = random.Next(KeyCount);
+                Assert.Equal(Value(key), engine.Get(Key(key)));
+            }
+
+            await WaitUntil(() => engine.ResidentBytes <= options.MemoryBudget);
+            Assert.True(engine.Stats.Evictions > 0);
+            Assert.True(engine.PagesRead > engine.ResidentBytes / 8192, $"{engine.PagesRead} pages read, {engine.ResidentBytes / 8192} resident");
+            Assert.Equal(KeyCount, engine.Scan().Count);
+        }
+    }
+
+    [Fact]
+    public async Task Evictions_racing_reads_writes_and_checkpoints_never_change_what_reads_see()
+    {
+        var fs = new FaultyFileSystem();
+        using var engine = StorageEngine.Open("/db", SmallMemory(fs));
+        await Load(engine);
+        var acknowledged = new ConcurrentDictionary<int, long>();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        var writer = Task.Run(async () =>
+        {
+            var random = new Random(4);
+            while (!stop.IsCancellationRequested)
+            {
+                var key = random.Next(KeyCount);
+                var result = await engine.CommitAsync(new WriteBatch().Put(Key(key), Value(key)));
+                acknowledged.AddOrUpdate(key, result.LastSeq, (_, v) => Math.Max(v, result.LastSeq));
+            }
+        });
+        var readers = Enumerable.Range(0, 3).Select(r => Task.Factory.StartNew(() =>
+        {
+            var random = new Random(r);
+            var reads = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                var key = random.Next(KeyCount);
+                var known = acknowledged.TryGetValue(key, out var v) ? v : -1;
+                Assert.True(engine.TryGetVersioned(Key(key), out var value));
+                Assert.Equal(Value(key), value.Value);
+                Assert.True(value.Version >= known, $"key {key}: version {value.Version} older than acknowledged {known}");
+                reads++;
+            }
+
+            return reads;
+        }, TaskCreationOptions.LongRunning)).ToArray();
+
+        await writer;
+        Assert.All(await Task.WhenAll(readers), reads => Assert.True(reads > 0));
+        Assert.True(engine.Stats.Evictions > 0 && engine.Stats.Checkpoints > 1);
+    }
+
+    [Fact]
+    public async Task Commits_wait_for_a_checkpoint_when_dirty_nodes_pass_their_limit()
+    {
+        var fs = new FaultyFileSystem();
+        var options = SmallMemory(fs) with { CheckpointInterval = TimeSpan.FromHours(1), MemoryBudget = 1 << 30 };
+        using var engine = StorageEngine.Open("/db", options);
+        await Load(engine);
+        Assert.True(engine.Stats.DirtyWaits > 0);
+        Assert.True(engine.Stats.Checkpoints > 0);
+        Assert.Equal(KeyCount, engine.Scan().Count);
+    }
+
+    [Fact]
+    public async Task A_snapshot_past_its_age_is_cancelled_with_a_clear_error()
+    {
+        var fs = new FaultyFileSystem();
+        using var engine = StorageEngine.Open("/db", EngineFixture.Options(fs) with { MaxSnapshotAge = TimeSpan.FromMilliseconds(200) });
+        await engine.CommitAsync(new WriteBatch().Put(B("k"), B("v")));
+        var snapshot = engine.OpenSnapshot();
+        Assert.Equal("v", S(snapshot.Get(B("k"))));
+        await WaitUntil(() => engine.Stats.SnapshotsExpired == 1);
+        var error = Assert.Throws<SnapshotExpiredException>(() => snapshot.Get(B("k")));
+        Assert.Contains("MaxSnapshotAge", error.Message);
+        Assert.Equal(0, engine.OpenSnapshots);
+        snapshot.Dispose();
+    }
+
+    [Fact]
+    public async Task A_snapshot_keeping_too_many_replaced_pages_is_cancelled()
+    {
+        var fs = new FaultyFileSystem();
+        using var engine = StorageEngine.Open("/db", EngineFixture.Options(fs) with { MaxSnapshotPinnedBytes = 64 * 8192 });
+        await Load(engine);
+        using var snapshot = engine.OpenSnapshot();
+        var random = new Random(9);
+        for (var i = 0; i < 400 && engine.Stats.SnapshotsExpired == 0; i++)
+        {
+            await engine.CommitAsync(new WriteBatch().Put(Key(random.Next(KeyCount)), B("new")));
+        }
+
+        await WaitUntil(() => engine.Stats.SnapshotsExpired == 1);
+        Assert.Contains("MaxSnapshotPinnedBytes", Assert.Throws<SnapshotExpiredException>(() => snapshot.Scan().ToList()).Message);
+    }
+
+    private static async Task Load(StorageEngine engine)
+    {
+        for (var start = 0; start < KeyCount; start += 400)
+        {
+            var batch = new WriteBatch();
+            for (var i = start; i < start + 400; i++)
+            {
+                batch.Put(Key(i), Value(i));
+            }
+
+            await engine.CommitAsync(batch);
+        }
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        for (var waited = 0; !condition(); waited += 10)
+        {
+            Assert.True(waited < 10_000, "timed out waiting");
+            await Task.Delay(10);
+        }
+    }
+
+    private static byte[] Key(int i) => B($"key/{i:D6}");
+
+    private static byte[] Value(int i) => B($"value {i} {new string('v', 100)}");
+}
