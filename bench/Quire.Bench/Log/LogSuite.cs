@@ -179,16 +179,26 @@ public static class LogSuite
             var peer = Peer!;
             var buffers = new BenchKeys.WriterBuffers(writers);
             return peer.Blocking
-                ? ClosedLoop.RunBlocking(writers, settings.Warmup, settings.Window, (w, r) =>
-                {
-                    peer.Put(w, buffers.Key(w, r, settings.Preload), buffers.Value(w, r));
-                    Interlocked.Add(ref _userBytes, PairBytes);
-                })
-                : ClosedLoop.RunAsync(writers, settings.Warmup, settings.Window, async (w, r) =>
-                {
-                    await peer.PutAsync(w, buffers.Key(w, r, settings.Preload), buffers.Value(w, r));
-                    Interlocked.Add(ref _userBytes, PairBytes);
-                });
+                ? ClosedLoop.RunBlocking(
+                    writers,
+                    settings.Warmup,
+                    settings.Window,
+                    (w, r) =>
+                    {
+                        peer.Put(w, buffers.Key(w, r, settings.Preload), buffers.Value(w, r));
+                        Interlocked.Add(ref _userBytes, PairBytes);
+                    },
+                    peer.Checkpoint)
+                : ClosedLoop.RunAsync(
+                    writers,
+                    settings.Warmup,
+                    settings.Window,
+                    async (w, r) =>
+                    {
+                        await peer.PutAsync(w, buffers.Key(w, r, settings.Preload), buffers.Value(w, r));
+                        Interlocked.Add(ref _userBytes, PairBytes);
+                    },
+                    peer.Checkpoint);
         }
 
         public double BatchRate(Settings settings, GcPauseMonitor gc)

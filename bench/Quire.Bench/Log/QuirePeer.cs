@@ -28,6 +28,8 @@ public sealed class QuirePeer(string directory) : KeyValuePeer
 
             _engine.CommitAsync(batch).AsTask().GetAwaiter().GetResult();
         }
+
+        Checkpoint();
     }
 
     public override async ValueTask PutAsync(int writer, byte[] key, byte[] value)
@@ -49,11 +51,8 @@ public sealed class QuirePeer(string directory) : KeyValuePeer
         await _engine.CommitAsync(batch);
     }
 
-    // The state is applied when each commit is published; there is no deferred work
-    // until the tree and its checkpoints land.
-    public override void Checkpoint()
-    {
-    }
+    // Writes what the tree deferred: the dirty nodes, into the data file.
+    public override void Checkpoint() => _engine.CheckpointAsync().GetAwaiter().GetResult();
 
     public override void Dispose()
     {

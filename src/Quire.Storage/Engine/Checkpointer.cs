@@ -31,6 +31,7 @@ internal sealed class Checkpointer : IDisposable
     private readonly Action _maintenance;
     private readonly FreeSpace _space;
     private readonly byte[] _image;
+    private readonly PageRunWriter _writer;
     private readonly Thread _thread;
     private readonly List<Node> _writtenNodes = [];
     private readonly List<Blob> _writtenBlobs = [];
@@ -54,7 +55,8 @@ internal sealed class Checkpointer : IDisposable
         _fail = fail;
         _space = space;
         _image = new byte[file.Identity.PageSize];
-        _logBytesAtLast = log.BytesWritten;
+        _writer = new PageRunWriter(file, file.Identity.PageSize);
+        _logBytesAtLast = log.RecordBytesWritten;
         _thread = new Thread(Run) { IsBackground = true, Name = "quire-checkpointer" };
         _thread.Start();
     }
@@ -63,7 +65,7 @@ internal sealed class Checkpointer : IDisposable
     public long CoveredSeq => _file.Superblock.CoveredSeq;
 
     /// <summary>Log bytes written since the last checkpoint.</summary>
-    public long LogBytesSinceCheckpoint => _log.BytesWritten - Interlocked.Read(ref _logBytesAtLast);
+    public long LogBytesSinceCheckpoint => _log.RecordBytesWritten - Interlocked.Read(ref _logBytesAtLast);
 
     /// <summary>Runs a checkpoint of everything published now; completes with what it wrote (null when nothing changed).</summary>
     public Task<CheckpointResult?> CheckpointAsync()
@@ -157,7 +159,7 @@ internal sealed class Checkpointer : IDisposable
             }
 
             var started = Stopwatch.GetTimestamp();
-            var logBytes = _log.BytesWritten;
+            var logBytes = _log.RecordBytesWritten;
             WaitUntilDurable(root.Seq);
             _space.Begin(_durableGeneration, root.Generation);
             var bytesBefore = _file.BytesWritten;
@@ -165,6 +167,7 @@ internal sealed class Checkpointer : IDisposable
             try
             {
                 WriteDirty(root.Node);
+                _writer.Flush();
                 freeList = _space.WriteList(_file);
                 _file.Sync();
             }
@@ -204,7 +207,6 @@ internal sealed class Checkpointer : IDisposable
 
             var pages = _writtenNodes.Count + _writtenBlobs.Sum(b => (long)_file.BlobPages(b.Bytes.Length)) + _space.ListPagesWritten;
             var result = new CheckpointResult(superblock.Checkpoint, root.Seq, pages, _file.BytesWritten - bytesBefore, Stopwatch.GetElapsedTime(started));
-            _state.Checkpointed(root);
             _writtenNodes.Clear();
             _writtenBlobs.Clear();
             Interlocked.Exchange(ref _logBytesAtLast, logBytes);
@@ -274,9 +276,10 @@ internal sealed class Checkpointer : IDisposable
 
         address = _space.AllocatePage();
         PageLayout.SetChecksum(image, address);
-        _file.WritePage(address, image);
+        _writer.Write(address, image);
         node.Address = address;
         _writtenNodes.Add(node);
+        _state.Written(node);
         return address;
     }
 
@@ -317,9 +320,11 @@ internal sealed class Checkpointer : IDisposable
     /// <summary>Forgets the provisional addresses of a failed attempt and the pages it took.</summary>
     private void Abandon()
     {
+        _writer.Discard();
         foreach (var node in _writtenNodes)
         {
             node.Address = 0;
+            _state.Unwritten(node);
         }
 
         foreach (var blob in _writtenBlobs)

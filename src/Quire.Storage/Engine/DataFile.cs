@@ -128,7 +128,9 @@ internal sealed class DataFile : INodeSource, IDisposable
         }
 
         Interlocked.Increment(ref _pagesRead);
-        return new Node(page, generation: -1) { Address = address, AddressIsFinal = true };
+        var node = new Node(page, generation: -1) { Address = address, AddressIsFinal = true };
+        node.TryChangeDirtiness(Node.Dirty, Node.Clean);
+        return node;
     }
 
     /// <summary>Gives back the buffer of a loaded node nothing refers to (another reader installed the same page first).</summary>
@@ -168,7 +170,7 @@ internal sealed class DataFile : INodeSource, IDisposable
             ?? throw new CorruptDataException($"free-list page {address} fails its checksum", _path, address * _pageSize);
     }
 
-    /// <summary>Writes a node's page image (checksum already set) at <paramref name="address"/>.</summary>
+    /// <summary>Writes page images (checksums already set) from <paramref name="address"/> on.</summary>
     public void WritePage(long address, ReadOnlySpan<byte> page)
     {
         _file.Write(address * _pageSize, page);

@@ -27,20 +27,27 @@ public sealed record StorageOptions
     /// <summary>Page size, fixed when the database is created: a power of two from 8 KiB to 32 KiB (a page must hold four cells of the largest key). Default 8 KiB.</summary>
     public int PageSize { get; init; } = 8192;
 
-    /// <summary>A checkpoint starts once the log has grown this much since the last one. Default 64 MiB.</summary>
-    public long CheckpointLogBytes { get; init; } = 64L * 1024 * 1024;
+    /// <summary>
+    /// A checkpoint starts once the log has grown this much since the last one. Default
+    /// 256 MiB: the most an open replays (about a second), and rare enough that random
+    /// writes, which dirty most leaves between checkpoints, write each leaf seldom.
+    /// </summary>
+    public long CheckpointLogBytes { get; init; } = 256L * 1024 * 1024;
 
-    /// <summary>A checkpoint starts once about this many bytes of nodes are dirty (not yet in the data file). Default 256 MiB.</summary>
-    public long CheckpointDirtyBytes { get; init; } = 256L * 1024 * 1024;
+    /// <summary>
+    /// A checkpoint starts once this many bytes of nodes are dirty (not yet in the data
+    /// file, so not evictable). Default 512 MiB, half the default memory budget.
+    /// </summary>
+    public long CheckpointDirtyBytes { get; init; } = 512L * 1024 * 1024;
 
-    /// <summary>A checkpoint starts at least this often while anything changed. Default 30 s.</summary>
-    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>A checkpoint starts at least this often while anything changed. Default 60 s.</summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
     /// Past this many bytes of dirty nodes commits wait for a checkpoint (backpressure).
-    /// Default 1 GiB; at least <see cref="CheckpointDirtyBytes"/>.
+    /// Default 768 MiB; at least <see cref="CheckpointDirtyBytes"/>.
     /// </summary>
-    public long MaxDirtyBytes { get; init; } = 1024L * 1024 * 1024;
+    public long MaxDirtyBytes { get; init; } = 768L * 1024 * 1024;
 
     /// <summary>
     /// Budget for node pages held in memory. Past it, nodes a checkpoint made durable

@@ -27,11 +27,6 @@ internal sealed class TreeState : ITreeRetirement
     private TreeRoot _latest;
     private TreeRoot _published;
 
-    // Counts for the dirty-page estimate: nodes created since the last checkpointed root, less those replaced since.
-    private long _checkpointGeneration = -1;
-    private long _createdAtCheckpoint;
-    private long _replacedSinceCheckpoint;
-
     /// <param name="pool">Page buffers for nodes.</param>
     /// <param name="source">Where stored nodes are read from (null while everything is in memory).</param>
     /// <param name="space">Told the pages of what is replaced, once nothing reaches it (null while everything is in memory).</param>
@@ -56,17 +51,14 @@ internal sealed class TreeState : ITreeRetirement
     /// <summary>Page buffers held by nodes (resident bytes / page size).</summary>
     public long ResidentPages => _pool.InUse;
 
-    /// <summary>About how many nodes of the working tree have no address: what the next checkpoint will write.</summary>
-    public long DirtyPages =>
-        Math.Max(0, _tree.NodesCreated - Interlocked.Read(ref _createdAtCheckpoint) - Interlocked.Read(ref _replacedSinceCheckpoint));
+    /// <summary>Nodes of the working tree no checkpoint has written: what the next one will write.</summary>
+    public long DirtyPages => _tree.DirtyPages;
 
-    /// <summary>Told by the checkpointer that <paramref name="root"/> is now durable.</summary>
-    public void Checkpointed(TreeRoot root)
-    {
-        Interlocked.Exchange(ref _checkpointGeneration, root.Generation);
-        Interlocked.Exchange(ref _createdAtCheckpoint, root.NodesCreated);
-        Interlocked.Exchange(ref _replacedSinceCheckpoint, 0);
-    }
+    /// <summary>A checkpoint wrote <paramref name="node"/>.</summary>
+    public void Written(Node node) => _tree.Written(node);
+
+    /// <summary>A checkpoint that wrote <paramref name="node"/> failed.</summary>
+    public void Unwritten(Node node) => _tree.Unwritten(node);
 
     /// <summary>Where stored nodes are read from (null while everything is in memory).</summary>
     public INodeSource? Source => _source;
@@ -170,14 +162,7 @@ internal sealed class TreeState : ITreeRetirement
         Reclaim();
     }
 
-    void ITreeRetirement.Retired(Node node)
-    {
-        _replaced.Add(new Retiree(node, null, 0, 0, node.Generation, _tree.Generation));
-        if (node.Generation > Interlocked.Read(ref _checkpointGeneration))
-        {
-            Interlocked.Increment(ref _replacedSinceCheckpoint);
-        }
-    }
+    void ITreeRetirement.Retired(Node node) => _replaced.Add(new Retiree(node, null, 0, 0, node.Generation, _tree.Generation));
 
     void ITreeRetirement.Retired(Blob blob, int length) => _replaced.Add(new Retiree(null, blob, 0, length, blob.Generation, _tree.Generation));
 

@@ -53,6 +53,9 @@ internal sealed class WriteAheadLog : IDisposable
     /// <summary>Every seq below this is durable (fdatasync returned).</summary>
     public long DurableSeq { get; private set; }
 
+    /// <summary>Bytes of records and segment headers written: how much the log has grown.</summary>
+    public long RecordBytesWritten => Interlocked.Read(ref _bytesWritten);
+
     /// <summary>Bytes written to log files: records, segment headers and pre-written spares.</summary>
     public long BytesWritten => _bytesWritten + _spares.BytesWritten;
 

@@ -40,6 +40,7 @@ internal sealed class BTree
         _maxInlineCell = (pageSize - PageLayout.HeaderSize) / 4;
         _scratch = new byte[pageSize];
         _root = start?.Node ?? Node.Create(pool, PageLayout.LeafKind, _generation);
+        _dirtyPages = start is null ? 1 : 0;
         Depth = start?.Depth ?? 1;
         Count = start?.Count ?? 0;
     }
@@ -56,10 +57,28 @@ internal sealed class BTree
     /// <summary>The generation being written: what a freeze will end.</summary>
     public long Generation => _generation;
 
-    /// <summary>Nodes created so far (copies and splits).</summary>
-    public long NodesCreated => Volatile.Read(ref _nodesCreated);
+    /// <summary>Nodes of the working tree no checkpoint has written: what the next one will write.</summary>
+    public long DirtyPages => Interlocked.Read(ref _dirtyPages);
 
-    private long _nodesCreated;
+    private long _dirtyPages;
+
+    /// <summary>A checkpoint wrote <paramref name="node"/>: it is clean unless already replaced.</summary>
+    public void Written(Node node)
+    {
+        if (node.TryChangeDirtiness(Node.Dirty, Node.Clean))
+        {
+            Interlocked.Decrement(ref _dirtyPages);
+        }
+    }
+
+    /// <summary>A checkpoint that wrote <paramref name="node"/> failed: it is dirty again unless replaced meanwhile.</summary>
+    public void Unwritten(Node node)
+    {
+        if (node.TryChangeDirtiness(Node.Clean, Node.Dirty))
+        {
+            Interlocked.Increment(ref _dirtyPages);
+        }
+    }
 
     /// <summary>Called with each node and blob the working tree stops pointing to (to free their pages later).</summary>
     public ITreeRetirement? Retirement { get; init; }
@@ -67,7 +86,7 @@ internal sealed class BTree
     /// <summary>Ends the current generation: returns the working tree's root as of <paramref name="seq"/>, never to change again.</summary>
     public TreeRoot Freeze(long seq)
     {
-        var root = new TreeRoot(_root, seq, Depth, Count, _generation) { NodesCreated = _nodesCreated };
+        var root = new TreeRoot(_root, seq, Depth, Count, _generation);
         _generation++;
         return root;
     }
@@ -155,7 +174,7 @@ internal sealed class BTree
             return true;
         }
 
-        SplitLeaf(node, depth);
+        SplitLeaf(node, depth, key, appending: slot == PageLayout.Count(page));
         return false;
     }
 
@@ -172,7 +191,16 @@ internal sealed class BTree
         }
 
         var copy = node.CopyFor(_generation, _pool);
-        Interlocked.Increment(ref _nodesCreated);
+        Interlocked.Increment(ref _dirtyPages);
+        if (node.TryChangeDirtiness(Node.Dirty, Node.Replaced))
+        {
+            Interlocked.Decrement(ref _dirtyPages);
+        }
+        else
+        {
+            node.TryChangeDirtiness(Node.Clean, Node.Replaced);
+        }
+
         if (depth == 0)
         {
             _root = copy;
@@ -274,7 +302,7 @@ internal sealed class BTree
         }
 
         var right = Node.Create(_pool, PageLayout.Kind(page), _generation);
-        Interlocked.Increment(ref _nodesCreated);
+        Interlocked.Increment(ref _dirtyPages);
         var moved = 0;
         for (var i = mid; i < count; i++)
         {
@@ -305,11 +333,26 @@ internal sealed class BTree
         return (right, count - mid);
     }
 
-    private void SplitLeaf(Node leaf, int depth)
+    /// <summary>
+    /// Splits a full leaf. Keys arriving in order (an insert past the last key of the
+    /// rightmost leaf) start a new empty leaf instead of taking half, so a sequential
+    /// load leaves full pages behind, not half-empty ones.
+    /// </summary>
+    private void SplitLeaf(Node leaf, int depth, ReadOnlySpan<byte> key, bool appending)
     {
         var (low, high) = Fences(depth);
-        var (right, _) = MoveUpperHalf(leaf, keepAtLeast: 1);
-        var separator = PageLayout.KeyAt(right.Page, 0).ToArray();
+        Node right;
+        if (appending && high is null)
+        {
+            right = Node.Create(_pool, PageLayout.LeafKind, _generation);
+            Interlocked.Increment(ref _dirtyPages);
+        }
+        else
+        {
+            (right, _) = MoveUpperHalf(leaf, keepAtLeast: 1);
+        }
+
+        var separator = PageLayout.Count(right.Page) == 0 ? key.ToArray() : PageLayout.KeyAt(right.Page, 0).ToArray();
         SetFences(leaf, low, separator);
         SetFences(right, separator, high);
         InsertSeparator(depth - 1, separator, right);
@@ -353,7 +396,7 @@ internal sealed class BTree
         if (level < 0)
         {
             var root = Node.Create(_pool, PageLayout.InternalKind, _generation);
-            Interlocked.Increment(ref _nodesCreated);
+            Interlocked.Increment(ref _dirtyPages);
             var offset = PageLayout.InsertSlot(root.Page, 0, size, key);
             PageLayout.WriteInternalCell(root.Page, offset, key);
             root.SetChild(0, _root);
@@ -367,8 +410,10 @@ internal sealed class BTree
         if (PageLayout.FreeSpace(node.Page) < size + PageLayout.SlotSize)
         {
             // Split this internal node: its middle separator moves up, and the pending one goes to whichever half it belongs in.
+            // Separators arriving in order keep the rightmost node full too.
             var (low, high) = Fences(level);
-            var (sibling, moved) = MoveUpperHalf(node, keepAtLeast: 1);
+            var appending = high is null && ~PageLayout.Search(node.Page, key) == node.Count;
+            var (sibling, moved) = MoveUpperHalf(node, keepAtLeast: appending ? node.Count - 1 : 1);
             var up = PageLayout.KeyAt(sibling.Page, 0).ToArray();
             var childCount = node.Count + 1 + moved;
             for (var i = 0; i < moved; i++)

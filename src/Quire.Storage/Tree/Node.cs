@@ -13,6 +13,16 @@ internal sealed class Node
 {
     private long _address;
     private int _residency; // Resident, Evicted, or Returned to the pool
+    private int _dirtiness = Dirty;
+
+    /// <summary>Counted among the dirty pages: no checkpoint has written it, and the working tree still holds it.</summary>
+    public const int Dirty = 1;
+
+    /// <summary>A checkpoint wrote it (or it was read from disk).</summary>
+    public const int Clean = 2;
+
+    /// <summary>The working tree replaced it.</summary>
+    public const int Replaced = 0;
 
     public Node(byte[] page, long generation, Node?[]? children = null)
     {
@@ -54,6 +64,14 @@ internal sealed class Node
     public bool IsLeaf => Page[0] == PageLayout.LeafKind;
 
     public int Count => PageLayout.Count(Page);
+
+    /// <summary>
+    /// Moves the node's dirtiness from <paramref name="from"/> to <paramref name="to"/>;
+    /// false if it was not <paramref name="from"/>. The writer (replacing) and a
+    /// checkpoint (writing, or undoing a failed write) race here, and exactly one of
+    /// them takes a dirty node off the count.
+    /// </summary>
+    public bool TryChangeDirtiness(int from, int to) => Interlocked.CompareExchange(ref _dirtiness, to, from) == from;
 
     /// <summary>Marks the node evicted; false if it already was (or its buffer went back to the pool).</summary>
     public bool TryMarkEvicted() => Interlocked.CompareExchange(ref _residency, 1, 0) == 0;

@@ -25,9 +25,6 @@ internal sealed class TreeRoot(Node node, long seq, int depth, long count, long 
     /// <summary>The writer's generation this root ended.</summary>
     public long Generation { get; } = generation;
 
-    /// <summary>Nodes the writer had created when this root was frozen.</summary>
-    public long NodesCreated { get; init; }
-
     /// <summary>The root frozen after this one (roots form a list, oldest live first).</summary>
     public TreeRoot? Next { get; set; }
 

@@ -45,6 +45,21 @@ public class BTreeTests
         Assert.Equal(root.Count, count);
     }
 
+    [Fact]
+    public void Keys_inserted_in_order_fill_their_pages()
+    {
+        var tree = new BTree(new PagePool(8192), null);
+        var value = new byte[200];
+        for (var i = 0; i < 200_000; i++)
+        {
+            tree.Upsert(System.Text.Encoding.ASCII.GetBytes($"key:{i:D12}"), i, value, false);
+        }
+
+        // A leaf cell is 2 + 16 + 8 + 1 + 4 + 200 bytes plus a 6-byte slot; a page holds (8192 - 32) of them.
+        var ideal = 200_000 / ((8192 - 32) / (2 + 16 + 8 + 1 + 4 + 200 + 6));
+        Assert.InRange(tree.DirtyPages, ideal, ideal * 105 / 100);
+    }
+
     private static void Run(int seed, int pageSize, int operations)
     {
         var random = new Random(seed);
