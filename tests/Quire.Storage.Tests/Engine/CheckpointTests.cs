@@ -95,7 +95,7 @@ public class CheckpointTests
         await Load(engine);
         await Load(twin);
 
-        full.AddRule(new FaultRule { Op = FaultOp.Write, PathContains = "quire.db", Skip = 10, Error = Faults.NoSpace });
+        full.AddRule(new FaultRule { Op = FaultOp.Write, PathContains = "quire.db", Skip = 1, Error = Faults.NoSpace });
         var error = await Assert.ThrowsAnyAsync<IOException>(() => engine.CheckpointAsync());
         Assert.IsNotType<StorageFailedException>(error);
         Assert.Equal(1, engine.Stats.CheckpointsOutOfSpace);
