@@ -2,10 +2,12 @@
 //   dotnet run -c Release --project bench/Quire.Bench -- <suite> [--quick] [--out FILE.json]
 using Quire.Bench.Harness;
 using Quire.Bench.Log;
+using Quire.Bench.Tree;
 
 var suites = new Dictionary<string, Action<BenchRun>>(StringComparer.Ordinal)
 {
     ["log"] = LogSuite.Run,
+    ["tree"] = TreeSuite.Run,
 };
 
 string? suite = null;

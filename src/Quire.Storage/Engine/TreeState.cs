@@ -164,10 +164,14 @@ internal sealed class TreeState : ITreeRetirement
 
     void ITreeRetirement.Retired(Node node) => _replaced.Add(new Retiree(node, null, 0, 0, node.Generation, _tree.Generation));
 
-    void ITreeRetirement.Retired(Blob blob, int length) => _replaced.Add(new Retiree(null, blob, 0, length, blob.Generation, _tree.Generation));
+    void ITreeRetirement.Retired(Blob blob, int length) =>
+        _replaced.Add(new Retiree(null, blob, 0, DataFile.BlobPages(length, _pool.PageSize), blob.Generation, _tree.Generation));
 
     // Known only by address: it came with a leaf read from disk, older than any generation.
-    void ITreeRetirement.Retired(long blobAddress, int length) => _replaced.Add(new Retiree(null, null, blobAddress, length, -1, _tree.Generation));
+    void ITreeRetirement.Retired(long blobAddress, int length) =>
+        _replaced.Add(new Retiree(null, null, blobAddress, DataFile.BlobPages(length, _pool.PageSize), -1, _tree.Generation));
+
+    void ITreeRetirement.RetiredPage(long address) => _replaced.Add(new Retiree(null, null, address, 1, -1, _tree.Generation));
 
     private TreeRoot Freeze(long seq)
     {
@@ -266,10 +270,10 @@ internal sealed class TreeState : ITreeRetirement
         }
 
         Interlocked.Decrement(ref _retainedPages);
-        var address = retiree.Blob?.Address ?? retiree.BlobAddress;
+        var address = retiree.Blob?.Address ?? retiree.Address;
         if (address != 0)
         {
-            _space?.Retire(address, DataFile.BlobPages(retiree.BlobLength, _pool.PageSize), retiree.Replaced);
+            _space?.Retire(address, retiree.Pages, retiree.Replaced);
         }
     }
 }

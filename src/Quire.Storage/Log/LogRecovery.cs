@@ -163,9 +163,13 @@ internal static class LogRecovery
         var count = 0;
         for (var p = offset + RecordFrame.Alignment; p + RecordFrame.HeaderSize <= data.Length; p += RecordFrame.Alignment)
         {
-            // Cheap filters first: most positions are zeros or stale frames with older seqs.
+            // Cheap filters first: most positions are zeros, stale frames with older seqs, or
+            // the insides of stale records. A frame of this incarnation written after the
+            // damage starts at most one seq per byte past it (every op takes a byte at least),
+            // which rules out the random seqs of stale payloads before their CRC is computed.
             var length = BinaryPrimitives.ReadInt32LittleEndian(data[p..]);
-            if (length <= 0 || length > data.Length - p - RecordFrame.HeaderSize || RecordFrame.PeekSeq(data[p..]) < expected)
+            var seq = RecordFrame.PeekSeq(data[p..]);
+            if (length <= 0 || length > data.Length - p - RecordFrame.HeaderSize || seq < expected || seq > expected + (p - offset))
             {
                 continue;
             }

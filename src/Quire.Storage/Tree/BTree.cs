@@ -121,7 +121,7 @@ internal sealed class BTree
             _path[depth] = node;
             _pathChild[depth] = child;
             depth++;
-            node = Writable(TreeReader.Child(node, child, _source), depth);
+            node = WritableChild(node, child, depth);
         }
 
         var page = node.Page;
@@ -212,6 +212,27 @@ internal sealed class BTree
 
         Retirement?.Retired(node);
         return copy;
+    }
+
+    /// <summary>
+    /// Child <paramref name="index"/> of a writable parent, made writable. A stored child
+    /// is read straight into the working tree: only this parent can reach the page just
+    /// read, so it is taken over in place rather than copied, and its disk page retired.
+    /// </summary>
+    private Node WritableChild(Node parent, int index, int depth)
+    {
+        if (Volatile.Read(ref parent.Children![index]) is { } child)
+        {
+            child.Touched = true;
+            return Writable(child, depth);
+        }
+
+        var loaded = (_source ?? throw new InvalidOperationException("a stored child without a page file")).LoadNode(PageLayout.ChildAddress(parent.Page, index));
+        var adopted = new Node(loaded.Page, _generation);
+        Interlocked.Increment(ref _dirtyPages);
+        Retirement?.RetiredPage(loaded.Address);
+        parent.Children[index] = adopted;
+        return adopted;
     }
 
     private static void WriteCell(Node leaf, int offset, ReadOnlySpan<byte> key, CellWrite write, ReadOnlySpan<byte> payload, int blobSlot)

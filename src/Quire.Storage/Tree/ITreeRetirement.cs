@@ -14,4 +14,7 @@ internal interface ITreeRetirement
 
     /// <summary>A blob known only by its address on disk that a cell no longer points to.</summary>
     void Retired(long blobAddress, int length);
+
+    /// <summary>A node page on disk whose content the writer took over in memory (read under a writable parent, changed in place).</summary>
+    void RetiredPage(long address);
 }

@@ -9,6 +9,7 @@ namespace Quire.Storage.Tree;
 /// </summary>
 internal sealed class PagePool(int pageSize)
 {
+    private readonly Lock _lock = new();
     private readonly Stack<byte[]> _free = new();
 
     public int PageSize { get; } = pageSize;
@@ -19,7 +20,7 @@ internal sealed class PagePool(int pageSize)
     /// <summary>A page buffer with undefined content.</summary>
     public byte[] Rent()
     {
-        lock (_free)
+        lock (_lock)
         {
             InUse++;
             if (_free.TryPop(out var page))
@@ -34,7 +35,7 @@ internal sealed class PagePool(int pageSize)
     /// <summary>Stops counting a buffer that an evicted node holds: readers may still use it, so the GC takes it when they are done.</summary>
     public void Forget()
     {
-        lock (_free)
+        lock (_lock)
         {
             InUse--;
         }
@@ -43,7 +44,7 @@ internal sealed class PagePool(int pageSize)
     /// <summary>Takes back a buffer nothing refers to any more.</summary>
     public void Return(byte[] page)
     {
-        lock (_free)
+        lock (_lock)
         {
             InUse--;
             _free.Push(page);
