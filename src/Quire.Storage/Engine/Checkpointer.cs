@@ -133,7 +133,16 @@ internal sealed class Checkpointer : IDisposable
                 return;
             }
 
-            _maintenance();
+            try
+            {
+                _maintenance();
+            }
+            catch (Exception ex) when (_engineFailure() is null)
+            {
+                // A fault here must not take the host process down: the engine stops
+                // accepting commits and says why.
+                Fail(ex);
+            }
         }
     }
 

@@ -26,8 +26,9 @@ internal sealed class Evictor(TreeState state, PagePool pool, StorageOptions opt
         var root = state.PinPublished();
         try
         {
-            // Two passes: the first may only clear touched marks.
-            for (var pass = 0; pass < 2 && pool.InUse > target; pass++)
+            // Two passes: the first may only clear touched marks. A root that is a leaf has
+            // nothing below it to evict, and the root itself always stays.
+            for (var pass = 0; pass < 2 && pool.InUse > target && !root.Node.IsLeaf; pass++)
             {
                 Sweep(root.Node, target);
             }

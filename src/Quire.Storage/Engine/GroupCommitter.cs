@@ -43,7 +43,7 @@ internal sealed class GroupCommitter : IDisposable
         _log = log;
         _options = options;
         _stats = stats;
-        _publisher = new Publisher(state);
+        _publisher = new Publisher(state, RefuseCommits);
         _sequencer = new Sequencer(log, state, _publisher);
         _writer = new Thread(Run) { IsBackground = true, Name = "quire-log-writer" };
         _writer.Start();

@@ -7,6 +7,8 @@ namespace Quire.Storage.Engine;
 /// fsyncs the group (readers do not see it until it is published), so the group costs
 /// about max(fsync, apply) instead of their sum. Otherwise the writer does the same
 /// work inline, which only happens when nothing is queued here, so the order holds.
+/// Applying may read pages from disk (evicted nodes), so it may fail: then no later
+/// range is published, their commits fail, and the engine is told to refuse commits.
 /// </summary>
 internal sealed class Publisher : IDisposable
 {
@@ -14,13 +16,16 @@ internal sealed class Publisher : IDisposable
     private readonly Queue<WorkItem> _work = new();
     private readonly Stack<List<PendingCommit>> _lists = new();
     private readonly TreeState _state;
+    private readonly Action<Exception> _onApplyFailure;
     private readonly Thread _thread;
+    private StorageFailedException? _failure;
     private int _unfinished;
     private bool _stopping;
 
-    public Publisher(TreeState state)
+    public Publisher(TreeState state, Action<Exception> onApplyFailure)
     {
         _state = state;
+        _onApplyFailure = onApplyFailure;
         _thread = new Thread(Run) { IsBackground = true, Name = "quire-publisher" };
         _thread.Start();
     }
@@ -148,7 +153,19 @@ internal sealed class Publisher : IDisposable
 
             if (item.Kind == Kind.Apply)
             {
-                _state.Apply(item.Group, item.From, item.To);
+                if (Volatile.Read(ref _failure) is null)
+                {
+                    try
+                    {
+                        _state.Apply(item.Group, item.From, item.To);
+                    }
+                    catch (Exception ex)
+                    {
+                        var failure = ex as StorageFailedException ?? new StorageFailedException(ex);
+                        Volatile.Write(ref _failure, failure);
+                        _onApplyFailure(failure);
+                    }
+                }
             }
             else if (item.Kind == Kind.Fail)
             {
@@ -180,6 +197,17 @@ internal sealed class Publisher : IDisposable
     {
         if (to == from)
         {
+            return;
+        }
+
+        if (Volatile.Read(ref _failure) is { } failure)
+        {
+            // The range was never applied whole: it must not be acknowledged.
+            for (var i = from; i < to; i++)
+            {
+                group[i].Fail(failure);
+            }
+
             return;
         }
 

@@ -91,7 +91,7 @@ public sealed record StorageOptions
         Require(CheckpointDirtyBytes > 0, "CheckpointDirtyBytes must be positive");
         Require(CheckpointInterval > TimeSpan.Zero, "CheckpointInterval must be positive");
         Require(MaxDirtyBytes >= CheckpointDirtyBytes, "MaxDirtyBytes must be at least CheckpointDirtyBytes");
-        Require(MemoryBudget >= 64 * PageSize, "MemoryBudget must hold at least 64 pages");
+        Require(MemoryBudget >= 4 * PageSize, "MemoryBudget must hold at least 4 pages");
         Require(MaxSnapshotAge > TimeSpan.Zero, "MaxSnapshotAge must be positive");
         Require(MaxSnapshotPinnedBytes > 0, "MaxSnapshotPinnedBytes must be positive");
         Require(Log.SegmentSize >= 64 * 1024 && Log.SegmentSize % 4096 == 0, "Log.SegmentSize must be a multiple of 4096 and at least 64 KiB");

@@ -8,13 +8,14 @@ namespace Quire.Storage.Tests.Engine;
 /// Random batches (puts, deletes, preconditions), fired in concurrent bursts so they
 /// share groups, against the plain model, through the fault-injecting file system with
 /// machine crashes at random moments, power losses that keep random unsynced sectors,
-/// checkpoints racing the bursts (and the crashes), and reopens. After every power loss the engine must hold exactly the model's state
+/// checkpoints racing the bursts (and the crashes), evictions (half the scenarios run
+/// on a budget of four pages), and reopens. After every power loss the engine must hold exactly the model's state
 /// after some prefix of the commits, never less than every acknowledged sync commit:
 /// nothing acknowledged is lost and no batch is partly visible.
 /// </summary>
 public class EnginePropertyTests
 {
-    private static readonly string[] KeySpace = Enumerable.Range(0, 60).Select(i => $"k{i}").ToArray();
+    private static readonly string[] KeySpace = Enumerable.Range(0, 200).Select(i => $"k{i}").ToArray();
 
     [Fact]
     public void Random_batches_match_the_model_through_crashes_power_losses_and_reopens() =>
@@ -32,7 +33,14 @@ public class EnginePropertyTests
         var random = new Random(seed);
         var fs = new FaultyFileSystem(seed);
         var segmentSize = random.Next(2) == 0 ? 64 * 1024 : 256 * 1024;
-        var engine = EngineFixture.Open(fs, durability, segmentSize);
+
+        // Half the scenarios run on a memory budget of four pages: every node a checkpoint
+        // made durable is evicted soon after, and read back from disk by the next reader.
+        var options = EngineFixture.Options(fs, durability, segmentSize) with
+        {
+            MemoryBudget = random.Next(2) == 0 ? 4 * 8192 : 1L << 30,
+        };
+        var engine = StorageEngine.Open(EngineFixture.Directory, options);
         var model = EngineModel.Empty;
         var durable = model; // the newest state known to be on disk
         var history = new List<EngineModel> { model };
@@ -44,7 +52,7 @@ public class EnginePropertyTests
                 if (action == 0)
                 {
                     engine.Dispose();
-                    engine = EngineFixture.Open(fs, durability, segmentSize);
+                    engine = StorageEngine.Open(EngineFixture.Directory, options);
                     durable = model;
                     history = [model];
                     model.AssertMatches(engine, KeySpace, $"seed {seed} round {round} after reopen");
@@ -75,7 +83,7 @@ public class EnginePropertyTests
 
                 engine.Dispose();
                 fs.PowerLoss();
-                engine = EngineFixture.Open(fs, durability, segmentSize);
+                engine = StorageEngine.Open(EngineFixture.Directory, options);
 
                 // The recovered state is one of the states the commits passed through, at or after the durable one.
                 var recovered = history.FindLast(m => m.NextSeq == engine.LastSeq + 1);

@@ -85,6 +85,37 @@ public class MemoryTests
     }
 
     [Fact]
+    public async Task A_failed_page_read_while_applying_fails_the_commit_and_turns_the_engine_read_only()
+    {
+        var fs = new FaultyFileSystem();
+        var options = SmallMemory(fs);
+        using (var engine = StorageEngine.Open("/db", options))
+        {
+            await Load(engine);
+        }
+
+        using (var engine = StorageEngine.Open("/db", options))
+        {
+            // Every leaf is on disk only; the commit's apply must read one.
+            fs.AddRule(new FaultRule { Op = FaultOp.Read, PathContains = "quire.db", Times = -1 });
+            await Assert.ThrowsAsync<StorageFailedException>(async () => await engine.CommitAsync(new WriteBatch().Put(Key(7), B("lost"))));
+            Assert.NotNull(engine.Failure);
+            await Assert.ThrowsAsync<StorageFailedException>(async () => await engine.CommitAsync(new WriteBatch().Put(Key(8), B("refused"))));
+            fs.ClearRules();
+            Assert.Equal(Value(7), engine.Get(Key(7)));
+        }
+
+        using (var engine = StorageEngine.Open("/db", options))
+        {
+            // The failed commit was written to the log before its apply failed: it was never
+            // acknowledged, so either outcome is allowed; nothing else changed.
+            Assert.Contains(S(engine.Get(Key(7))), new[] { S(Value(7)), "lost" });
+            Assert.Equal(Value(8), engine.Get(Key(8)));
+            Assert.Equal(KeyCount, engine.Scan().Count);
+        }
+    }
+
+    [Fact]
     public async Task Commits_wait_for_a_checkpoint_when_dirty_nodes_pass_their_limit()
     {
         var fs = new FaultyFileSystem();
