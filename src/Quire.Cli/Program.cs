@@ -7,7 +7,9 @@ using Quire.Storage.Engine;
 
 var directory = args.Length > 0 ? args[0] : "data";
 using var engine = StorageEngine.Open(directory);
-Console.WriteLine($"opened '{Path.GetFullPath(directory)}' in {engine.OpenTime.TotalMilliseconds:F1} ms: {engine.Recovery}");
+Console.WriteLine(
+    $"opened '{Path.GetFullPath(directory)}' in {engine.OpenTime.TotalMilliseconds:F1} ms: checkpoint covers seq {engine.CheckpointedSeq}, "
+    + $"{engine.LastSeq - engine.CheckpointedSeq} ops replayed; {engine.Recovery}");
 
 const int Writers = 64;
 const int CommitsPerWriter = 200;
