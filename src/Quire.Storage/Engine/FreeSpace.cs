@@ -48,18 +48,6 @@ internal sealed class FreeSpace
     /// <summary>Pages free for reuse now.</summary>
     public long FreePages => _free.Count;
 
-    /// <summary>Pages waiting for a checkpoint before they can be reused.</summary>
-    public long PendingPages
-    {
-        get
-        {
-            lock (_pendingLock)
-            {
-                return _pending.Sum(r => (long)r.Pages);
-            }
-        }
-    }
-
     /// <summary>The persisted list's newest page (0 for none) and its length in pages.</summary>
     public (long Head, int Pages) Chain => (_chain.Count == 0 ? 0 : _chain[0], _chain.Count);
 

@@ -82,9 +82,6 @@ internal sealed class TreeState : ITreeRetirement
     /// <summary>The last seq whose writes are visible, or -1.</summary>
     public long PublishedSeq => Published.Seq;
 
-    /// <summary>The largest key the tree takes.</summary>
-    public int MaxKeyLength => _tree.MaxKeyLength;
-
     /// <summary>
     /// The value of a key including everything applied but not yet published: what the
     /// sequencer checks preconditions against (every earlier commit counts). Only while
