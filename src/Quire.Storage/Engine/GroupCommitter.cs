@@ -349,16 +349,7 @@ internal sealed class GroupCommitter : IDisposable
     {
         lock (_gate)
         {
-            _failure ??= cause as StorageFailedException ?? new StorageFailedException(cause);
-            foreach (var commit in _queue)
-            {
-                commit.Fail(_failure);
-            }
-
-            _queue.Clear();
-            _queuedBytes = 0;
-            _roomAvailable?.TrySetResult();
-            _roomAvailable = null;
+            FailQueuedLocked(cause as StorageFailedException ?? new StorageFailedException(cause));
         }
     }
 
@@ -377,7 +368,13 @@ internal sealed class GroupCommitter : IDisposable
         // The group's commits may still be in the publisher's hands: it fails them, in turn.
         _publisher.Fail(_group, _handedOver, _group.Count, _failure);
         _handedOver = _group.Count;
+        FailQueuedLocked(_failure);
+    }
 
+    /// <summary>Makes the engine read-only (keeping the first failure) and fails every commit still queued.</summary>
+    private void FailQueuedLocked(StorageFailedException failure)
+    {
+        _failure ??= failure;
         foreach (var commit in _queue)
         {
             commit.Fail(_failure);

@@ -223,7 +223,7 @@ internal sealed class BTree
     {
         if (Volatile.Read(ref parent.Children![index]) is { } child)
         {
-            child.Touched = true;
+            TreeReader.MarkTouched(child);
             return Writable(child, depth);
         }
 

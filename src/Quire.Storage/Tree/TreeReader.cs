@@ -21,7 +21,7 @@ internal static class TreeReader
         var child = Volatile.Read(ref children[index]);
         if (child is not null)
         {
-            child.Touched = true;
+            MarkTouched(child);
             return child;
         }
 
@@ -41,6 +41,19 @@ internal static class TreeReader
 
         source.Discard(loaded);
         return installed;
+    }
+
+    /// <summary>
+    /// Marks a node used for the evictor's clock. Written only when not yet set: the
+    /// nodes near the root are read by every thread, and a store on each read would
+    /// bounce their cache line between cores.
+    /// </summary>
+    public static void MarkTouched(Node node)
+    {
+        if (!node.Touched)
+        {
+            node.Touched = true;
+        }
     }
 
     /// <summary>The leaf that holds (or would hold) <paramref name="key"/>.</summary>
