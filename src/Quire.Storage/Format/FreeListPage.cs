@@ -14,7 +14,6 @@ internal static class FreeListPage
 {
     public const byte Kind = 4;
     private const int HeaderSize = 32;
-    private const int ChecksumOffset = 16;
 
     /// <summary>Page numbers one page holds.</summary>
     public static int Capacity(int pageSize) => (pageSize - HeaderSize) / 8;
@@ -40,13 +39,13 @@ internal static class FreeListPage
             at += 8;
         }
 
-        BinaryPrimitives.WriteUInt32LittleEndian(page[ChecksumOffset..], Checksum(page, address));
+        PageChecksum.Set(page, address);
     }
 
     /// <summary>Reads a page; null when it fails its checksum.</summary>
     public static (bool IsBase, long Previous, long[] Added, long[] Removed)? TryRead(ReadOnlySpan<byte> page, long address)
     {
-        if (page[0] != Kind || BinaryPrimitives.ReadUInt32LittleEndian(page[ChecksumOffset..]) != Checksum(page, address))
+        if (page[0] != Kind || !PageChecksum.IsValid(page, address))
         {
             return null;
         }
@@ -70,12 +69,5 @@ internal static class FreeListPage
         }
 
         return (page[1] == 1, BinaryPrimitives.ReadInt64LittleEndian(page[24..]), added, removed);
-    }
-
-    private static uint Checksum(ReadOnlySpan<byte> page, long address)
-    {
-        var crc = Crc32C.Append(Crc32C.Seed, (ulong)address);
-        crc = Crc32C.Append(crc, page[..ChecksumOffset]);
-        return Crc32C.Finish(Crc32C.Append(crc, page[(ChecksumOffset + 4)..]));
     }
 }

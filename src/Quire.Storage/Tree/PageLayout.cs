@@ -41,7 +41,6 @@ internal static class PageLayout
     /// <summary>Bytes of an internal cell besides its key: key length and child address.</summary>
     public const int InternalCellOverhead = 2 + 8;
 
-    private const int ChecksumOffset = 16;
     private const int LeftmostChildOffset = 24;
 
     public static byte Kind(ReadOnlySpan<byte> page) => page[0];
@@ -284,19 +283,11 @@ internal static class PageLayout
     }
 
     /// <summary>Stores the checksum of a page about to be written at <paramref name="address"/>.</summary>
-    public static void SetChecksum(Span<byte> page, long address) =>
-        BinaryPrimitives.WriteUInt32LittleEndian(page[ChecksumOffset..], Checksum(page, address));
+    public static void SetChecksum(Span<byte> page, long address) => PageChecksum.Set(page, address);
 
-    /// <summary>Whether a page read from <paramref name="address"/> is the one written there, whole.</summary>
+    /// <summary>Whether a page read from <paramref name="address"/> is a node page written there, whole.</summary>
     public static bool HasValidChecksum(ReadOnlySpan<byte> page, long address) =>
-        BinaryPrimitives.ReadUInt32LittleEndian(page[ChecksumOffset..]) == Checksum(page, address) && Kind(page) is LeafKind or InternalKind;
-
-    private static uint Checksum(ReadOnlySpan<byte> page, long address)
-    {
-        var crc = Crc32C.Append(Crc32C.Seed, (ulong)address);
-        crc = Crc32C.Append(crc, page[..ChecksumOffset]);
-        return Crc32C.Finish(Crc32C.Append(crc, page[(ChecksumOffset + 4)..]));
-    }
+        PageChecksum.IsValid(page, address) && Kind(page) is LeafKind or InternalKind;
 }
 
 /// <summary>What a leaf cell holds: version, flags, value length, and where its inline value (or overflow payload) starts.</summary>
