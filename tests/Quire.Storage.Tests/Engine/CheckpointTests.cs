@@ -2,14 +2,13 @@ using Quire.Storage.Engine;
 using Quire.Storage.Format;
 using Quire.TestSupport;
 using static Quire.Storage.Tests.Keys;
+using static Quire.Storage.Tests.LoadedKeys;
 
 namespace Quire.Storage.Tests.Engine;
 
 /// <summary>Checkpoints: dirty-only writes, recovery from the superblock, and what happens when the disk fails under one.</summary>
 public class CheckpointTests
 {
-    private const int KeyCount = 20_000;
-
     [Fact]
     public async Task Open_reads_the_root_only_and_loads_the_rest_on_demand()
     {
@@ -21,12 +20,12 @@ public class CheckpointTests
 
         using (var engine = EngineFixture.Open(fs))
         {
-            Assert.Equal(KeyCount - 1, engine.CheckpointedSeq);
+            Assert.Equal(Count - 1, engine.CheckpointedSeq);
             Assert.Equal(1, engine.PagesRead);
             Assert.Equal(Value(12_345), engine.Get(Key(12_345)));
             Assert.True(engine.PagesRead <= 4, $"{engine.PagesRead} pages read for one key");
-            Assert.Equal(KeyCount, engine.Scan().Count);
-            Assert.Equal(Key(KeyCount - 1), engine.Scan(reverse: true, limit: 1)[0].Key);
+            Assert.Equal(Count, engine.Scan().Count);
+            Assert.Equal(Key(Count - 1), engine.Scan(reverse: true, limit: 1)[0].Key);
         }
     }
 
@@ -51,11 +50,11 @@ public class CheckpointTests
         fs.PowerLoss();
         using (var engine = EngineFixture.Open(fs))
         {
-            Assert.Equal(KeyCount - 1, engine.CheckpointedSeq);
-            Assert.Equal(KeyCount + 9, engine.LastSeq);
+            Assert.Equal(Count - 1, engine.CheckpointedSeq);
+            Assert.Equal(Count + 9, engine.LastSeq);
             Assert.Equal("new", S(engine.Get(Key(9))));
             Assert.Equal(Value(10), engine.Get(Key(10)));
-            Assert.Equal(KeyCount, engine.Scan().Count);
+            Assert.Equal(Count, engine.Scan().Count);
         }
     }
 
@@ -77,7 +76,7 @@ public class CheckpointTests
         var random = new Random(3);
         for (var i = 0; i < 10; i++)
         {
-            await engine.CommitAsync(new WriteBatch().Put(Key(random.Next(KeyCount)), B("changed")));
+            await engine.CommitAsync(new WriteBatch().Put(Key(random.Next(Count)), B("changed")));
         }
 
         var ten = await engine.CheckpointAsync();
@@ -111,8 +110,8 @@ public class CheckpointTests
         engine.Dispose();
         full.PowerLoss();
         using var reopened = EngineFixture.Open(full);
-        Assert.Equal(KeyCount + 1, reopened.Scan().Count);
-        Assert.Equal(KeyCount, reopened.CheckpointedSeq);
+        Assert.Equal(Count + 1, reopened.Scan().Count);
+        Assert.Equal(Count, reopened.CheckpointedSeq);
     }
 
     [Theory]
@@ -135,7 +134,7 @@ public class CheckpointTests
         fs.PowerLoss();
         using (var engine = EngineFixture.Open(fs))
         {
-            Assert.Equal(KeyCount, engine.Scan().Count);
+            Assert.Equal(Count, engine.Scan().Count);
             Assert.Null(engine.Get(B("x")));
         }
     }
@@ -150,7 +149,7 @@ public class CheckpointTests
             await engine.CheckpointAsync();
             for (var i = 0; i < 500; i++)
             {
-                await engine.CommitAsync(new WriteBatch().Put(Key(i * 37 % KeyCount), B($"second {i}")));
+                await engine.CommitAsync(new WriteBatch().Put(Key(i * 37 % Count), B($"second {i}")));
             }
 
             fs.AddRule(new FaultRule { Op = FaultOp.Write, PathContains = "quire.db", Skip = 3, KeepBytes = 1000, CrashMachine = true });
@@ -161,10 +160,10 @@ public class CheckpointTests
         fs.PowerLoss();
         using (var engine = EngineFixture.Open(fs))
         {
-            Assert.Equal(KeyCount - 1, engine.CheckpointedSeq);
-            Assert.Equal(KeyCount + 499, engine.LastSeq);
-            Assert.Equal("second 499", S(engine.Get(Key(499 * 37 % KeyCount))));
-            Assert.Equal(KeyCount, engine.Scan().Count);
+            Assert.Equal(Count - 1, engine.CheckpointedSeq);
+            Assert.Equal(Count + 499, engine.LastSeq);
+            Assert.Equal("second 499", S(engine.Get(Key(499 * 37 % Count))));
+            Assert.Equal(Count, engine.Scan().Count);
         }
     }
 
@@ -183,7 +182,7 @@ public class CheckpointTests
                 await engine.CheckpointAsync();
                 for (var i = 0; i < 300; i++)
                 {
-                    await engine.CommitAsync(new WriteBatch().Put(Key(i * 61 % KeyCount), B($"after {i}")));
+                    await engine.CommitAsync(new WriteBatch().Put(Key(i * 61 % Count), B($"after {i}")));
                 }
 
                 fs.UnsyncedSectorSurvival = 0.5;
@@ -204,12 +203,12 @@ public class CheckpointTests
             fs.PowerLoss();
             using (var engine = EngineFixture.Open(fs))
             {
-                Assert.Equal(KeyCount + 299, engine.LastSeq);
+                Assert.Equal(Count + 299, engine.LastSeq);
                 // A torn attempt never became durable: the previous checkpoint is in force.
-                Assert.Equal(torn ? KeyCount - 1 : KeyCount + 299, engine.CheckpointedSeq);
-                Assert.Equal("after 299", S(engine.Get(Key(299 * 61 % KeyCount))));
+                Assert.Equal(torn ? Count - 1 : Count + 299, engine.CheckpointedSeq);
+                Assert.Equal("after 299", S(engine.Get(Key(299 * 61 % Count))));
                 Assert.Equal(Value(1), engine.Get(Key(1)));
-                Assert.Equal(KeyCount, engine.Scan().Count);
+                Assert.Equal(Count, engine.Scan().Count);
             }
 
             if (!torn)
@@ -234,7 +233,7 @@ public class CheckpointTests
         using (var engine = EngineFixture.Open(fs))
         {
             var corrupt = 0;
-            for (var i = 0; i < KeyCount; i++)
+            for (var i = 0; i < Count; i++)
             {
                 try
                 {
@@ -250,22 +249,4 @@ public class CheckpointTests
             Assert.InRange(corrupt, 1, 200);
         }
     }
-
-    private static async Task Load(StorageEngine engine)
-    {
-        for (var start = 0; start < KeyCount; start += 400)
-        {
-            var batch = new WriteBatch();
-            for (var i = start; i < start + 400; i++)
-            {
-                batch.Put(Key(i), Value(i));
-            }
-
-            await engine.CommitAsync(batch);
-        }
-    }
-
-    private static byte[] Key(int i) => B($"key/{i:D6}");
-
-    private static byte[] Value(int i) => B($"value {i} {new string('v', 100)}");
 }

@@ -2,14 +2,13 @@ using System.Collections.Concurrent;
 using Quire.Storage.Engine;
 using Quire.TestSupport;
 using static Quire.Storage.Tests.Keys;
+using static Quire.Storage.Tests.LoadedKeys;
 
 namespace Quire.Storage.Tests.Engine;
 
 /// <summary>Memory: a database larger than its budget, eviction under concurrent reads and writes, backpressure on dirty nodes, and snapshot caps.</summary>
 public class MemoryTests
 {
-    private const int KeyCount = 20_000;
-
     private static StorageOptions SmallMemory(FaultyFileSystem fs) => EngineFixture.Options(fs) with
     {
         MemoryBudget = 128 * 8192,
@@ -33,14 +32,14 @@ public class MemoryTests
             var random = new Random(2);
             for (var i = 0; i < 5000; i++)
             {
-                var key = random.Next(KeyCount);
+                var key = random.Next(Count);
                 Assert.Equal(Value(key), engine.Get(Key(key)));
             }
 
             await WaitUntil(() => engine.ResidentBytes <= options.MemoryBudget);
             Assert.True(engine.Stats.Evictions > 0);
             Assert.True(engine.PagesRead > engine.ResidentBytes / 8192, $"{engine.PagesRead} pages read, {engine.ResidentBytes / 8192} resident");
-            Assert.Equal(KeyCount, engine.Scan().Count);
+            Assert.Equal(Count, engine.Scan().Count);
         }
     }
 
@@ -57,7 +56,7 @@ public class MemoryTests
             var random = new Random(4);
             while (!stop.IsCancellationRequested)
             {
-                var key = random.Next(KeyCount);
+                var key = random.Next(Count);
                 var result = await engine.CommitAsync(new WriteBatch().Put(Key(key), Value(key)));
                 acknowledged.AddOrUpdate(key, result.LastSeq, (_, v) => Math.Max(v, result.LastSeq));
             }
@@ -68,7 +67,7 @@ public class MemoryTests
             var reads = 0;
             while (!stop.IsCancellationRequested)
             {
-                var key = random.Next(KeyCount);
+                var key = random.Next(Count);
                 var known = acknowledged.TryGetValue(key, out var v) ? v : -1;
                 Assert.True(engine.TryGetVersioned(Key(key), out var value));
                 Assert.Equal(Value(key), value.Value);
@@ -111,7 +110,7 @@ public class MemoryTests
             // acknowledged, so either outcome is allowed; nothing else changed.
             Assert.Contains(S(engine.Get(Key(7))), new[] { S(Value(7)), "lost" });
             Assert.Equal(Value(8), engine.Get(Key(8)));
-            Assert.Equal(KeyCount, engine.Scan().Count);
+            Assert.Equal(Count, engine.Scan().Count);
         }
     }
 
@@ -124,7 +123,7 @@ public class MemoryTests
         await Load(engine);
         Assert.True(engine.Stats.DirtyWaits > 0);
         Assert.True(engine.Stats.Checkpoints > 0);
-        Assert.Equal(KeyCount, engine.Scan().Count);
+        Assert.Equal(Count, engine.Scan().Count);
     }
 
     [Fact]
@@ -152,25 +151,11 @@ public class MemoryTests
         var random = new Random(9);
         for (var i = 0; i < 400 && engine.Stats.SnapshotsExpired == 0; i++)
         {
-            await engine.CommitAsync(new WriteBatch().Put(Key(random.Next(KeyCount)), B("new")));
+            await engine.CommitAsync(new WriteBatch().Put(Key(random.Next(Count)), B("new")));
         }
 
         await WaitUntil(() => engine.Stats.SnapshotsExpired == 1);
         Assert.Contains("MaxSnapshotPinnedBytes", Assert.Throws<SnapshotExpiredException>(() => snapshot.Scan().ToList()).Message);
-    }
-
-    private static async Task Load(StorageEngine engine)
-    {
-        for (var start = 0; start < KeyCount; start += 400)
-        {
-            var batch = new WriteBatch();
-            for (var i = start; i < start + 400; i++)
-            {
-                batch.Put(Key(i), Value(i));
-            }
-
-            await engine.CommitAsync(batch);
-        }
     }
 
     private static async Task WaitUntil(Func<bool> condition)
@@ -181,8 +166,4 @@ public class MemoryTests
             await Task.Delay(10);
         }
     }
-
-    private static byte[] Key(int i) => B($"key/{i:D6}");
-
-    private static byte[] Value(int i) => B($"value {i} {new string('v', 100)}");
 }
