@@ -16,19 +16,7 @@ public sealed class QuirePeer(string directory) : KeyValuePeer
 
     public override void Preload(long count)
     {
-        var random = new Random(1);
-        using var batch = new WriteBatch();
-        for (long i = 0; i < count;)
-        {
-            batch.Clear();
-            for (var n = 0; n < 10_000 && i < count; n++, i++)
-            {
-                batch.Put(BenchKeys.Key(i), BenchKeys.Value(random));
-            }
-
-            _engine.CommitAsync(batch).AsTask().GetAwaiter().GetResult();
-        }
-
+        BenchLoad.Quire(_engine, count);
         Checkpoint();
     }
 

@@ -23,19 +23,7 @@ public sealed class RocksDbPeer : KeyValuePeer
 
     public override void Preload(long count)
     {
-        var random = new Random(1);
-        var unsynced = new WriteOptions().SetSync(false);
-        for (long i = 0; i < count;)
-        {
-            using var batch = new WriteBatch();
-            for (var n = 0; n < 10_000 && i < count; n++, i++)
-            {
-                batch.Put(BenchKeys.Key(i), BenchKeys.Value(random));
-            }
-
-            _db.Write(batch, unsynced);
-        }
-
+        BenchLoad.RocksDb(_db, count);
         Checkpoint();
     }
 

@@ -28,21 +28,8 @@ public sealed class SqlitePeer : KeyValuePeer
 
     public override void Preload(long count)
     {
-        var random = new Random(1);
         using var connection = OpenConnection();
-        for (long i = 0; i < count;)
-        {
-            using var transaction = connection.BeginTransaction();
-            using var command = Prepare(connection, transaction);
-            for (var n = 0; n < 100_000 && i < count; n++, i++)
-            {
-                command.Parameters[0].Value = BenchKeys.Key(i);
-                command.Parameters[1].Value = BenchKeys.Value(random);
-                command.ExecuteNonQuery();
-            }
-
-            transaction.Commit();
-        }
+        BenchLoad.Sqlite(connection, count, Upsert);
     }
 
     public override void Put(int writer, byte[] key, byte[] value)

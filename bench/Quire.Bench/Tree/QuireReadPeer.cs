@@ -22,26 +22,9 @@ public sealed class QuireReadPeer(string directory, long cacheBytes) : ReadPeer
     public override void Build(long count)
     {
         Open();
-        Load(_engine!, 0, count);
+        BenchLoad.Quire(_engine!, count);
         _engine!.CheckpointAsync().GetAwaiter().GetResult();
         Close();
-    }
-
-    /// <summary>Puts keys [from, to) in batches of 10,000, in key order.</summary>
-    public static void Load(StorageEngine engine, long from, long to)
-    {
-        var random = new Random(1);
-        using var batch = new WriteBatch();
-        for (var i = from; i < to;)
-        {
-            batch.Clear();
-            for (var n = 0; n < 10_000 && i < to; n++, i++)
-            {
-                batch.Put(BenchKeys.Key(i), BenchKeys.Value(random));
-            }
-
-            engine.CommitAsync(batch).AsTask().GetAwaiter().GetResult();
-        }
     }
 
     public override void Open() => _engine = StorageEngine.Open(directory, Options);

@@ -22,25 +22,7 @@ public sealed class SqliteReadPeer(string directory, long cacheBytes) : ReadPeer
         using var connection = Connect();
         Execute(connection, "PRAGMA journal_mode=WAL");
         Execute(connection, "CREATE TABLE kv (k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID");
-        var random = new Random(1);
-        for (long i = 0; i < count;)
-        {
-            using var transaction = connection.BeginTransaction();
-            using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = "INSERT INTO kv(k, v) VALUES ($k, $v)";
-            command.Parameters.Add("$k", SqliteType.Blob);
-            command.Parameters.Add("$v", SqliteType.Blob);
-            for (var n = 0; n < 100_000 && i < count; n++, i++)
-            {
-                command.Parameters[0].Value = BenchKeys.Key(i);
-                command.Parameters[1].Value = BenchKeys.Value(random);
-                command.ExecuteNonQuery();
-            }
-
-            transaction.Commit();
-        }
-
+        BenchLoad.Sqlite(connection, count, "INSERT INTO kv(k, v) VALUES ($k, $v)");
         Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE)");
     }
 

@@ -53,7 +53,7 @@ public static class TreeSuite
         using var directory = new BenchDirectory("quire");
         Console.WriteLine($"  (quire: loading {size:N0} keys)");
         using var engine = StorageEngine.Open(directory.Path);
-        QuireReadPeer.Load(engine, 0, size);
+        BenchLoad.Quire(engine, size);
         engine.CheckpointAsync().GetAwaiter().GetResult();
         run.Gc.Reset();
         var random = new Random(3);
