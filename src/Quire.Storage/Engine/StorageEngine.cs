@@ -85,7 +85,7 @@ public sealed class StorageEngine : IDisposable
     /// <summary>Bytes of node pages held in memory.</summary>
     public long ResidentBytes => _state.ResidentPages * Identity.PageSize;
 
-    /// <summary>About how many bytes of nodes are dirty: what the next checkpoint writes.</summary>
+    /// <summary>Bytes of nodes no checkpoint has written yet: what the next one writes (blobs aside).</summary>
     public long DirtyBytes => _state.DirtyPages * Identity.PageSize;
 
     /// <summary>Levels of the published tree, from the root to the leaves.</summary>
