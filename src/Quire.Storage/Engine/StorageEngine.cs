@@ -207,6 +207,14 @@ public sealed class StorageEngine : IDisposable
     /// <summary>A stable view of everything published now, read without locks; dispose it when done.</summary>
     public Snapshot OpenSnapshot() => new(_state.PinPublished(), _state.Source, _snapshots);
 
+    /// <summary>
+    /// A view of everything applied, including commits not yet durable and so not yet
+    /// visible: what a writer computes its next batch against (index entries to remove,
+    /// say), guarding it with preconditions on the versions it read. Never answer a read
+    /// from it: it may show writes that a crash would lose. Dispose it when done.
+    /// </summary>
+    public Snapshot OpenWriteView() => new(_state.PinLatest(), _state.Source, _snapshots);
+
     /// <summary>Snapshots open now.</summary>
     public int OpenSnapshots => _snapshots.Count;
 

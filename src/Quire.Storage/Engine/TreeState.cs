@@ -79,6 +79,19 @@ internal sealed class TreeState : ITreeRetirement
         }
     }
 
+    /// <summary>Pins and returns the latest applied root, published or not; unpin it when done.</summary>
+    public TreeRoot PinLatest()
+    {
+        while (true)
+        {
+            var root = Volatile.Read(ref _latest);
+            if (root.TryPin())
+            {
+                return root;
+            }
+        }
+    }
+
     /// <summary>The last seq whose writes are visible, or -1.</summary>
     public long PublishedSeq => Published.Seq;
 

@@ -1,0 +1,276 @@
+using System.Text.Json;
+using Quire.Documents;
+using Quire.Indexes;
+using Quire.Keys;
+using Quire.Storage.Engine;
+using StoragePreconditionFailed = Quire.Storage.Engine.PreconditionFailedException;
+
+namespace Quire.Databases;
+
+/// <summary>
+/// One database: collections of JSON documents and their indexes in one ordered
+/// keyspace over one storage engine. Every write (a put, delete or link, or an atomic
+/// batch of them) is one commit that carries the document and every index entry derived
+/// from it. Thread-safe; open and create it through <see cref="DatabaseCatalog"/>.
+/// </summary>
+public sealed class Database : IDisposable
+{
+    private readonly SchemaCache _schemas = new();
+    private readonly BatchWriter _writer;
+    private readonly IndexBuilder _builder;
+    private readonly DatabaseOptions _options;
+    private readonly CancellationTokenSource _closing = new();
+    private readonly List<Task> _builds = [];
+    private int _disposed;
+
+    private Database(string name, string directory, StorageEngine engine, DatabaseOptions options)
+    {
+        Name = name;
+        Directory = directory;
+        Engine = engine;
+        _options = options;
+        _writer = new BatchWriter(engine, _schemas, options.MaxDocumentBytes);
+        _builder = new IndexBuilder(engine, _schemas);
+    }
+
+    /// <summary>The database's name.</summary>
+    public string Name { get; }
+
+    /// <summary>The directory holding its files.</summary>
+    public string Directory { get; }
+
+    /// <summary>The storage engine underneath (stats, checkpoints, raw reads).</summary>
+    public StorageEngine Engine { get; }
+
+    /// <summary>The seq of the last visible op, or -1 for a database without ops.</summary>
+    public long Seq => Engine.LastSeq;
+
+    /// <summary>Writes the header of a new database in <paramref name="directory"/>; open it afterwards.</summary>
+    internal static void Create(string directory, DatabaseOptions options) => FormatRecord.Write(directory, options.Storage.FileSystem);
+
+    /// <summary>Opens an existing database, checks its formats and resumes unfinished index builds.</summary>
+    internal static Database Open(string name, string directory, DatabaseOptions options)
+    {
+        FormatRecord.Check(directory);
+        var engine = StorageEngine.Open(directory, options.Storage);
+        try
+        {
+            var database = new Database(name, directory, engine, options);
+            foreach (var (collection, indexes) in database.AllIndexes())
+            {
+                foreach (var index in indexes.Where(i => !i.Ready))
+                {
+                    database.StartBuild(collection, index.Id);
+                }
+            }
+
+            return database;
+        }
+        catch
+        {
+            engine.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Commits <paramref name="ops"/> atomically: all of them or, when an <c>if_seq</c>
+    /// fails, none (<see cref="Documents.PreconditionFailedException"/> lists every failure).
+    /// Ops apply in order and each takes its own seq.
+    /// </summary>
+    /// <exception cref="InvalidOpException">An op is malformed; nothing was applied.</exception>
+    /// <exception cref="InvalidDocumentException">A document is not an object or too large; nothing was applied.</exception>
+    public Task<BatchResult> BatchAsync(IReadOnlyList<DocumentOp> ops, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ops);
+        if (ops.Count == 0)
+        {
+            throw new InvalidOpException("ops array is required");
+        }
+
+        if (ops.Count > _options.MaxBatchOps)
+        {
+            throw new InvalidOpException($"a batch of {ops.Count} ops exceeds the limit of {_options.MaxBatchOps}");
+        }
+
+        return _writer.WriteAsync(ops, cancellationToken);
+    }
+
+    /// <summary>Writes a document (creating or replacing it) and returns it as stored.</summary>
+    public async Task<Document> PutAsync(string collection, string id, JsonElement document, long? ifSeq = null, CancellationToken cancellationToken = default)
+    {
+        var result = await BatchAsync([DocumentOp.Put(collection, id, document, ifSeq)], cancellationToken).ConfigureAwait(false);
+        var stored = DocumentCodec.Encode(id, document, int.MaxValue);
+        return new Document(collection, id, result.Seq, DocumentCodec.WithSeq(stored, result.Seq));
+    }
+
+    /// <summary>Deletes a document and returns the delete's seq (deleting a missing document is an op too).</summary>
+    public async Task<long> DeleteAsync(string collection, string id, long? ifSeq = null, CancellationToken cancellationToken = default) =>
+        (await BatchAsync([DocumentOp.Delete(collection, id, ifSeq)], cancellationToken).ConfigureAwait(false)).Seq;
+
+    /// <summary>Stores the edge <paramref name="from"/> -<paramref name="relation"/>-> <paramref name="to"/> and returns its seq.</summary>
+    public async Task<long> LinkAsync(string from, string relation, string to, CancellationToken cancellationToken = default) =>
+        (await BatchAsync([DocumentOp.Link(from, relation, to)], cancellationToken).ConfigureAwait(false)).Seq;
+
+    /// <summary>The document, or null when it does not exist.</summary>
+    public Document? Get(string collection, string id)
+    {
+        Names.CheckCollection(collection);
+        Names.CheckId(id);
+        var key = Keyspace.Document(new KeyBuilder(), collection, id).Span;
+        if (!Engine.TryGetVersioned(key, out var stored) || stored.Value is null)
+        {
+            return null;
+        }
+
+        return new Document(collection, id, stored.Version, DocumentCodec.WithSeq(stored.Value, stored.Version));
+    }
+
+    /// <summary>The names of the collections holding documents, in order.</summary>
+    public IReadOnlyList<string> Collections()
+    {
+        var names = new List<string>();
+        var key = new KeyBuilder();
+        byte[] from = [Keyspace.Collections];
+        var end = new byte[] { Keyspace.Collections + 1 };
+        using var snapshot = Engine.OpenSnapshot();
+        while (true)
+        {
+            var first = snapshot.Scan(from, end).FirstOrDefault();
+            if (first is null)
+            {
+                return names;
+            }
+
+            var reader = new KeyReader(first.Key);
+            reader.Byte();
+            var name = reader.String();
+            names.Add(name);
+            from = Keyspace.End(key.Clear().Byte(Keyspace.Collections).String(name).Span);
+        }
+    }
+
+    /// <summary>The indexes of <paramref name="collection"/>.</summary>
+    public IReadOnlyList<IndexDefinition> Indexes(string collection)
+    {
+        Names.CheckCollection(collection);
+        using var snapshot = Engine.OpenSnapshot();
+        return _schemas.Read(snapshot, collection).Indexes;
+    }
+
+    /// <summary>Every collection's indexes.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<IndexDefinition>> AllIndexes()
+    {
+        var result = new SortedDictionary<string, IReadOnlyList<IndexDefinition>>(StringComparer.Ordinal);
+        var prefix = Keyspace.SchemaPrefix();
+        using var snapshot = Engine.OpenSnapshot();
+        foreach (var entry in snapshot.Scan(prefix, Keyspace.End(prefix)))
+        {
+            var reader = new KeyReader(entry.Key);
+            reader.Byte();
+            reader.Skip();
+            var collection = reader.String();
+            result[collection] = CollectionSchema.Parse(entry.Version, entry.Value).Indexes;
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Defines an index (or returns the one already defined on that field and kind). Writes
+    /// maintain it from now on; documents already stored are added in the background, and
+    /// it is <see cref="IndexDefinition.Ready"/> once they are (<see cref="WhenIndexesReadyAsync"/>).
+    /// </summary>
+    /// <exception cref="InvalidIndexException">The field is empty or too long.</exception>
+    public async Task<IndexDefinition> CreateIndexAsync(string collection, string field, IndexKind kind, CancellationToken cancellationToken = default)
+    {
+        Names.CheckCollection(collection);
+        if (string.IsNullOrEmpty(field) || field.Length > 256)
+        {
+            throw new InvalidIndexException("coll and field are required (a field is 1 to 256 characters)");
+        }
+
+        if (!Enum.IsDefined(kind))
+        {
+            throw new InvalidIndexException($"unknown index kind: {kind}");
+        }
+
+        var schemaKey = Keyspace.SchemaKey(collection);
+        while (true)
+        {
+            CollectionSchema schema;
+            using (var view = Engine.OpenWriteView())
+            {
+                schema = _schemas.Read(view, collection, schemaKey);
+            }
+
+            if (schema.Find(field, kind) is { } existing)
+            {
+                return existing;
+            }
+
+            var index = new IndexDefinition(schema.NextId(), field, kind, Since: -1, Ready: false);
+            using var batch = new WriteBatch();
+
+            // The definition's op takes seq D; "since" is only known once sequenced, so it
+            // records the seq before: every write sequenced after it maintains the index.
+            index = index with { Since = Engine.LastSeq };
+            batch.Require(schemaKey, schema.Version).Put(schemaKey, schema.With(index).Serialize());
+            try
+            {
+                await Engine.CommitAsync(batch, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (StoragePreconditionFailed)
+            {
+                continue; // the schema moved: read it again
+            }
+
+            StartBuild(collection, index.Id);
+            return index;
+        }
+    }
+
+    /// <summary>Completes when every index build started so far has finished.</summary>
+    public Task WhenIndexesReadyAsync()
+    {
+        lock (_builds)
+        {
+            return Task.WhenAll(_builds);
+        }
+    }
+
+    /// <summary>Checkpoints the database (see <see cref="StorageEngine.CheckpointAsync"/>).</summary>
+    public Task CheckpointAsync() => Engine.CheckpointAsync();
+
+    /// <summary>Stops index builds (they resume on the next open) and closes the engine, with a last checkpoint.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _closing.Cancel();
+        try
+        {
+            WhenIndexesReadyAsync().Wait();
+        }
+        catch (AggregateException)
+        {
+            // Builds stop by cancellation, or failed on their own: either way they resume on open.
+        }
+
+        Engine.Dispose();
+        _closing.Dispose();
+    }
+
+    private void StartBuild(string collection, uint indexId)
+    {
+        var build = Task.Run(() => _builder.BuildAsync(collection, indexId, _closing.Token));
+        lock (_builds)
+        {
+            _builds.RemoveAll(t => t.IsCompletedSuccessfully);
+            _builds.Add(build);
+        }
+    }
+}

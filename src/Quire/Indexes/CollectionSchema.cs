@@ -1,0 +1,88 @@
+using System.Text.Json;
+
+namespace Quire.Indexes;
+
+/// <summary>
+/// A collection's index definitions as stored under its schema key, with the version
+/// (seq) of that key: a write computed against one version is refused once the schema
+/// moved, so an index defined meanwhile is never missed.
+/// </summary>
+internal sealed class CollectionSchema
+{
+    public static readonly CollectionSchema Empty = new(-1, []);
+
+    public CollectionSchema(long version, IReadOnlyList<IndexDefinition> indexes)
+    {
+        Version = version;
+        Indexes = indexes;
+    }
+
+    /// <summary>The seq of the op that last wrote the schema, or -1 when there is none.</summary>
+    public long Version { get; }
+
+    public IReadOnlyList<IndexDefinition> Indexes { get; }
+
+    public IndexDefinition? Find(string field, IndexKind kind)
+    {
+        foreach (var index in Indexes)
+        {
+            if (index.Field == field && index.Kind == kind)
+            {
+                return index;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The schema with one more index.</summary>
+    public CollectionSchema With(IndexDefinition index) => new(Version, [.. Indexes, index]);
+
+    /// <summary>The schema with an index marked ready.</summary>
+    public CollectionSchema WithReady(uint id) =>
+        new(Version, Indexes.Select(i => i.Id == id ? i with { Ready = true } : i).ToList());
+
+    public uint NextId() => Indexes.Count == 0 ? 1 : Indexes.Max(i => i.Id) + 1;
+
+    public byte[] Serialize()
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("indexes");
+            foreach (var index in Indexes)
+            {
+                writer.WriteStartObject();
+                writer.WriteNumber("id", index.Id);
+                writer.WriteString("field", index.Field);
+                writer.WriteString("kind", IndexKinds.Name(index.Kind));
+                writer.WriteNumber("since", index.Since);
+                writer.WriteBoolean("ready", index.Ready);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        return stream.ToArray();
+    }
+
+    public static CollectionSchema Parse(long version, ReadOnlySpan<byte> json)
+    {
+        using var document = JsonDocument.Parse(json.ToArray());
+        var indexes = new List<IndexDefinition>();
+        foreach (var index in document.RootElement.GetProperty("indexes").EnumerateArray())
+        {
+            indexes.Add(new IndexDefinition(
+                index.GetProperty("id").GetUInt32(),
+                index.GetProperty("field").GetString()!,
+                IndexKinds.Parse(index.GetProperty("kind").GetString()!),
+                index.GetProperty("since").GetInt64(),
+                index.GetProperty("ready").GetBoolean()));
+        }
+
+        return new CollectionSchema(version, indexes);
+    }
+}

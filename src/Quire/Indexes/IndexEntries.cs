@@ -1,0 +1,80 @@
+using System.Text.Json;
+using Quire.Keys;
+
+namespace Quire.Indexes;
+
+/// <summary>
+/// The keys of the entries a document contributes to an index:
+/// (collection, index id, value, document id). Eq and sorted: the field's value, a
+/// missing field as null (so an ORDER BY walk meets every document). Tags: each element
+/// of an array (or the one value). Search: each term of the text.
+/// </summary>
+internal static class IndexEntries
+{
+    /// <summary>Adds the entry keys of <paramref name="document"/> (null when absent: none) to <paramref name="keys"/>.</summary>
+    public static void Collect(string collection, string id, JsonElement? document, IndexDefinition index, KeyBuilder key, HashSet<byte[]> keys)
+    {
+        if (document is not { } doc)
+        {
+            return;
+        }
+
+        var found = FieldPath.TryRead(doc, index.Field, out var value);
+        switch (index.Kind)
+        {
+            case IndexKind.Eq or IndexKind.Sorted:
+                if (found)
+                {
+                    keys.Add(Keyspace.Prefix(key, collection, index.Id).Value(value).String(id).ToArray());
+                }
+                else
+                {
+                    keys.Add(Keyspace.Prefix(key, collection, index.Id).Null().String(id).ToArray());
+                }
+
+                break;
+            case IndexKind.Tags when found:
+                if (value.ValueKind == JsonValueKind.Array)
+                {
+                    foreach (var element in value.EnumerateArray())
+                    {
+                        keys.Add(Keyspace.Prefix(key, collection, index.Id).Value(element).String(id).ToArray());
+                    }
+                }
+                else if (value.ValueKind != JsonValueKind.Null)
+                {
+                    keys.Add(Keyspace.Prefix(key, collection, index.Id).Value(value).String(id).ToArray());
+                }
+
+                break;
+            case IndexKind.Search when found:
+                foreach (var text in Texts(value))
+                {
+                    foreach (var term in TextAnalyzer.Terms(text))
+                    {
+                        keys.Add(Keyspace.Prefix(key, collection, index.Id).String(term).String(id).ToArray());
+                    }
+                }
+
+                break;
+        }
+    }
+
+    private static IEnumerable<string> Texts(JsonElement value)
+    {
+        if (value.ValueKind == JsonValueKind.String)
+        {
+            yield return value.GetString()!;
+        }
+        else if (value.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var element in value.EnumerateArray())
+            {
+                if (element.ValueKind == JsonValueKind.String)
+                {
+                    yield return element.GetString()!;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+namespace Quire.Keys;
+
+/// <summary>
+/// Where each kind of record lives in a database's one ordered keyspace. The first byte
+/// says the kind; tuple elements (<see cref="KeyBuilder"/>) follow:
+/// <list type="bullet">
+/// <item>meta: (0x01, name, ...): collection schemas</item>
+/// <item>collections: (0x02, coll, 0, id) for documents, (0x02, coll, indexId, value, id) for index entries</item>
+/// <item>links: (0x03, frm, rel, to) and the reverse edge (0x04, to, rel, frm)</item>
+/// </list>
+/// </summary>
+internal static class Keyspace
+{
+    public const byte Meta = 0x01;
+    public const byte Collections = 0x02;
+    public const byte LinksOut = 0x03;
+    public const byte LinksIn = 0x04;
+
+    /// <summary>The index id of a collection's documents.</summary>
+    public const uint DocumentsId = 0;
+
+    /// <summary>The key of a collection's schema (its index definitions).</summary>
+    public static byte[] SchemaKey(string collection) => new KeyBuilder().Byte(Meta).String("schema").String(collection).ToArray();
+
+    /// <summary>The prefix of every schema key.</summary>
+    public static byte[] SchemaPrefix() => new KeyBuilder().Byte(Meta).String("schema").ToArray();
+
+    /// <summary>The key of a document.</summary>
+    public static KeyBuilder Document(KeyBuilder key, string collection, string id) =>
+        key.Clear().Byte(Collections).String(collection).UInt32(DocumentsId).String(id);
+
+    /// <summary>The prefix of a collection's documents (with <paramref name="indexId"/> 0) or of one index's entries.</summary>
+    public static KeyBuilder Prefix(KeyBuilder key, string collection, uint indexId) =>
+        key.Clear().Byte(Collections).String(collection).UInt32(indexId);
+
+    /// <summary>The key of a link edge as seen from <paramref name="from"/>.</summary>
+    public static KeyBuilder Edge(KeyBuilder key, byte direction, string from, string rel, string to) =>
+        key.Clear().Byte(direction).String(from).String(rel).String(to);
+
+    /// <summary>The key just past every key that starts with <paramref name="prefix"/>.</summary>
+    public static byte[] End(ReadOnlySpan<byte> prefix)
+    {
+        // Elements never hold a 0xFF as their first byte, so prefix + 0xFF bounds them all.
+        var end = new byte[prefix.Length + 1];
+        prefix.CopyTo(end);
+        end[^1] = 0xFF;
+        return end;
+    }
+}

@@ -1,0 +1,127 @@
+using Quire.Documents;
+using Quire.Indexes;
+using static Quire.Tests.DocumentsFixture;
+
+namespace Quire.Tests.Indexes;
+
+public class IndexTests
+{
+    [Fact]
+    public async Task An_eq_index_follows_puts_updates_and_deletes_in_the_same_commit()
+    {
+        using var f = new DocumentsFixture();
+        var index = await f.Db.CreateIndexAsync("users", "status", IndexKind.Eq);
+        await f.Db.WhenIndexesReadyAsync();
+        await f.Db.PutAsync("users", "a", Json("""{"status": "active"}"""));
+        await f.Db.PutAsync("users", "b", Json("""{"status": "active"}"""));
+        await f.Db.PutAsync("users", "c", Json("""{"other": 1}"""));
+        Assert.Equal(["a", "b"], IndexCheck.IdsFor(f.Db, "users", index, "\"active\""));
+        Assert.Equal(["c"], IndexCheck.IdsFor(f.Db, "users", index, "null"));
+
+        await f.Db.PutAsync("users", "a", Json("""{"status": "gone"}"""));
+        await f.Db.DeleteAsync("users", "b");
+        Assert.Empty(IndexCheck.IdsFor(f.Db, "users", index, "\"active\""));
+        Assert.Equal(["a"], IndexCheck.IdsFor(f.Db, "users", index, "\"gone\""));
+        IndexCheck.AssertAllConsistent(f.Db);
+    }
+
+    [Fact]
+    public async Task Numbers_index_by_value_so_1_and_1_0_are_one_key()
+    {
+        using var f = new DocumentsFixture();
+        var index = await f.Db.CreateIndexAsync("c", "n", IndexKind.Sorted);
+        await f.Db.PutAsync("c", "int", Json("""{"n": 1}"""));
+        await f.Db.PutAsync("c", "real", Json("""{"n": 1.0}"""));
+        await f.Db.PutAsync("c", "text", Json("""{"n": "1"}"""));
+        Assert.Equal(["int", "real"], IndexCheck.IdsFor(f.Db, "c", index, "10e-1"));
+    }
+
+    [Fact]
+    public async Task An_index_defined_on_a_populated_collection_is_built_and_then_ready()
+    {
+        using var f = new DocumentsFixture();
+        for (var i = 0; i < 2000; i += 100)
+        {
+            await f.Db.BatchAsync(Enumerable.Range(i, 100).Select(n => DocumentOp.Put("blocks", $"b{n}", Json($$"""{"height": {{n}}, "miner": "m{{n % 7}}"}"""))).ToList());
+        }
+
+        var height = await f.Db.CreateIndexAsync("blocks", "height", IndexKind.Sorted);
+        var miner = await f.Db.CreateIndexAsync("blocks", "miner", IndexKind.Eq);
+        Assert.False(height.Ready);
+        await f.Db.PutAsync("blocks", "b5", Json("""{"height": 5000, "miner": "m3"}"""));   // while the build runs
+        await f.Db.WhenIndexesReadyAsync();
+
+        Assert.All(f.Db.Indexes("blocks"), i => Assert.True(i.Ready));
+        Assert.Equal(2000, IndexCheck.Stored(f.Db, "blocks", height).Count);
+        Assert.Equal(["b5"], IndexCheck.IdsFor(f.Db, "blocks", height, "5000"));
+        Assert.Empty(IndexCheck.IdsFor(f.Db, "blocks", height, "5"));
+        Assert.Equal(286 + 1, IndexCheck.IdsFor(f.Db, "blocks", miner, "\"m3\"").Count);   // n % 7 == 3, and b5 moved
+        IndexCheck.AssertAllConsistent(f.Db);
+    }
+
+    [Fact]
+    public async Task Search_indexes_case_folded_terms_and_tags_index_each_element()
+    {
+        using var f = new DocumentsFixture();
+        var text = await f.Db.CreateIndexAsync("posts", "body", IndexKind.Search);
+        var tags = await f.Db.CreateIndexAsync("posts", "tags", IndexKind.Tags);
+        await f.Db.PutAsync("posts", "p1", Json("""{"body": "The Quick brown fox; QUICK!", "tags": ["a", "b", 3]}"""));
+        await f.Db.PutAsync("posts", "p2", Json("""{"body": "slow fox", "tags": "a"}"""));
+        Assert.Equal(["p1"], IndexCheck.IdsForTerm(f.Db, "posts", text, "quick"));
+        Assert.Equal(["p1", "p2"], IndexCheck.IdsForTerm(f.Db, "posts", text, "fox"));
+        Assert.Equal(["p1", "p2"], IndexCheck.IdsFor(f.Db, "posts", tags, "\"a\""));
+        Assert.Equal(["p1"], IndexCheck.IdsFor(f.Db, "posts", tags, "3"));
+        Assert.Equal(6, IndexCheck.Stored(f.Db, "posts", text).Count);   // the quick brown fox, slow fox
+
+        await f.Db.PutAsync("posts", "p1", Json("""{"body": "quick", "tags": ["b"]}"""));
+        Assert.Empty(IndexCheck.IdsForTerm(f.Db, "posts", text, "brown"));
+        Assert.Equal(["p2"], IndexCheck.IdsFor(f.Db, "posts", tags, "\"a\""));
+        IndexCheck.AssertAllConsistent(f.Db);
+    }
+
+    [Fact]
+    public async Task Index_definitions_persist_and_defining_one_twice_returns_it()
+    {
+        using var f = new DocumentsFixture();
+        var first = await f.Db.CreateIndexAsync("c", "x", IndexKind.Sorted);
+        Assert.Equal(first.Id, (await f.Db.CreateIndexAsync("c", "x", IndexKind.Sorted)).Id);
+        await f.Db.CreateIndexAsync("c", "y", IndexKind.Tags);
+        await f.Db.WhenIndexesReadyAsync();
+        f.Reopen();
+        Assert.Equal([("x", IndexKind.Sorted), ("y", IndexKind.Tags)], f.Db.Indexes("c").Select(i => (i.Field, i.Kind)));
+        Assert.Equal(IndexKind.Sorted, IndexKinds.Parse("ordered"));
+        var error = Assert.Throws<InvalidIndexException>(() => IndexKinds.Parse("fuzzy"));
+        Assert.Equal("unknown index kind: 'fuzzy' (expected eq, sorted, tags or search)", error.Message);
+        await Assert.ThrowsAsync<InvalidIndexException>(() => f.Db.CreateIndexAsync("c", "", IndexKind.Eq));
+    }
+
+    [Fact]
+    public async Task Concurrent_writers_on_the_same_documents_never_leave_stale_or_duplicate_entries()
+    {
+        using var f = new DocumentsFixture();
+        var index = await f.Db.CreateIndexAsync("c", "v", IndexKind.Sorted);
+        await f.Db.CreateIndexAsync("c", "t", IndexKind.Tags);
+        var writers = Enumerable.Range(0, 64).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                var id = $"d{(w + i) % 8}";
+                if (i % 10 == 9)
+                {
+                    await f.Db.DeleteAsync("c", id);
+                }
+                else
+                {
+                    await f.Db.BatchAsync([
+                        DocumentOp.Put("c", id, Json($$"""{"v": {{w * 1000 + i}}, "t": ["w{{w}}", "i{{i}}"]}""")),
+                        DocumentOp.Put("c", $"d{(w + i + 1) % 8}", Json($$"""{"v": {{i}}}""")),
+                    ]);
+                }
+            }
+        })).ToArray();
+        await Task.WhenAll(writers);
+        IndexCheck.AssertAllConsistent(f.Db);
+        var live = Enumerable.Range(0, 8).Count(i => f.Db.Get("c", $"d{i}") is not null);
+        Assert.Equal(live, IndexCheck.Stored(f.Db, "c", index).Count);
+    }
+}
