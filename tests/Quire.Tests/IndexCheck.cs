@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Quire.Databases;
+using Quire.Documents;
 using Quire.Indexes;
 using Quire.Keys;
 using Quire.Storage.Engine;
@@ -24,7 +25,7 @@ internal static class IndexCheck
         var expected = new HashSet<byte[]>(ByteArrayComparer.Instance);
         foreach (var entry in db.Engine.Scan(prefix, Keyspace.End(prefix)))
         {
-            using var doc = JsonDocument.Parse(entry.Value);
+            using var doc = JsonDocument.Parse(DocumentCodec.Json(entry.Value));
             var id = doc.RootElement.GetProperty("_id").GetString()!;
             IndexEntries.Collect(collection, id, doc.RootElement, index, key, expected);
         }

@@ -20,7 +20,9 @@ public sealed class Database : IDisposable
     private readonly IndexBuilder _builder;
     private readonly DatabaseOptions _options;
     private readonly CancellationTokenSource _closing = new();
+    private static readonly BatchOptions NoOptions = new();
     private readonly List<Task> _builds = [];
+    private readonly ExpiryReaper _reaper;
     private int _disposed;
 
     private Database(string name, string directory, StorageEngine engine, DatabaseOptions options)
@@ -29,8 +31,9 @@ public sealed class Database : IDisposable
         Directory = directory;
         Engine = engine;
         _options = options;
-        _writer = new BatchWriter(engine, _schemas, options.MaxDocumentBytes);
+        _writer = new BatchWriter(engine, _schemas, options.MaxDocumentBytes, options.Clock);
         _builder = new IndexBuilder(engine, _schemas);
+        _reaper = new ExpiryReaper(this, options.Clock, options.ExpiryScanInterval);
     }
 
     /// <summary>The database's name.</summary>
@@ -42,6 +45,9 @@ public sealed class Database : IDisposable
     /// <summary>The storage engine underneath (stats, checkpoints, raw reads).</summary>
     public StorageEngine Engine { get; }
 
+    /// <summary>The database's clock, epoch milliseconds: what TTLs are measured by.</summary>
+    internal long NowMs => _options.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+
     /// <summary>The seq of the last visible op, or -1 for a database without ops.</summary>
     public long Seq => Engine.LastSeq;
 
@@ -51,11 +57,12 @@ public sealed class Database : IDisposable
     /// <summary>Opens an existing database, checks its formats and resumes unfinished index builds.</summary>
     internal static Database Open(string name, string directory, DatabaseOptions options)
     {
-        FormatRecord.Check(directory);
+        FormatRecord.Check(directory, options.Storage.FileSystem);
         var engine = StorageEngine.Open(directory, options.Storage);
         try
         {
             var database = new Database(name, directory, engine, options);
+            database._reaper.Start();
             foreach (var (collection, indexes) in database.AllIndexes())
             {
                 foreach (var index in indexes.Where(i => !i.Ready))
@@ -80,7 +87,8 @@ public sealed class Database : IDisposable
     /// </summary>
     /// <exception cref="InvalidOpException">An op is malformed; nothing was applied.</exception>
     /// <exception cref="InvalidDocumentException">A document is not an object or too large; nothing was applied.</exception>
-    public Task<BatchResult> BatchAsync(IReadOnlyList<DocumentOp> ops, CancellationToken cancellationToken = default)
+    /// <exception cref="NonceReplayException">The client's nonce is not greater than its last; nothing was applied.</exception>
+    public Task<BatchResult> BatchAsync(IReadOnlyList<DocumentOp> ops, BatchOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ops);
         if (ops.Count == 0)
@@ -93,32 +101,36 @@ public sealed class Database : IDisposable
             throw new InvalidOpException($"a batch of {ops.Count} ops exceeds the limit of {_options.MaxBatchOps}");
         }
 
-        return _writer.WriteAsync(ops, cancellationToken);
+        return _writer.WriteAsync(ops, options ?? NoOptions, cancellationToken);
     }
+
+    /// <summary>Commits one op (see <see cref="BatchAsync"/>) and returns its result.</summary>
+    public async Task<OpResult> WriteAsync(DocumentOp op, BatchOptions? options = null, CancellationToken cancellationToken = default) =>
+        (await BatchAsync([op], options, cancellationToken).ConfigureAwait(false)).Results[0];
 
     /// <summary>Writes a document (creating or replacing it) and returns it as stored.</summary>
     public async Task<Document> PutAsync(string collection, string id, JsonElement document, long? ifSeq = null, CancellationToken cancellationToken = default)
     {
-        var result = await BatchAsync([DocumentOp.Put(collection, id, document, ifSeq)], cancellationToken).ConfigureAwait(false);
-        var stored = DocumentCodec.Encode(id, document, int.MaxValue);
+        var result = await WriteAsync(DocumentOp.Put(collection, id, document, ifSeq), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var stored = DocumentCodec.Encode(id, document, int.MaxValue, DocumentCodec.ExpiryOf(document, null, 0));
         return new Document(collection, id, result.Seq, DocumentCodec.WithSeq(stored, result.Seq));
     }
 
     /// <summary>Deletes a document and returns the delete's seq (deleting a missing document is an op too).</summary>
     public async Task<long> DeleteAsync(string collection, string id, long? ifSeq = null, CancellationToken cancellationToken = default) =>
-        (await BatchAsync([DocumentOp.Delete(collection, id, ifSeq)], cancellationToken).ConfigureAwait(false)).Seq;
+        (await WriteAsync(DocumentOp.Delete(collection, id, ifSeq), cancellationToken: cancellationToken).ConfigureAwait(false)).Seq;
 
     /// <summary>Stores the edge <paramref name="from"/> -<paramref name="relation"/>-> <paramref name="to"/> and returns its seq.</summary>
     public async Task<long> LinkAsync(string from, string relation, string to, CancellationToken cancellationToken = default) =>
-        (await BatchAsync([DocumentOp.Link(from, relation, to)], cancellationToken).ConfigureAwait(false)).Seq;
+        (await WriteAsync(DocumentOp.Link(from, relation, to), cancellationToken: cancellationToken).ConfigureAwait(false)).Seq;
 
-    /// <summary>The document, or null when it does not exist.</summary>
+    /// <summary>The document, or null when it does not exist (or has expired).</summary>
     public Document? Get(string collection, string id)
     {
         Names.CheckCollection(collection);
         Names.CheckId(id);
         var key = Keyspace.Document(new KeyBuilder(), collection, id).Span;
-        if (!Engine.TryGetVersioned(key, out var stored) || stored.Value is null)
+        if (!Engine.TryGetVersioned(key, out var stored) || stored.Value is null || DocumentCodec.IsExpired(stored.Value, NowMs))
         {
             return null;
         }
@@ -239,6 +251,9 @@ public sealed class Database : IDisposable
         }
     }
 
+    /// <summary>Deletes the documents that have expired now (the reaper does this every <see cref="DatabaseOptions.ExpiryScanInterval"/>); returns how many.</summary>
+    public Task<int> ReapExpiredAsync(CancellationToken cancellationToken = default) => _reaper.ReapDueAsync(cancellationToken);
+
     /// <summary>Checkpoints the database (see <see cref="StorageEngine.CheckpointAsync"/>).</summary>
     public Task CheckpointAsync() => Engine.CheckpointAsync();
 
@@ -251,6 +266,7 @@ public sealed class Database : IDisposable
         }
 
         _closing.Cancel();
+        _reaper.Dispose();
         try
         {
             WhenIndexesReadyAsync().Wait();

@@ -13,4 +13,10 @@ public sealed record DatabaseOptions
 
     /// <summary>The most ops one batch may hold. Default 10,000.</summary>
     public int MaxBatchOps { get; init; } = 10_000;
+
+    /// <summary>The clock TTLs are measured by. Default: the system clock.</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>How often expired documents are looked for and deleted. Default 1 s; they read as absent from the moment they expire.</summary>
+    public TimeSpan ExpiryScanInterval { get; init; } = TimeSpan.FromSeconds(1);
 }

@@ -16,35 +16,49 @@ internal static class FormatRecord
 {
     public const string FileName = "format.json";
 
+    /// <summary>The longest header read; a real one is a few dozen bytes.</summary>
+    private const int MaxBytes = 4096;
+
     public static void Write(string directory, IFileSystem fileSystem)
     {
-        var path = Path.Combine(directory, FileName);
+        if (!fileSystem.DirectoryExists(directory))
+        {
+            fileSystem.CreateDirectory(directory);
+        }
+
         var json = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, int>
         {
             ["key_encoding"] = KeyBuilder.EncodingVersion,
             ["analyzer"] = TextAnalyzer.Version,
         });
-        using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
+        using (var file = fileSystem.Open(Path.Combine(directory, FileName), create: true))
         {
-            file.Write(json);
-            file.Flush(flushToDisk: true);
+            file.Write(0, json);
+            file.SyncData();
         }
 
         fileSystem.SyncDirectory(directory);
     }
 
-    public static void Check(string directory)
+    public static void Check(string directory, IFileSystem fileSystem)
     {
         var path = Path.Combine(directory, FileName);
-        if (!File.Exists(path))
+        if (!fileSystem.FileExists(path))
         {
             throw new IncompatibleFormatException($"{directory} is not a Quire database: it has no {FileName}");
+        }
+
+        var buffer = new byte[MaxBytes];
+        int length;
+        using (var file = fileSystem.Open(path, create: false))
+        {
+            length = file.ReadFully(0, buffer);
         }
 
         int encoding, analyzer;
         try
         {
-            using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+            using var document = JsonDocument.Parse(buffer.AsMemory(0, length));
             encoding = document.RootElement.GetProperty("key_encoding").GetInt32();
             analyzer = document.RootElement.GetProperty("analyzer").GetInt32();
         }

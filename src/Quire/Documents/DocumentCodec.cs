@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -6,17 +7,21 @@ using System.Text.Json;
 namespace Quire.Documents;
 
 /// <summary>
-/// How a document is stored: its JSON object with <c>_id</c> first and no <c>_seq</c>
-/// (the seq is the key's version, known only once the op is sequenced). Reading adds
-/// <c>_seq</c> at the end.
+/// How a document is stored: a small header (format byte, flags, and the expiry time
+/// when it has one, so reads check expiry without parsing), then its JSON object with
+/// <c>_id</c> first and no <c>_seq</c> (the seq is the key's version, known only once the
+/// op is sequenced). Reading adds <c>_seq</c> at the end.
 /// </summary>
 internal static class DocumentCodec
 {
+    private const byte Format = 1;
+    private const byte HasExpiry = 1;
+    private const string ExpiresAtField = "_expires_at";
     private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
 
-    /// <summary>The stored form of <paramref name="document"/> written as <paramref name="id"/>.</summary>
+    /// <summary>The stored form of <paramref name="document"/> written as <paramref name="id"/>, expiring at <paramref name="expiresAt"/> (epoch ms) when given.</summary>
     /// <exception cref="InvalidDocumentException">It is not an object, or is larger than <paramref name="maxBytes"/>.</exception>
-    public static byte[] Encode(string id, JsonElement document, int maxBytes)
+    public static byte[] Encode(string id, JsonElement document, int maxBytes, long? expiresAt)
     {
         if (document.ValueKind != JsonValueKind.Object)
         {
@@ -24,13 +29,24 @@ internal static class DocumentCodec
         }
 
         var buffer = new ArrayBufferWriter<byte>(256);
+        var header = buffer.GetSpan(10);
+        header[0] = Format;
+        header[1] = expiresAt is null ? (byte)0 : HasExpiry;
+        var headerLength = 2;
+        if (expiresAt is { } at)
+        {
+            BinaryPrimitives.WriteInt64BigEndian(header[2..], at);
+            headerLength = 10;
+        }
+
+        buffer.Advance(headerLength);
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteString("_id", id);
             foreach (var property in document.EnumerateObject())
             {
-                if (property.NameEquals("_id") || property.NameEquals("_seq"))
+                if (property.NameEquals("_id") || property.NameEquals("_seq") || property.NameEquals(ExpiresAtField))
                 {
                     continue;
                 }
@@ -38,25 +54,84 @@ internal static class DocumentCodec
                 property.WriteTo(writer);
             }
 
+            if (expiresAt is { } expiry)
+            {
+                writer.WriteNumber(ExpiresAtField, expiry);
+            }
+
             writer.WriteEndObject();
         }
 
-        if (buffer.WrittenCount > maxBytes)
+        if (buffer.WrittenCount - headerLength > maxBytes)
         {
-            throw new InvalidDocumentException($"a document of {buffer.WrittenCount} bytes exceeds the limit of {maxBytes} bytes");
+            throw new InvalidDocumentException($"a document of {buffer.WrittenCount - headerLength} bytes exceeds the limit of {maxBytes} bytes");
         }
 
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>The document as readers see it: the stored form with <c>"_seq": seq</c> added last.</summary>
+    /// <summary>
+    /// The expiry a write asks for: <paramref name="ttlSeconds"/> from <paramref name="nowMs"/>,
+    /// else the document's own <c>_expires_at</c> (epoch ms), else none.
+    /// </summary>
+    /// <exception cref="InvalidDocumentException"><c>_expires_at</c> is not an integer, or the TTL is not positive.</exception>
+    public static long? ExpiryOf(JsonElement document, long? ttlSeconds, long nowMs)
+    {
+        if (ttlSeconds is { } ttl)
+        {
+            if (ttl <= 0 || ttl > 100L * 365 * 24 * 3600)
+            {
+                throw new InvalidDocumentException("ttl_s must be a positive number of seconds (at most 100 years)");
+            }
+
+            return nowMs + (ttl * 1000);
+        }
+
+        if (document.ValueKind == JsonValueKind.Object && document.TryGetProperty(ExpiresAtField, out var value) && value.ValueKind != JsonValueKind.Null)
+        {
+            if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var at))
+            {
+                throw new InvalidDocumentException("_expires_at must be an integer (epoch milliseconds)");
+            }
+
+            return at;
+        }
+
+        return null;
+    }
+
+    /// <summary>The JSON part of a stored document.</summary>
+    public static ReadOnlySpan<byte> Json(ReadOnlySpan<byte> stored) => stored[HeaderLength(stored)..];
+
+    /// <summary>The JSON part of a stored document, as memory (for parsing).</summary>
+    public static ReadOnlyMemory<byte> Json(byte[] stored) => stored.AsMemory(HeaderLength(stored));
+
+    /// <summary>When the stored document expires (epoch ms), or null.</summary>
+    public static long? ExpiresAt(ReadOnlySpan<byte> stored) =>
+        (stored[1] & HasExpiry) != 0 ? BinaryPrimitives.ReadInt64BigEndian(stored[2..]) : null;
+
+    /// <summary>True when the stored document has expired at <paramref name="nowMs"/>: it then reads as absent.</summary>
+    public static bool IsExpired(ReadOnlySpan<byte> stored, long nowMs) => ExpiresAt(stored) is { } at && at <= nowMs;
+
+    /// <summary>The document as readers see it: the JSON with <c>"_seq": seq</c> added last.</summary>
     public static byte[] WithSeq(ReadOnlySpan<byte> stored, long seq)
     {
+        var json = Json(stored);
         var tail = Encoding.UTF8.GetBytes($",\"_seq\":{seq.ToString(CultureInfo.InvariantCulture)}}}");
-        var result = new byte[stored.Length - 1 + tail.Length];
-        stored[..^1].CopyTo(result);
-        tail.CopyTo(result.AsSpan(stored.Length - 1));
+        var result = new byte[json.Length - 1 + tail.Length];
+        json[..^1].CopyTo(result);
+        tail.CopyTo(result.AsSpan(json.Length - 1));
         return result;
+    }
+
+    private static int HeaderLength(ReadOnlySpan<byte> stored)
+    {
+        if (stored.Length < 2 || stored[0] != Format)
+        {
+            throw new InvalidDataException($"a stored document of unknown format {(stored.Length > 0 ? stored[0] : -1)}");
+        }
+
+        return (stored[1] & HasExpiry) != 0 ? 10 : 2;
     }
 
     private static string Describe(JsonValueKind kind) => kind switch

@@ -28,7 +28,16 @@ public sealed record DocumentOp
     public JsonElement Document { get; private init; }
 
     /// <summary>The required version, -1 for "must not exist", or null for none.</summary>
-    public long? IfSeq { get; private init; }
+    public long? IfSeq { get; init; }
+
+    /// <summary>
+    /// An idempotency key: once an op with this key was applied, a later op with the same
+    /// key is not applied again and its result is the earlier one.
+    /// </summary>
+    public string? Idem { get; init; }
+
+    /// <summary>For a put: the document expires this many seconds after the write (sets <c>_expires_at</c>).</summary>
+    public long? TtlSeconds { get; init; }
 
     /// <summary>A link's source, <c>"coll:id"</c> by convention.</summary>
     public string From { get; private init; } = "";

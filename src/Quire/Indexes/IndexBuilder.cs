@@ -1,3 +1,4 @@
+using Quire.Documents;
 using Quire.Keys;
 using Quire.Storage.Engine;
 using System.Text.Json;
@@ -76,7 +77,7 @@ internal sealed class IndexBuilder
         reader.Skip();
         reader.Skip();
         var id = reader.String();
-        using var document = JsonDocument.Parse(entry.Value);
+        using var document = JsonDocument.Parse(DocumentCodec.Json(entry.Value));
         var keys = new HashSet<byte[]>(ByteArrayComparer.Instance);
         IndexEntries.Collect(collection, id, document.RootElement, index, key, keys);
         return [.. keys];
@@ -106,7 +107,7 @@ internal sealed class IndexBuilder
                 await _engine.CommitAsync(batch, cancellationToken: cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (PreconditionFailedException ex)
+            catch (Storage.Engine.PreconditionFailedException ex)
             {
                 var moved = ex.Failures.Select(f => f.OpIndex).ToHashSet();
                 pending = pending.Where((_, i) => !moved.Contains(i)).ToList();
@@ -137,7 +138,7 @@ internal sealed class IndexBuilder
                 await _engine.CommitAsync(batch, cancellationToken: cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (PreconditionFailedException)
+            catch (Storage.Engine.PreconditionFailedException)
             {
                 // The schema changed (another index defined): read it again.
             }

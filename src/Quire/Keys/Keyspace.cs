@@ -7,6 +7,9 @@ namespace Quire.Keys;
 /// <item>meta: (0x01, name, ...): collection schemas</item>
 /// <item>collections: (0x02, coll, 0, id) for documents, (0x02, coll, indexId, value, id) for index entries</item>
 /// <item>links: (0x03, frm, rel, to) and the reverse edge (0x04, to, rel, frm)</item>
+/// <item>clients: (0x05, client) holding the client's last nonce</item>
+/// <item>idempotency keys: (0x06, idem), whose version is the seq of the op that used it</item>
+/// <item>expiry: (0x07, expires_at, coll, id) for documents with a TTL</item>
 /// </list>
 /// </summary>
 internal static class Keyspace
@@ -15,6 +18,9 @@ internal static class Keyspace
     public const byte Collections = 0x02;
     public const byte LinksOut = 0x03;
     public const byte LinksIn = 0x04;
+    public const byte Clients = 0x05;
+    public const byte IdempotencyKeys = 0x06;
+    public const byte Expiry = 0x07;
 
     /// <summary>The index id of a collection's documents.</summary>
     public const uint DocumentsId = 0;
@@ -36,6 +42,16 @@ internal static class Keyspace
     /// <summary>The key of a link edge as seen from <paramref name="from"/>.</summary>
     public static KeyBuilder Edge(KeyBuilder key, byte direction, string from, string rel, string to) =>
         key.Clear().Byte(direction).String(from).String(rel).String(to);
+
+    /// <summary>The key of a client's last nonce.</summary>
+    public static byte[] Client(string client) => new KeyBuilder().Byte(Clients).String(client).ToArray();
+
+    /// <summary>The key recording that an idempotency key was used.</summary>
+    public static byte[] Idem(string idem) => new KeyBuilder().Byte(IdempotencyKeys).String(idem).ToArray();
+
+    /// <summary>The expiry entry of a document.</summary>
+    public static KeyBuilder ExpiryEntry(KeyBuilder key, long expiresAt, string collection, string id) =>
+        key.Clear().Byte(Expiry).Int64(expiresAt).String(collection).String(id);
 
     /// <summary>The key just past every key that starts with <paramref name="prefix"/>.</summary>
     public static byte[] End(ReadOnlySpan<byte> prefix)
