@@ -7,12 +7,15 @@ namespace Quire.Storage.Engine;
 /// <c>[flags][varint key length][key][varint value length][value]</c> (no value for a
 /// delete). Flag <see cref="Delete"/> marks a delete; <see cref="EndsOp"/> marks the
 /// last write of an op, so op boundaries (and hence each write's seq) survive.
+/// Flag <see cref="Chained"/> marks an op's chain record: its key is the record's key
+/// prefix and its value the digest and body (see <see cref="HashChain"/>).
 /// </summary>
 public static class BatchPayload
 {
     internal const byte Delete = 1;
     internal const byte EndsOp = 2;
-    private const byte KnownFlags = Delete | EndsOp;
+    internal const byte Chained = 4;
+    private const byte KnownFlags = Delete | EndsOp | Chained;
 
     internal static int VarintSize(int value)
     {
@@ -58,6 +61,9 @@ public static class BatchPayload
         /// <summary>True when the last write read is a delete.</summary>
         public bool IsDelete { get; private set; }
 
+        /// <summary>True when the last write read is a chain record (key prefix; digest and body).</summary>
+        public bool IsChained { get; private set; }
+
         /// <summary>The key of the last write read.</summary>
         public ReadOnlySpan<byte> Key { get; private set; }
 
@@ -80,6 +86,7 @@ public static class BatchPayload
 
             OpIndex = _opIndex;
             IsDelete = (flags & Delete) != 0;
+            IsChained = (flags & Chained) != 0;
             Key = ReadBytes();
             Value = IsDelete ? default : ReadBytes();
             if ((flags & EndsOp) != 0)

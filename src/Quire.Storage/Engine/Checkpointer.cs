@@ -195,7 +195,7 @@ internal sealed class Checkpointer : IDisposable
 
             var previous = _file.Superblock;
             var superblock = new Superblock(
-                previous.Checkpoint + 1, root.Seq, root.Node.Address, root.Depth, root.Count, _space.PageCount, freeList.Head, freeList.Pages);
+                previous.Checkpoint + 1, root.Seq, root.Node.Address, root.Depth, root.Count, _space.PageCount, freeList.Head, freeList.Pages, root.ChainHead);
             try
             {
                 _file.WriteSuperblock(superblock);

@@ -95,6 +95,11 @@ internal sealed class Sequencer
             var reader = new BatchPayload.Reader(earlier.Batch.Payload);
             while (reader.MoveNext())
             {
+                if (reader.IsChained)
+                {
+                    continue; // its key is a prefix; the record's own key is never a precondition's
+                }
+
                 var version = earlier.FirstSeq + reader.OpIndex;
                 _groupWrites[reader.Key.ToArray()] = reader.IsDelete ? ~version : version;
             }

@@ -36,6 +36,9 @@ public sealed class Snapshot : IDisposable
     /// <summary>The seq of the last op this view holds, or -1 for an empty database.</summary>
     public long Seq => _root.Seq;
 
+    /// <summary>The head of the hash chain as of <see cref="Seq"/>.</summary>
+    public byte[] ChainHead => (byte[])_root.ChainHead.Clone();
+
     internal long OpenedTicks { get; }
 
     /// <summary>The live value of <paramref name="key"/>, or null when it does not exist or was deleted.</summary>

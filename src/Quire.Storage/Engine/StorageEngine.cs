@@ -70,6 +70,16 @@ public sealed class StorageEngine : IDisposable
     /// <summary>The seq of the last op whose writes are visible, or -1 for an empty database.</summary>
     public long LastSeq => _state.PublishedSeq;
 
+    /// <summary>The last visible seq and the hash chain's head as of it, read together (see <see cref="HashChain"/>).</summary>
+    public (long Seq, byte[] Head) ChainHead
+    {
+        get
+        {
+            var root = _state.Published;
+            return (root.Seq, (byte[])root.ChainHead.Clone());
+        }
+    }
+
     /// <summary>Bytes written to log files, for write amplification.</summary>
     public long LogBytesWritten => _log.BytesWritten;
 
@@ -280,7 +290,7 @@ public sealed class StorageEngine : IDisposable
             var pool = new PagePool(file.Identity.PageSize); // fixed at creation, whatever the options say now
             file.Pool = pool;
             var start = superblock.RootAddress == 0 ? null
-                : new TreeRoot(file.LoadNode(superblock.RootAddress), superblock.CoveredSeq, superblock.Depth, superblock.KeyCount, -1);
+                : new TreeRoot(file.LoadNode(superblock.RootAddress), superblock.CoveredSeq, superblock.Depth, superblock.KeyCount, -1) { ChainHead = superblock.ChainHead };
             var space = FreeSpace.Read(file, superblock);
             var state = new TreeState(pool, file, space, start);
             var from = superblock.CoveredSeq + 1;

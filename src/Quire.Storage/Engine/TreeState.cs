@@ -25,6 +25,9 @@ internal sealed class TreeState : ITreeRetirement
     // Roots applied and frozen, waiting (in order) to be published: at most one per publication range.
     private readonly Queue<TreeRoot> _unpublished = new();
     private TreeRoot _latest;
+
+    // The chain head after the last chained op applied (the writer's; roots get copies).
+    private readonly byte[] _chainHead = new byte[HashChain.HashSize];
     private TreeRoot _published;
 
     /// <param name="pool">Page buffers for nodes.</param>
@@ -37,7 +40,13 @@ internal sealed class TreeState : ITreeRetirement
         _source = source;
         _pool = pool;
         _tree = new BTree(_pool, source, start) { Retirement = this };
+        if (start is not null)
+        {
+            start.ChainHead.CopyTo(_chainHead, 0);
+        }
+
         _oldest = _latest = _published = _tree.Freeze(start?.Seq ?? -1);
+        _published.ChainHead = (byte[])_chainHead.Clone();
     }
 
     /// <summary>Replaced nodes kept in memory because an older root is still in use (a snapshot's, say).</summary>
@@ -115,7 +124,7 @@ internal sealed class TreeState : ITreeRetirement
         {
             if (firstSeq + reader.OpIndex >= fromSeq)
             {
-                _tree.Upsert(reader.Key, firstSeq + reader.OpIndex, reader.Value, reader.IsDelete);
+                ApplyWrite(ref reader, firstSeq + reader.OpIndex);
             }
         }
     }
@@ -145,7 +154,7 @@ internal sealed class TreeState : ITreeRetirement
             var reader = new BatchPayload.Reader(commit.Batch.Payload);
             while (reader.MoveNext())
             {
-                _tree.Upsert(reader.Key, commit.FirstSeq + reader.OpIndex, reader.Value, reader.IsDelete);
+                ApplyWrite(ref reader, commit.FirstSeq + reader.OpIndex);
             }
 
             seq = commit.FirstSeq + commit.Batch.OpCount - 1;
@@ -183,9 +192,31 @@ internal sealed class TreeState : ITreeRetirement
 
     void ITreeRetirement.RetiredPage(long address) => _replaced.Add(new Retiree(null, null, address, 1, -1, _tree.Generation));
 
+    /// <summary>Applies one key write; a chain record is linked into the chain and stored under its prefix and seq.</summary>
+    private void ApplyWrite(ref BatchPayload.Reader reader, long seq)
+    {
+        if (!reader.IsChained)
+        {
+            _tree.Upsert(reader.Key, seq, reader.Value, reader.IsDelete);
+            return;
+        }
+
+        // Value is digest || body; the record stored is previous || hash || digest || body.
+        var digest = reader.Value[..HashChain.HashSize];
+        var record = new byte[(2 * HashChain.HashSize) + reader.Value.Length];
+        _chainHead.CopyTo(record, 0);
+        HashChain.Link(_chainHead, seq, digest, record.AsSpan(HashChain.HashSize, HashChain.HashSize));
+        reader.Value.CopyTo(record.AsSpan(2 * HashChain.HashSize));
+        record.AsSpan(HashChain.HashSize, HashChain.HashSize).CopyTo(_chainHead);
+        Span<byte> key = stackalloc byte[reader.Key.Length + 8];
+        HashChain.RecordKey(reader.Key, seq, key);
+        _tree.Upsert(key, seq, record, tombstone: false);
+    }
+
     private TreeRoot Freeze(long seq)
     {
         var root = _tree.Freeze(seq);
+        root.ChainHead = (byte[])_chainHead.Clone();
         root.Replaced = _replaced;
         Interlocked.Add(ref _retainedPages, _replaced.Count);
         _replaced = [];

@@ -112,7 +112,7 @@ public sealed class WriteBatch : IDisposable
     {
         CheckKey(key);
         var needed = 1 + BatchPayload.VarintSize(key.Length) + key.Length
-            + (flags == BatchPayload.Delete ? 0 : BatchPayload.VarintSize(value.Length) + value.Length);
+            + ((flags & BatchPayload.Delete) != 0 ? 0 : BatchPayload.VarintSize(value.Length) + value.Length);
         if ((long)_length + needed > Array.MaxLength / 2)
         {
             throw new BatchTooLargeException("the batch is too large to encode");
@@ -125,7 +125,7 @@ public sealed class WriteBatch : IDisposable
         var p = 1 + BatchPayload.WriteVarint(span[1..], key.Length);
         key.CopyTo(span[p..]);
         p += key.Length;
-        if (flags != BatchPayload.Delete)
+        if ((flags & BatchPayload.Delete) == 0)
         {
             p += BatchPayload.WriteVarint(span[p..], value.Length);
             value.CopyTo(span[p..]);
@@ -134,6 +134,21 @@ public sealed class WriteBatch : IDisposable
 
         _length += p;
         UserBytes += key.Length + value.Length;
+    }
+
+    private void AddChained(ReadOnlySpan<byte> keyPrefix, ReadOnlySpan<byte> digest, ReadOnlySpan<byte> body)
+    {
+        var value = ArrayPool<byte>.Shared.Rent(digest.Length + body.Length);
+        try
+        {
+            digest.CopyTo(value);
+            body.CopyTo(value.AsSpan(digest.Length));
+            AddWrite(BatchPayload.Chained, keyPrefix, value.AsSpan(0, digest.Length + body.Length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(value);
+        }
     }
 
     private void EndOp()
@@ -199,6 +214,27 @@ public sealed class WriteBatch : IDisposable
         public OpBuilder Delete(ReadOnlySpan<byte> key)
         {
             _batch.AddWrite(BatchPayload.Delete, key, default);
+            return this;
+        }
+
+        /// <summary>
+        /// Adds the op to the hash chain (see <see cref="HashChain"/>): when applied, the
+        /// engine stores <c>previous hash || hash || digest || body</c> under
+        /// <paramref name="keyPrefix"/> followed by the op's seq. At most one per op.
+        /// </summary>
+        public OpBuilder Chain(ReadOnlySpan<byte> keyPrefix, ReadOnlySpan<byte> digest, ReadOnlySpan<byte> body)
+        {
+            if (digest.Length != HashChain.HashSize)
+            {
+                throw new ArgumentException($"a digest is {HashChain.HashSize} bytes", nameof(digest));
+            }
+
+            if (keyPrefix.Length + 8 > MaxKeyLength)
+            {
+                throw new ArgumentException("the key prefix is too long", nameof(keyPrefix));
+            }
+
+            _batch.AddChained(keyPrefix, digest, body);
             return this;
         }
 

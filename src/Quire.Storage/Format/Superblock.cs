@@ -1,3 +1,4 @@
+using Quire.Storage.Engine;
 using System.Buffers.Binary;
 
 namespace Quire.Storage.Format;
@@ -8,16 +9,18 @@ namespace Quire.Storage.Format;
 /// valid one with the highest <see cref="Checkpoint"/> number wins, so a torn
 /// superblock write leaves the previous checkpoint in force. Its CRC also covers the
 /// database UUID and epoch, so a superblock of another database never passes.
+/// <see cref="ChainHead"/> is the hash chain's head at <see cref="CoveredSeq"/>: replay continues from it.
 /// </summary>
 internal sealed record Superblock(
-    long Checkpoint, long CoveredSeq, long RootAddress, int Depth, long KeyCount, long PageCount, long FreeListAddress, long FreeListPages)
+    long Checkpoint, long CoveredSeq, long RootAddress, int Depth, long KeyCount, long PageCount, long FreeListAddress, long FreeListPages, byte[] ChainHead)
 {
+    private const int ChainHeadOffset = 72;
     private const int EncodedLength = 128;
     private const int CrcOffset = EncodedLength - 4;
     private static ReadOnlySpan<byte> Magic => "QUIRESB\0"u8;
 
     /// <summary>The superblock of a new database: no tree, nothing covered, pages up to the two slots in use.</summary>
-    public static Superblock Empty(long firstDataPage) => new(0, -1, 0, 1, 0, firstDataPage, 0, 0);
+    public static Superblock Empty(long firstDataPage) => new(0, -1, 0, 1, 0, firstDataPage, 0, 0, new byte[HashChain.HashSize]);
 
     public void Write(Span<byte> destination, DatabaseIdentity identity)
     {
@@ -32,6 +35,7 @@ internal sealed record Superblock(
         BinaryPrimitives.WriteInt64LittleEndian(d[48..], PageCount);
         BinaryPrimitives.WriteInt64LittleEndian(d[56..], FreeListAddress);
         BinaryPrimitives.WriteInt64LittleEndian(d[64..], FreeListPages);
+        ChainHead.CopyTo(d[ChainHeadOffset..]);
         BinaryPrimitives.WriteUInt32LittleEndian(d[CrcOffset..], Checksum(d, identity));
     }
 
@@ -52,7 +56,8 @@ internal sealed record Superblock(
             BinaryPrimitives.ReadInt64LittleEndian(source[40..]),
             BinaryPrimitives.ReadInt64LittleEndian(source[48..]),
             BinaryPrimitives.ReadInt64LittleEndian(source[56..]),
-            BinaryPrimitives.ReadInt64LittleEndian(source[64..]));
+            BinaryPrimitives.ReadInt64LittleEndian(source[64..]),
+            source.Slice(ChainHeadOffset, HashChain.HashSize).ToArray());
     }
 
     private static uint Checksum(ReadOnlySpan<byte> encoded, DatabaseIdentity identity)

@@ -25,6 +25,9 @@ internal sealed class TreeRoot(Node node, long seq, int depth, long count, long 
     /// <summary>The writer's generation this root ended.</summary>
     public long Generation { get; } = generation;
 
+    /// <summary>The head of the hash chain after the last chained op at or before <see cref="Seq"/> (see <see cref="Engine.HashChain"/>).</summary>
+    public byte[] ChainHead { get; set; } = new byte[Engine.HashChain.HashSize];
+
     /// <summary>The root frozen after this one (roots form a list, oldest live first).</summary>
     public TreeRoot? Next { get; set; }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Quire.Documents;
 using Quire.Indexes;
 using Quire.Keys;
+using Quire.OpLog;
 using Quire.Storage.Engine;
 using StoragePreconditionFailed = Quire.Storage.Engine.PreconditionFailedException;
 
@@ -23,6 +24,8 @@ public sealed class Database : IDisposable
     private static readonly BatchOptions NoOptions = new();
     private readonly List<Task> _builds = [];
     private readonly ExpiryReaper _reaper;
+    private readonly OpLogPruner _pruner;
+    private readonly MaintenanceLoop _maintenance;
     private int _disposed;
 
     private Database(string name, string directory, StorageEngine engine, DatabaseOptions options)
@@ -33,7 +36,9 @@ public sealed class Database : IDisposable
         _options = options;
         _writer = new BatchWriter(engine, _schemas, options.MaxDocumentBytes, options.Clock);
         _builder = new IndexBuilder(engine, _schemas);
-        _reaper = new ExpiryReaper(this, options.Clock, options.ExpiryScanInterval);
+        _reaper = new ExpiryReaper(this);
+        _pruner = new OpLogPruner(engine, options.OpLogRetention);
+        _maintenance = new MaintenanceLoop(options.Clock, options.ExpiryScanInterval, _reaper.ReapDueAsync, _pruner.PruneAsync);
     }
 
     /// <summary>The database's name.</summary>
@@ -62,7 +67,7 @@ public sealed class Database : IDisposable
         try
         {
             var database = new Database(name, directory, engine, options);
-            database._reaper.Start();
+            database._maintenance.Start();
             foreach (var (collection, indexes) in database.AllIndexes())
             {
                 foreach (var index in indexes.Where(i => !i.Ready))
@@ -254,6 +259,35 @@ public sealed class Database : IDisposable
     /// <summary>Deletes the documents that have expired now (the reaper does this every <see cref="DatabaseOptions.ExpiryScanInterval"/>); returns how many.</summary>
     public Task<int> ReapExpiredAsync(CancellationToken cancellationToken = default) => _reaper.ReapDueAsync(cancellationToken);
 
+    /// <summary>The last visible seq and the hash chain's head as of it (lower-case hex), read together.</summary>
+    public (long Seq, string Head) Head
+    {
+        get
+        {
+            var (seq, head) = Engine.ChainHead;
+            return (seq, Convert.ToHexStringLower(head));
+        }
+    }
+
+    /// <summary>The most recent <paramref name="limit"/> ops of the op log, oldest first.</summary>
+    public IReadOnlyList<OpRecord> ReadLog(int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        using var snapshot = Engine.OpenSnapshot();
+        return OpLogReader.Recent(snapshot, limit);
+    }
+
+    /// <summary>Recomputes the hash chain over the retained op log and checks it ends at the head.</summary>
+    public VerifyResult Verify()
+    {
+        using var snapshot = Engine.OpenSnapshot();
+        var problem = OpLogReader.Verify(snapshot, out var records);
+        return new VerifyResult(problem is null, snapshot.Seq, Convert.ToHexStringLower(snapshot.ChainHead), records, problem);
+    }
+
+    /// <summary>Deletes op-log records past <see cref="DatabaseOptions.OpLogRetention"/> (done in the background too); returns how many.</summary>
+    public Task<int> PruneOpLogAsync(CancellationToken cancellationToken = default) => _pruner.PruneAsync(cancellationToken);
+
     /// <summary>Checkpoints the database (see <see cref="StorageEngine.CheckpointAsync"/>).</summary>
     public Task CheckpointAsync() => Engine.CheckpointAsync();
 
@@ -266,7 +300,7 @@ public sealed class Database : IDisposable
         }
 
         _closing.Cancel();
-        _reaper.Dispose();
+        _maintenance.Dispose();
         try
         {
             WhenIndexesReadyAsync().Wait();

@@ -17,6 +17,9 @@ public sealed record DatabaseOptions
     /// <summary>The clock TTLs are measured by. Default: the system clock.</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
-    /// <summary>How often expired documents are looked for and deleted. Default 1 s; they read as absent from the moment they expire.</summary>
+    /// <summary>How many of the latest ops the op log keeps (older records are deleted in the background). Default 1,000,000.</summary>
+    public long OpLogRetention { get; init; } = 1_000_000;
+
+    /// <summary>How often expired documents are deleted and the op log pruned. Default 1 s; expired documents read as absent from the moment they expire.</summary>
     public TimeSpan ExpiryScanInterval { get; init; } = TimeSpan.FromSeconds(1);
 }

@@ -8,25 +8,17 @@ namespace Quire.Databases;
 /// turns that into real deletes, in ordinary commits (so indexes, replicas and the op log
 /// follow), each conditional on the version it saw: a document renewed meanwhile survives.
 /// </summary>
-internal sealed class ExpiryReaper : IDisposable
+internal sealed class ExpiryReaper
 {
     /// <summary>Deletes per commit.</summary>
     public const int BatchSize = 256;
 
     private readonly Database _database;
-    private readonly TimeProvider _clock;
-    private readonly TimeSpan _interval;
-    private readonly CancellationTokenSource _stop = new();
-    private Task? _loop;
 
-    public ExpiryReaper(Database database, TimeProvider clock, TimeSpan interval)
+    public ExpiryReaper(Database database)
     {
         _database = database;
-        _clock = clock;
-        _interval = interval;
     }
-
-    public void Start() => _loop = Task.Run(RunAsync);
 
     /// <summary>Deletes what is due now, a batch at a time; returns how many documents went.</summary>
     public async Task<int> ReapDueAsync(CancellationToken cancellationToken)
@@ -78,45 +70,6 @@ internal sealed class ExpiryReaper : IDisposable
             {
                 return deleted;
             }
-        }
-    }
-
-    public void Dispose()
-    {
-        _stop.Cancel();
-        try
-        {
-            _loop?.Wait();
-        }
-        catch (AggregateException)
-        {
-            // Stopped by cancellation.
-        }
-
-        _stop.Dispose();
-    }
-
-    private async Task RunAsync()
-    {
-        using var timer = new PeriodicTimer(_interval, _clock);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
-            {
-                try
-                {
-                    await ReapDueAsync(_stop.Token).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // A failed reap (the engine read-only, say) changes nothing: expired documents
-                    // still read as absent, and the next tick tries again.
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Disposed.
         }
     }
 }

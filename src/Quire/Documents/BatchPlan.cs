@@ -1,7 +1,9 @@
 using System.Buffers.Binary;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Quire.Indexes;
 using Quire.Keys;
+using Quire.OpLog;
 using Quire.Storage.Engine;
 
 namespace Quire.Documents;
@@ -9,7 +11,8 @@ namespace Quire.Documents;
 /// <summary>
 /// One attempt at a batch: the write batch computed against the write view, with the
 /// preconditions pinning what it read, the ops it skipped as replays of an idempotency
-/// key, and the nonce it takes. Runs on the caller's thread.
+/// key, and the nonce it takes. Each op also carries its op-log record and digest; the
+/// engine links them into the hash chain as it applies them. Runs on the caller's thread.
 /// </summary>
 internal sealed class BatchPlan
 {
@@ -133,6 +136,8 @@ internal sealed class BatchPlan
                     state.CurrentExpiry = prepared.ExpiresAt;
                 }
 
+                var body = OpRecordBody.Build(op, prepared.Parsed?.RootElement, options.Client, plan.Nonce, nowMs);
+                builder.Chain(Keyspace.OpLogPrefix, SHA256.HashData(body), body);
                 builder.End();
                 plan._applied.Add(i);
             }

@@ -10,6 +10,7 @@ namespace Quire.Keys;
 /// <item>clients: (0x05, client) holding the client's last nonce</item>
 /// <item>idempotency keys: (0x06, idem), whose version is the seq of the op that used it</item>
 /// <item>expiry: (0x07, expires_at, coll, id) for documents with a TTL</item>
+/// <item>op log: (0x08, seq), written by the engine as it links each op into the hash chain</item>
 /// </list>
 /// </summary>
 internal static class Keyspace
@@ -21,6 +22,10 @@ internal static class Keyspace
     public const byte Clients = 0x05;
     public const byte IdempotencyKeys = 0x06;
     public const byte Expiry = 0x07;
+    public const byte OpLog = 0x08;
+
+    /// <summary>The prefix the engine puts before an op record's seq: with the 8 seq bytes it is the tuple (0x08, Int64 seq).</summary>
+    public static readonly byte[] OpLogPrefix = [OpLog, KeyTags.Int64];
 
     /// <summary>The index id of a collection's documents.</summary>
     public const uint DocumentsId = 0;

@@ -1,0 +1,51 @@
+using Quire.Keys;
+using Quire.Storage.Engine;
+
+namespace Quire.OpLog;
+
+/// <summary>
+/// Keeps the op log to its retention: deletes the records of ops more than
+/// <see cref="Retention"/> seqs old, oldest first, in commits of at most
+/// <see cref="DeletesPerCommit"/>. The chain stays verifiable: the oldest retained
+/// record holds the hash before it.
+/// </summary>
+internal sealed class OpLogPruner(StorageEngine engine, long retention)
+{
+    public const int DeletesPerCommit = 4096;
+
+    public long Retention { get; } = retention;
+
+    /// <summary>Deletes what is past retention now; returns how many records went.</summary>
+    public async Task<int> PruneAsync(CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        var key = new KeyBuilder();
+
+        // Fixed at the start: the pruner's own commits take seqs too, and must not move it.
+        var keepFrom = engine.LastSeq - Retention + 1;
+        if (keepFrom <= 0)
+        {
+            return deleted;
+        }
+
+        while (true)
+        {
+            var old = engine.Scan(Keyspace.OpLogPrefix, key.Clear().Byte(Keyspace.OpLog).Int64(keepFrom).Span, limit: DeletesPerCommit);
+            if (old.Count == 0)
+            {
+                return deleted;
+            }
+
+            using var batch = new WriteBatch();
+            var op = batch.BeginOp();
+            foreach (var entry in old)
+            {
+                op.Delete(entry.Key);
+            }
+
+            op.End();
+            await engine.CommitAsync(batch, cancellationToken: cancellationToken).ConfigureAwait(false);
+            deleted += old.Count;
+        }
+    }
+}
