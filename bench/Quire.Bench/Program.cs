@@ -1,5 +1,6 @@
 // Quire's benchmark harness (see shared BENCH.md):
 //   dotnet run -c Release --project bench/Quire.Bench -- <suite> [--quick] [--out FILE.json]
+using Quire.Bench.Documents;
 using Quire.Bench.Harness;
 using Quire.Bench.Log;
 using Quire.Bench.Tree;
@@ -8,6 +9,7 @@ var suites = new Dictionary<string, Action<BenchRun>>(StringComparer.Ordinal)
 {
     ["log"] = LogSuite.Run,
     ["tree"] = TreeSuite.Run,
+    ["documents"] = DocumentsSuite.Run,
 };
 
 string? suite = null;
