@@ -60,33 +60,45 @@ public sealed class QuireDocuments : IDisposable
         await db.PutAsync("searchentries", c.Id, JsonSerializer.SerializeToElement(new { text = c.Text }));
     }
 
-    /// <summary>Loads blocks in atomic batches of <paramref name="batchSize"/> into a database with a sorted height and an eq miner index, then checkpoints.</summary>
-    public async Task BulkBlocksAsync(IReadOnlyList<Block> blocks, int batchSize)
+    /// <summary>
+    /// Loads blocks in atomic batches of <paramref name="batchSize"/> into a database with a
+    /// sorted height and an eq index on miner, keeping <paramref name="inFlight"/> batches
+    /// committing at once (a loader's ordinary use of group commit), then checkpoints.
+    /// </summary>
+    public async Task BulkBlocksAsync(IReadOnlyList<Block> blocks, int batchSize, int inFlight)
     {
         var db = Database("blocks");
         await db.CreateIndexAsync("blocks", "height", IndexKind.Sorted);
         await db.CreateIndexAsync("blocks", "miner", IndexKind.Eq);
         await db.WhenIndexesReadyAsync();
-        var documents = new List<JsonDocument>(batchSize);
-        for (var i = 0; i < blocks.Count; i += batchSize)
+        var next = 0;
+        var loaders = Enumerable.Range(0, inFlight).Select(_ => Task.Run(async () =>
         {
-            var ops = new List<DocumentOp>(batchSize);
-            for (var j = i; j < Math.Min(i + batchSize, blocks.Count); j++)
+            while (true)
             {
-                var parsed = JsonDocument.Parse(blocks[j].Json);
-                documents.Add(parsed);
-                ops.Add(DocumentOp.Put("blocks", blocks[j].Id, parsed.RootElement));
+                var start = Interlocked.Add(ref next, batchSize) - batchSize;
+                if (start >= blocks.Count)
+                {
+                    return;
+                }
+
+                var documents = new List<JsonDocument>(batchSize);
+                var ops = new List<DocumentOp>(batchSize);
+                for (var j = start; j < Math.Min(start + batchSize, blocks.Count); j++)
+                {
+                    var parsed = JsonDocument.Parse(blocks[j].Json);
+                    documents.Add(parsed);
+                    ops.Add(DocumentOp.Put("blocks", blocks[j].Id, parsed.RootElement));
+                }
+
+                await db.BatchAsync(ops);
+                foreach (var document in documents)
+                {
+                    document.Dispose();
+                }
             }
-
-            await db.BatchAsync(ops);
-            foreach (var document in documents)
-            {
-                document.Dispose();
-            }
-
-            documents.Clear();
-        }
-
+        })).ToArray();
+        await Task.WhenAll(loaders);
         await db.CheckpointAsync();
     }
 

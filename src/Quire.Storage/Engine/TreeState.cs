@@ -28,6 +28,7 @@ internal sealed class TreeState : ITreeRetirement
 
     // The chain head after the last chained op applied (the writer's; roots get copies).
     private readonly byte[] _chainHead = new byte[HashChain.HashSize];
+    private byte[] _recordScratch = new byte[1024];
     private TreeRoot _published;
 
     /// <param name="pool">Page buffers for nodes.</param>
@@ -202,12 +203,19 @@ internal sealed class TreeState : ITreeRetirement
         }
 
         // Value is digest || body; the record stored is previous || hash || digest || body.
+        // The tree copies the value, so one scratch buffer serves every record (only the writer applies).
         var digest = reader.Value[..HashChain.HashSize];
-        var record = new byte[(2 * HashChain.HashSize) + reader.Value.Length];
-        _chainHead.CopyTo(record, 0);
-        HashChain.Link(_chainHead, seq, digest, record.AsSpan(HashChain.HashSize, HashChain.HashSize));
-        reader.Value.CopyTo(record.AsSpan(2 * HashChain.HashSize));
-        record.AsSpan(HashChain.HashSize, HashChain.HashSize).CopyTo(_chainHead);
+        var length = (2 * HashChain.HashSize) + reader.Value.Length;
+        if (_recordScratch.Length < length)
+        {
+            _recordScratch = new byte[Math.Max(length, _recordScratch.Length * 2)];
+        }
+
+        var record = _recordScratch.AsSpan(0, length);
+        _chainHead.CopyTo(record);
+        HashChain.Link(_chainHead, seq, digest, record.Slice(HashChain.HashSize, HashChain.HashSize));
+        reader.Value.CopyTo(record[(2 * HashChain.HashSize)..]);
+        record.Slice(HashChain.HashSize, HashChain.HashSize).CopyTo(_chainHead);
         Span<byte> key = stackalloc byte[reader.Key.Length + 8];
         HashChain.RecordKey(reader.Key, seq, key);
         _tree.Upsert(key, seq, record, tombstone: false);

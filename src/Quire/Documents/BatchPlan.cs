@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -41,6 +42,8 @@ internal sealed class BatchPlan
         var parsed = new List<JsonDocument>();
         var before = new HashSet<byte[]>(ByteArrayComparer.Instance);
         var after = new HashSet<byte[]>(ByteArrayComparer.Instance);
+        var body = new ArrayBufferWriter<byte>(1024);
+        Span<byte> digest = stackalloc byte[HashChain.HashSize];
         using var view = engine.OpenWriteView();
         try
         {
@@ -136,8 +139,10 @@ internal sealed class BatchPlan
                     state.CurrentExpiry = prepared.ExpiresAt;
                 }
 
-                var body = OpRecordBody.Build(op, prepared.Parsed?.RootElement, options.Client, plan.Nonce, nowMs);
-                builder.Chain(Keyspace.OpLogPrefix, SHA256.HashData(body), body);
+                body.ResetWrittenCount();
+                OpRecordBody.Build(op, prepared.Stored is { } storedForm ? DocumentCodec.Json(storedForm).Span : default, options.Client, plan.Nonce, nowMs, body);
+                SHA256.HashData(body.WrittenSpan, digest);
+                builder.Chain(Keyspace.OpLogPrefix, digest, body.WrittenSpan);
                 builder.End();
                 plan._applied.Add(i);
             }

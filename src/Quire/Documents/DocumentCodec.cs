@@ -19,6 +19,13 @@ internal static class DocumentCodec
     private const string ExpiresAtField = "_expires_at";
     private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
 
+    // One encoding buffer and writer per thread: encoding is on every put's path.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
     /// <summary>The stored form of <paramref name="document"/> written as <paramref name="id"/>, expiring at <paramref name="expiresAt"/> (epoch ms) when given.</summary>
     /// <exception cref="InvalidDocumentException">It is not an object, or is larger than <paramref name="maxBytes"/>.</exception>
     public static byte[] Encode(string id, JsonElement document, int maxBytes, long? expiresAt)
@@ -28,7 +35,8 @@ internal static class DocumentCodec
             throw new InvalidDocumentException($"a document must be a JSON object, not {Describe(document.ValueKind)}");
         }
 
-        var buffer = new ArrayBufferWriter<byte>(256);
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
         var header = buffer.GetSpan(10);
         header[0] = Format;
         header[1] = expiresAt is null ? (byte)0 : HasExpiry;
@@ -40,7 +48,8 @@ internal static class DocumentCodec
         }
 
         buffer.Advance(headerLength);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        var writer = t_writer ??= new Utf8JsonWriter(buffer, WriterOptions);
+        writer.Reset(buffer);
         {
             writer.WriteStartObject();
             writer.WriteString("_id", id);
@@ -60,6 +69,7 @@ internal static class DocumentCodec
             }
 
             writer.WriteEndObject();
+            writer.Flush();
         }
 
         if (buffer.WrittenCount - headerLength > maxBytes)

@@ -85,6 +85,11 @@ internal sealed class PreparedOp : IDisposable
         switch (element.ValueKind)
         {
             case JsonValueKind.Number:
+                if (element.TryGetInt64(out _))
+                {
+                    break; // every 64-bit integer encodes exactly
+                }
+
                 try
                 {
                     _ = ExactNumber.Parse(element.GetRawText());

@@ -94,6 +94,14 @@ internal sealed class KeyBuilder
     /// <exception cref="FormatException">The text is not a number, or out of range.</exception>
     public KeyBuilder Number(ReadOnlySpan<char> jsonNumber) => Number(ExactNumber.Parse(jsonNumber));
 
+    /// <summary>Appends a number element for an integer (the same bytes as its JSON text would give).</summary>
+    public KeyBuilder Number(long value)
+    {
+        Span<char> text = stackalloc char[20];
+        value.TryFormat(text, out var length, default, System.Globalization.CultureInfo.InvariantCulture);
+        return Number(ExactNumber.Parse(text[..length]));
+    }
+
     /// <summary>Appends a number element.</summary>
     public KeyBuilder Number(ExactNumber number)
     {
@@ -147,7 +155,7 @@ internal sealed class KeyBuilder
             case JsonValueKind.String:
                 return IndexString(KeyTags.String, value.GetString()!);
             case JsonValueKind.Number:
-                return Number(value.GetRawText());
+                return value.TryGetInt64(out var integer) ? Number(integer) : Number(value.GetRawText());
             case JsonValueKind.True:
                 return Boolean(true);
             case JsonValueKind.False:

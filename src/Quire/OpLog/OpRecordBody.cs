@@ -1,6 +1,5 @@
+using System.Buffers;
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using Quire.Documents;
 
 namespace Quire.OpLog;
@@ -12,58 +11,73 @@ namespace Quire.OpLog;
 internal static class OpRecordBody
 {
     /// <param name="op">The op.</param>
-    /// <param name="stored">A put's document as stored (with <c>_id</c>), else null.</param>
+    /// <param name="storedJson">A put's document as stored (UTF-8 JSON with <c>_id</c>), else empty.</param>
     /// <param name="client">The batch's client, or null.</param>
     /// <param name="nonce">The batch's nonce, or null.</param>
     /// <param name="ts">The write's time, epoch ms.</param>
-    public static byte[] Build(DocumentOp op, JsonElement? stored, string? client, long? nonce, long ts)
+    /// <param name="output">Where the body is written.</param>
+    public static void Build(DocumentOp op, ReadOnlySpan<byte> storedJson, string? client, long? nonce, long ts, IBufferWriter<byte> output)
     {
-        var text = new StringBuilder(256);
-        text.Append("{\"client\":");
-        String(client, text);
-        text.Append(",\"idem\":");
-        String(op.Idem, text);
-        text.Append(",\"nonce\":").Append(nonce is { } n ? n.ToString(CultureInfo.InvariantCulture) : "null");
-        text.Append(",\"op\":");
+        output.Write("{\"client\":"u8);
+        String(client, output);
+        output.Write(",\"idem\":"u8);
+        String(op.Idem, output);
+        output.Write(",\"nonce\":"u8);
+        Integer(nonce, output);
+        output.Write(",\"op\":"u8);
         switch (op.Kind)
         {
             case OpKind.Put:
-                text.Append("\"put\",\"payload\":{\"coll\":");
-                CanonicalJson.WriteString(op.Collection, text);
-                text.Append(",\"doc\":");
-                CanonicalJson.Write(stored!.Value, text);
-                text.Append(",\"id\":");
-                CanonicalJson.WriteString(op.Id, text);
+                output.Write("\"put\",\"payload\":{\"coll\":"u8);
+                CanonicalJson.WriteString(op.Collection, output);
+                output.Write(",\"doc\":"u8);
+                CanonicalJson.Write(storedJson, output);
+                output.Write(",\"id\":"u8);
+                CanonicalJson.WriteString(op.Id, output);
                 break;
             case OpKind.Delete:
-                text.Append("\"del\",\"payload\":{\"coll\":");
-                CanonicalJson.WriteString(op.Collection, text);
-                text.Append(",\"id\":");
-                CanonicalJson.WriteString(op.Id, text);
+                output.Write("\"del\",\"payload\":{\"coll\":"u8);
+                CanonicalJson.WriteString(op.Collection, output);
+                output.Write(",\"id\":"u8);
+                CanonicalJson.WriteString(op.Id, output);
                 break;
             default:
-                text.Append("\"link\",\"payload\":{\"frm\":");
-                CanonicalJson.WriteString(op.From, text);
-                text.Append(",\"rel\":");
-                CanonicalJson.WriteString(op.Relation, text);
-                text.Append(",\"to\":");
-                CanonicalJson.WriteString(op.To, text);
+                output.Write("\"link\",\"payload\":{\"frm\":"u8);
+                CanonicalJson.WriteString(op.From, output);
+                output.Write(",\"rel\":"u8);
+                CanonicalJson.WriteString(op.Relation, output);
+                output.Write(",\"to\":"u8);
+                CanonicalJson.WriteString(op.To, output);
                 break;
         }
 
-        text.Append("},\"ts\":").Append(ts.ToString(CultureInfo.InvariantCulture)).Append('}');
-        return Encoding.UTF8.GetBytes(text.ToString());
+        output.Write("},\"ts\":"u8);
+        Integer(ts, output);
+        output.Write("}"u8);
     }
 
-    private static void String(string? value, StringBuilder text)
+    private static void String(string? value, IBufferWriter<byte> output)
     {
         if (value is null)
         {
-            text.Append("null");
+            output.Write("null"u8);
         }
         else
         {
-            CanonicalJson.WriteString(value, text);
+            CanonicalJson.WriteString(value, output);
         }
+    }
+
+    private static void Integer(long? value, IBufferWriter<byte> output)
+    {
+        if (value is not { } number)
+        {
+            output.Write("null"u8);
+            return;
+        }
+
+        var span = output.GetSpan(20);
+        number.TryFormat(span, out var written, default, CultureInfo.InvariantCulture);
+        output.Advance(written);
     }
 }
