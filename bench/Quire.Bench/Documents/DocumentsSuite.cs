@@ -16,7 +16,7 @@ public static class DocumentsSuite
     private static readonly int[] Concurrency = [1, 64];
 
     /// <summary>Quire's loader keeps this many batches committing at once (SQLite and LiteDB take one writer at a time).</summary>
-    private const int BulkInFlight = 4;
+    private const int BulkInFlight = 2;
 
     public static void Run(BenchRun run)
     {

@@ -221,9 +221,11 @@ public sealed class StorageEngine : IDisposable
     /// A view of everything applied, including commits not yet durable and so not yet
     /// visible: what a writer computes its next batch against (index entries to remove,
     /// say), guarding it with preconditions on the versions it read. Never answer a read
-    /// from it: it may show writes that a crash would lose. Dispose it when done.
+    /// from it: it may show writes that a crash would lose. Dispose it when done. It is
+    /// not subject to the snapshot caps (<see cref="StorageOptions.MaxSnapshotAge"/>):
+    /// a writer holds it only while it computes a batch.
     /// </summary>
-    public Snapshot OpenWriteView() => new(_state.PinLatest(), _state.Source, _snapshots);
+    public Snapshot OpenWriteView() => new(_state.PinLatest(), _state.Source, registry: null);
 
     /// <summary>Snapshots open now.</summary>
     public int OpenSnapshots => _snapshots.Count;

@@ -38,8 +38,10 @@ internal sealed class IndexBuilder
             cancellationToken.ThrowIfCancellationRequested();
             var chunk = new List<(byte[] Key, long Version, List<byte[]> Entries)>(ChunkSize);
             IndexDefinition? index;
-            using (var snapshot = _engine.OpenSnapshot())
+            var resumeFrom = from;
+            try
             {
+                using var snapshot = _engine.OpenSnapshot();
                 index = _schemas.Read(snapshot, collection).Indexes.FirstOrDefault(i => i.Id == indexId);
                 if (index is null || index.Ready)
                 {
@@ -56,6 +58,12 @@ internal sealed class IndexBuilder
                     chunk.Add((entry.Key, entry.Version, EntriesOf(collection, entry, index, key)));
                     from = entry.Key;
                 }
+            }
+            catch (SnapshotExpiredException)
+            {
+                // Writers replaced a lot while the chunk was read: read it again from a fresh snapshot.
+                from = resumeFrom;
+                continue;
             }
 
             await InsertAsync(chunk, cancellationToken).ConfigureAwait(false);

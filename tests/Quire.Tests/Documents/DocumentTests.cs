@@ -107,6 +107,10 @@ public class DocumentTests
         Assert.Equal("ops array is required", (await Assert.ThrowsAsync<InvalidOpException>(() => f.Db.BatchAsync([]))).Message);
         await Assert.ThrowsAsync<InvalidOpException>(() => f.Db.BatchAsync([DocumentOp.Delete("c", "a", ifSeq: -2)]));
 
+        var invalid = Assert.Throws<InvalidDocumentException>(() => DocumentJson.Parse("{\"a\": 1,"));
+        Assert.StartsWith("invalid JSON: ", invalid.Message, StringComparison.Ordinal);
+        Assert.Throws<InvalidDocumentException>(() => DocumentJson.Parse(Encoding.UTF8.GetBytes(new string('[', 100) + new string(']', 100))));
+
         Assert.Equal(0, f.Db.Seq);
         Assert.Contains("\"keep\":true", Encoding.UTF8.GetString(f.Db.Get("c", "a")!.Json), StringComparison.Ordinal);
         Assert.Null(f.Db.Get("c", "b"));
