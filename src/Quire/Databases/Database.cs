@@ -3,6 +3,7 @@ using Quire.Documents;
 using Quire.Indexes;
 using Quire.Keys;
 using Quire.OpLog;
+using Quire.Query;
 using Quire.Storage.Engine;
 using StoragePreconditionFailed = Quire.Storage.Engine.PreconditionFailedException;
 
@@ -287,6 +288,45 @@ public sealed class Database : IDisposable
 
     /// <summary>Deletes op-log records past <see cref="DatabaseOptions.OpLogRetention"/> (done in the background too); returns how many.</summary>
     public Task<int> PruneOpLogAsync(CancellationToken cancellationToken = default) => _pruner.PruneAsync(cancellationToken);
+
+    /// <summary>
+    /// Runs an NQL query on one snapshot (docs/nql.md). An <c>EXPLAIN</c> query returns one
+    /// row: its plan.
+    /// </summary>
+    /// <exception cref="NqlSyntaxException">The text does not parse.</exception>
+    /// <exception cref="NqlException">It cannot run (an unsupported clause, SEARCH without a search index).</exception>
+    public QueryResult Query(string nql)
+    {
+        var query = NqlParser.Parse(nql);
+        Names.CheckCollection(query.Collection);
+        using var snapshot = Engine.OpenSnapshot();
+        var schema = _schemas.Read(snapshot, query.Collection);
+        var plan = QueryPlanner.Plan(query, schema);
+        var head = Convert.ToHexStringLower(snapshot.ChainHead);
+        if (query.Explain)
+        {
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                plan.WriteTo(writer);
+            }
+
+            return new QueryResult([buffer.WrittenSpan.ToArray()], snapshot.Seq, head);
+        }
+
+        var executor = new QueryExecutor(snapshot, plan, schema, NowMs);
+        var rows = executor.Run();
+        return new QueryResult(rows, snapshot.Seq, head, executor.Examined);
+    }
+
+    /// <summary>The plan the query would run with (what <c>EXPLAIN</c> shows).</summary>
+    public QueryPlan Explain(string nql)
+    {
+        var query = NqlParser.Parse(nql);
+        Names.CheckCollection(query.Collection);
+        using var snapshot = Engine.OpenSnapshot();
+        return QueryPlanner.Plan(query, _schemas.Read(snapshot, query.Collection));
+    }
 
     /// <summary>Checkpoints the database (see <see cref="StorageEngine.CheckpointAsync"/>).</summary>
     public Task CheckpointAsync() => Engine.CheckpointAsync();

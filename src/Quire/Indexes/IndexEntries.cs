@@ -5,9 +5,10 @@ namespace Quire.Indexes;
 
 /// <summary>
 /// The keys of the entries a document contributes to an index:
-/// (collection, index id, value, document id). Eq and sorted: the field's value, a
-/// missing field as null (so an ORDER BY walk meets every document). Tags: each element
-/// of an array (or the one value). Search: each term of the text.
+/// (collection, index id, value, document id). Sorted: the field's value, a missing
+/// field as null (so an ORDER BY walk meets every document). Eq: the same, but each
+/// element of an array (NQL's <c>=</c> on an array means "has an element equal to").
+/// Tags: each element of an array (or the one value). Search: each term of the text.
 /// </summary>
 internal static class IndexEntries
 {
@@ -22,6 +23,14 @@ internal static class IndexEntries
         var found = FieldPath.TryRead(doc, index.Field, out var value);
         switch (index.Kind)
         {
+            case IndexKind.Eq when found && value.ValueKind == JsonValueKind.Array:
+                // Equality on an array means "has an element equal to", so each element is a key.
+                foreach (var element in value.EnumerateArray())
+                {
+                    keys.Add(Keyspace.Prefix(key, collection, index.Id).Value(element).String(id).ToArray());
+                }
+
+                break;
             case IndexKind.Eq or IndexKind.Sorted:
                 if (found)
                 {

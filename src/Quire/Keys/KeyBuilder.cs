@@ -167,6 +167,9 @@ internal sealed class KeyBuilder
         }
     }
 
+    /// <summary>Appends a string as an index value: cut like <see cref="Value"/> cuts one.</summary>
+    public KeyBuilder StringValue(string value) => IndexString(KeyTags.String, value);
+
     private KeyBuilder IndexString(byte tag, string value)
     {
         var utf8 = Encoding.UTF8.GetBytes(value);
