@@ -3,6 +3,7 @@
 using Quire.Bench.Documents;
 using Quire.Bench.Harness;
 using Quire.Bench.Log;
+using Quire.Bench.Query;
 using Quire.Bench.Tree;
 
 var suites = new Dictionary<string, Action<BenchRun>>(StringComparer.Ordinal)
@@ -10,6 +11,7 @@ var suites = new Dictionary<string, Action<BenchRun>>(StringComparer.Ordinal)
     ["log"] = LogSuite.Run,
     ["tree"] = TreeSuite.Run,
     ["documents"] = DocumentsSuite.Run,
+    ["query"] = QuerySuite.Run,
 };
 
 string? suite = null;

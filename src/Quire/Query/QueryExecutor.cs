@@ -21,6 +21,8 @@ internal sealed class QueryExecutor
     private readonly CollectionSchema _schema;
     private readonly long _nowMs;
     private readonly KeyBuilder _key = new();
+    private readonly KeyBuilder _readKey = new();
+    private readonly List<CompiledCondition> _conditions;
 
     public QueryExecutor(Snapshot snapshot, QueryPlan plan, CollectionSchema schema, long nowMs)
     {
@@ -28,12 +30,13 @@ internal sealed class QueryExecutor
         _plan = plan;
         _schema = schema;
         _nowMs = nowMs;
+        _conditions = Residual(plan);
     }
 
     public List<byte[]> Run()
     {
         var query = _plan.Query;
-        IEnumerable<Row> rows = Candidates().Select(Read).OfType<Row>().Where(Matches);
+        IEnumerable<Row> rows = Candidates().OfType<Row>().Where(Matches);
         if (_plan.Sort)
         {
             rows = Sorted(rows);
@@ -64,21 +67,21 @@ internal sealed class QueryExecutor
         return result;
     }
 
-    /// <summary>Document keys in the path's order (ids for index paths).</summary>
-    private IEnumerable<byte[]> Candidates()
+    /// <summary>The candidate documents in the path's order (absent and expired ones as null).</summary>
+    private IEnumerable<Row?> Candidates()
     {
         var collection = _plan.Collection;
         switch (_plan.Access)
         {
             case AccessPath.PrimaryKey:
-                yield return Keyspace.Document(_key, collection, _plan.Served[0].Value.Text).ToArray();
+                yield return Read(collection, _plan.Served[0].Value.Text);
                 break;
             case AccessPath.IndexEquality:
             {
                 var prefix = NqlSemantics.Encode(Keyspace.Prefix(_key, collection, _plan.Index!.Id), _plan.Served[0].Value).ToArray();
                 foreach (var id in IdsUnder(prefix, Keyspace.End(prefix), reverse: false))
                 {
-                    yield return Keyspace.Document(new KeyBuilder(), collection, id).ToArray();
+                    yield return Read(collection, id);
                 }
 
                 break;
@@ -95,7 +98,7 @@ internal sealed class QueryExecutor
                     .OrderBy(id => Encoding.UTF8.GetBytes(id), ByteArrayComparer.Instance);
                 foreach (var id in ids)
                 {
-                    yield return Keyspace.Document(new KeyBuilder(), collection, id).ToArray();
+                    yield return Read(collection, id);
                 }
 
                 break;
@@ -106,7 +109,7 @@ internal sealed class QueryExecutor
                 var (from, to) = Range();
                 foreach (var id in IdsUnder(from, to, _plan.Reverse))
                 {
-                    yield return Keyspace.Document(new KeyBuilder(), collection, id).ToArray();
+                    yield return Read(collection, id);
                 }
 
                 break;
@@ -120,10 +123,13 @@ internal sealed class QueryExecutor
                     yield break;
                 }
 
-                var prefix = Keyspace.Prefix(_key, collection, _plan.Index!.Id).String(terms[0]).ToArray();
-                foreach (var id in IdsUnder(prefix, Keyspace.End(prefix), reverse: false))
+                foreach (var id in Intersect(terms.Select(term =>
+                    {
+                        var prefix = Keyspace.Prefix(new KeyBuilder(), collection, _plan.Index!.Id).String(term).ToArray();
+                        return IdsUnder(prefix, Keyspace.End(prefix), reverse: false);
+                    }).ToList()))
                 {
-                    yield return Keyspace.Document(new KeyBuilder(), collection, id).ToArray();
+                    yield return Read(collection, id);
                 }
 
                 break;
@@ -134,10 +140,70 @@ internal sealed class QueryExecutor
                 var prefix = Keyspace.Prefix(_key, collection, Keyspace.DocumentsId).ToArray();
                 foreach (var entry in _snapshot.Scan(prefix, Keyspace.End(prefix)))
                 {
-                    yield return entry.Key;
+                    Examined++;
+                    yield return DocumentCodec.IsExpired(entry.Value, _nowMs) ? null : new Row(entry.Value, entry.Version, IdOf(entry.Key));
                 }
 
                 break;
+            }
+        }
+    }
+
+    /// <summary>The ids every stream holds; each stream is in id order (UTF-8 bytes), so they are merged in one pass.</summary>
+    private static IEnumerable<string> Intersect(List<IEnumerable<string>> streams)
+    {
+        var cursors = streams.Select(s => s.GetEnumerator()).ToList();
+        try
+        {
+            var current = new byte[cursors.Count][];
+            for (var i = 0; i < cursors.Count; i++)
+            {
+                if (!cursors[i].MoveNext())
+                {
+                    yield break;
+                }
+
+                current[i] = Encoding.UTF8.GetBytes(cursors[i].Current);
+            }
+
+            while (true)
+            {
+                var highest = current.Max(ByteArrayComparer.Instance)!;
+                var aligned = true;
+                for (var i = 0; i < cursors.Count; i++)
+                {
+                    while (current[i].AsSpan().SequenceCompareTo(highest) < 0)
+                    {
+                        if (!cursors[i].MoveNext())
+                        {
+                            yield break;
+                        }
+
+                        current[i] = Encoding.UTF8.GetBytes(cursors[i].Current);
+                    }
+
+                    aligned &= current[i].AsSpan().SequenceEqual(highest);
+                }
+
+                if (!aligned)
+                {
+                    continue;
+                }
+
+                yield return cursors[0].Current;
+                if (!cursors[0].MoveNext())
+                {
+                    yield break;
+                }
+
+                current[0] = Encoding.UTF8.GetBytes(cursors[0].Current);
+            }
+        }
+        finally
+        {
+            foreach (var cursor in cursors)
+            {
+                cursor.Dispose();
             }
         }
     }
@@ -217,38 +283,60 @@ internal sealed class QueryExecutor
     /// <summary>How many documents the query read.</summary>
     public long Examined { get; private set; }
 
-    private Row? Read(byte[] documentKey)
+    private Row? Read(string collection, string id)
     {
         Examined++;
-        if (!_snapshot.TryGetVersioned(documentKey, out var stored) || stored.Value is not { } bytes || DocumentCodec.IsExpired(bytes, _nowMs))
+        if (!_snapshot.TryGetVersioned(Keyspace.Document(_readKey, collection, id).Span, out var stored) || stored.Value is not { } bytes || DocumentCodec.IsExpired(bytes, _nowMs))
         {
             return null;
         }
 
-        var json = DocumentCodec.WithSeq(bytes, stored.Version);
-        return new Row(json, JsonDocument.Parse(json));
+        return new Row(bytes, stored.Version, id);
+    }
+
+    /// <summary>The id in a document's key.</summary>
+    private static string IdOf(byte[] documentKey)
+    {
+        var reader = new KeyReader(documentKey);
+        reader.Byte();
+        reader.Skip();
+        reader.Skip();
+        return reader.String();
     }
 
     private bool Matches(Row row)
     {
-        var document = row.Document.RootElement;
-        foreach (var condition in _plan.Query.Where)
+        foreach (var condition in _conditions)
         {
-            if (!NqlSemantics.Matches(document, condition))
+            var fast = condition.TryMatch(row.Stored, row.Version);
+            if (!(fast ?? NqlSemantics.Matches(row.Document.RootElement, condition.Condition)))
             {
                 row.Dispose();
                 return false;
             }
         }
 
-        if (_plan.Query.Search is { } search
-            && !NqlSemantics.MatchesSearch(document, search, _schema.Indexes.Where(i => i.Kind == IndexKind.Search && i.Ready).Select(i => i.Field)))
+        // The search path intersects every term's entries, which is the whole of SEARCH.
+        if (_plan.Query.Search is { } search && _plan.Access != AccessPath.SearchIndex
+            && !NqlSemantics.MatchesSearch(row.Document.RootElement, search, _schema.Indexes.Where(i => i.Kind == IndexKind.Search && i.Ready).Select(i => i.Field)))
         {
             row.Dispose();
             return false;
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// The conditions left to check: those the access path answers exactly (the primary
+    /// key, an index value or range bound that was not cut to fit a key) are dropped.
+    /// </summary>
+    private static List<CompiledCondition> Residual(QueryPlan plan)
+    {
+        var exact = plan.Access is AccessPath.PrimaryKey or AccessPath.IndexEquality or AccessPath.SortedRange
+            ? plan.Served.Where(c => c.Value.Kind != NqlValueKind.String || Encoding.UTF8.GetByteCount(c.Value.Text) <= KeyBuilder.MaxIndexedStringBytes).ToHashSet()
+            : [];
+        return plan.Query.Where.Where(c => !exact.Contains(c)).Select(c => new CompiledCondition(c)).ToList();
     }
 
     private IEnumerable<Row> Sorted(IEnumerable<Row> rows)
@@ -269,12 +357,12 @@ internal sealed class QueryExecutor
         return sortable.Select(s => s.Row);
     }
 
-    private static byte[] IdBytes(Row row) => Encoding.UTF8.GetBytes(row.Document.RootElement.GetProperty("_id").GetString()!);
+    private static byte[] IdBytes(Row row) => Encoding.UTF8.GetBytes(row.Id);
 
     /// <summary>The documents <paramref name="row"/> links to by <paramref name="relation"/>, in key order; missing ones are skipped.</summary>
     private IEnumerable<Row> Traverse(Row row, string relation)
     {
-        var from = $"{_plan.Collection}:{row.Document.RootElement.GetProperty("_id").GetString()}";
+        var from = $"{_plan.Collection}:{row.Id}";
         row.Dispose();
         var prefix = new KeyBuilder().Byte(Keyspace.LinksOut).String(from).String(relation).ToArray();
         foreach (var edge in _snapshot.Scan(prefix, Keyspace.End(prefix)))
@@ -287,7 +375,7 @@ internal sealed class QueryExecutor
                 continue;
             }
 
-            if (Read(Keyspace.Document(new KeyBuilder(), to[..colon], to[(colon + 1)..]).ToArray()) is { } target)
+            if (Read(to[..colon], to[(colon + 1)..]) is { } target)
             {
                 yield return target;
             }
@@ -381,10 +469,28 @@ internal sealed class QueryExecutor
 
     private static byte[] Min(byte[] a, byte[] b) => a.AsSpan().SequenceCompareTo(b) <= 0 ? a : b;
 
-    /// <summary>A document read by the query: its JSON (with <c>_seq</c>) and parsed form.</summary>
-    private sealed record Row(byte[] Json, JsonDocument Document) : IDisposable
+    /// <summary>
+    /// A document read by the query: its stored JSON and version, parsed only when a
+    /// condition, an ORDER BY or a GROUP BY needs the parsed form.
+    /// </summary>
+    private sealed class Row(byte[] stored, long version, string id) : IDisposable
     {
-        public void Dispose() => Document.Dispose();
+        private JsonDocument? _document;
+        private byte[]? _json;
+
+        public string Id { get; } = id;
+
+        public long Version { get; } = version;
+
+        /// <summary>The stored JSON (without <c>_seq</c>).</summary>
+        public ReadOnlySpan<byte> Stored => DocumentCodec.Json(stored).Span;
+
+        /// <summary>The document as returned: with <c>_seq</c>.</summary>
+        public byte[] Json => _json ??= DocumentCodec.WithSeq(stored, Version);
+
+        public JsonDocument Document => _document ??= JsonDocument.Parse(Json);
+
+        public void Dispose() => _document?.Dispose();
     }
 
     private sealed class Group(JsonElement? value)

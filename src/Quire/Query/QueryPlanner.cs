@@ -49,7 +49,8 @@ internal static class QueryPlanner
             return Plan(query, AccessPath.SortedRange, orderIndex, orderBounds, sort: false, reverse: query.Descending);
         }
 
-        if (query.Search is not null)
+        // With one search index its entries are the whole of SEARCH; with several, a document may match across fields.
+        if (query.Search is not null && ready.Count(i => i.Kind == IndexKind.Search) == 1)
         {
             return Plan(query, AccessPath.SearchIndex, ready.First(i => i.Kind == IndexKind.Search), [], sort: !idOrder);
         }
