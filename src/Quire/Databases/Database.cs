@@ -24,6 +24,7 @@ public sealed class Database : IDisposable
     private readonly CancellationTokenSource _closing = new();
     private static readonly BatchOptions NoOptions = new();
     private readonly List<Task> _builds = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), bool> _autoIndexed = new();
     private readonly ExpiryReaper _reaper;
     private readonly OpLogPruner _pruner;
     private readonly MaintenanceLoop _maintenance;
@@ -248,12 +249,30 @@ public sealed class Database : IDisposable
         }
     }
 
-    /// <summary>Completes when every index build started so far has finished.</summary>
-    public Task WhenIndexesReadyAsync()
+    /// <summary>Completes when every index build started so far (and any they lead to) has finished.</summary>
+    public async Task WhenIndexesReadyAsync()
     {
-        lock (_builds)
+        while (true)
         {
-            return Task.WhenAll(_builds);
+            Task[] pending;
+            lock (_builds)
+            {
+                pending = _builds.Where(t => !t.IsCompleted).ToArray();
+            }
+
+            if (pending.Length == 0)
+            {
+                Task[] all;
+                lock (_builds)
+                {
+                    all = [.. _builds];
+                }
+
+                await Task.WhenAll(all).ConfigureAwait(false);   // surfaces a failed build
+                return;
+            }
+
+            await Task.WhenAll(pending).ConfigureAwait(false);
         }
     }
 
@@ -316,7 +335,39 @@ public sealed class Database : IDisposable
 
         var executor = new QueryExecutor(snapshot, plan, schema, NowMs);
         var rows = executor.Run();
+        if (_options.AutoIndexes && executor.Examined > _options.AutoIndexScanThreshold)
+        {
+            ConsiderAutoIndex(query, schema);
+        }
+
         return new QueryResult(rows, snapshot.Seq, head, executor.Examined);
+    }
+
+    /// <summary>Starts a sorted index on the first field the query filters or orders on that has none (see <see cref="DatabaseOptions.AutoIndexes"/>).</summary>
+    private void ConsiderAutoIndex(NqlQuery query, CollectionSchema schema)
+    {
+        var fields = query.Where.Where(c => c.Value.Kind != NqlValueKind.Null).Select(c => c.Field).Append(query.OrderBy).OfType<string>();
+        var field = fields.FirstOrDefault(f => f is not ("_id" or "_seq") && schema.Find(f, IndexKind.Sorted) is null);
+        if (field is null || !_autoIndexed.TryAdd((query.Collection, field), true))
+        {
+            return;
+        }
+
+        var definition = Task.Run(async () =>
+        {
+            try
+            {
+                await CreateIndexAsync(query.Collection, field, IndexKind.Sorted, _closing.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or StorageFailedException or IOException)
+            {
+                _autoIndexed.TryRemove((query.Collection, field), out _);   // closing, or the engine failed: a later query may try again
+            }
+        });
+        lock (_builds)
+        {
+            _builds.Add(definition);   // so WhenIndexesReadyAsync covers it before its build starts
+        }
     }
 
     /// <summary>The plan the query would run with (what <c>EXPLAIN</c> shows).</summary>

@@ -14,6 +14,16 @@ public sealed record DatabaseOptions
     /// <summary>The most ops one batch may hold. Default 10,000.</summary>
     public int MaxBatchOps { get; init; } = 10_000;
 
+    /// <summary>
+    /// When true, a query that reads more than <see cref="AutoIndexScanThreshold"/>
+    /// documents without an index for the field it filters or orders on starts building a
+    /// sorted index on that field (in the background, as any index build). Default false.
+    /// </summary>
+    public bool AutoIndexes { get; init; }
+
+    /// <summary>How many documents a query may read without an index before <see cref="AutoIndexes"/> builds one. Default 10,000.</summary>
+    public long AutoIndexScanThreshold { get; init; } = 10_000;
+
     /// <summary>The clock TTLs are measured by. Default: the system clock.</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
