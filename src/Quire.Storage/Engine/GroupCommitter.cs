@@ -24,6 +24,7 @@ internal sealed class GroupCommitter : IDisposable
     private readonly Thread _writer;
     private readonly Sequencer _sequencer;
     private readonly Publisher _publisher;
+    private readonly TreeState _state;
     private readonly Func<long> _dirtyBytes;
 
     private List<PendingCommit> _queue = [];
@@ -43,6 +44,7 @@ internal sealed class GroupCommitter : IDisposable
         _log = log;
         _options = options;
         _stats = stats;
+        _state = state;
         _publisher = new Publisher(state, RefuseCommits);
         _sequencer = new Sequencer(log, state, _publisher);
         _writer = new Thread(Run) { IsBackground = true, Name = "quire-log-writer" };
@@ -161,6 +163,9 @@ internal sealed class GroupCommitter : IDisposable
     /// While idle with written but unsynced data (batch and async modes), syncs it when
     /// its interval is up. False when stopping with nothing left.
     /// </summary>
+    /// <summary>How often an idle writer looks for roots to reclaim while replaced nodes are kept.</summary>
+    private const int IdleReclaimMilliseconds = 100;
+
     private bool TakeGroup()
     {
         while (true)
@@ -185,11 +190,25 @@ internal sealed class GroupCommitter : IDisposable
                     timeout = due <= TimeSpan.Zero ? 0 : Math.Max(1, (int)Math.Ceiling(due.TotalMilliseconds));
                 }
 
+                // Replaced nodes kept for a pinned root are freed when the root goes, which is
+                // looked at on publishing; with no commits coming, an idle writer looks now and
+                // then instead (a snapshot may be closed, or the publisher may add more, at any time).
+                if (timeout == Timeout.Infinite)
+                {
+                    timeout = IdleReclaimMilliseconds;
+                }
+
                 if (timeout != 0)
                 {
                     _writerWaiting = true;
-                    Monitor.Wait(_gate, timeout);
+                    var woken = Monitor.Wait(_gate, timeout);
                     _writerWaiting = false;
+                    if (!woken && _queue.Count == 0 && _state.RetainedPages > 0 && _publisher.IsIdle)
+                    {
+                        // Only this thread hands work to the publisher, so an idle one stays idle meanwhile.
+                        _state.ReclaimIdle();
+                    }
+
                     continue;
                 }
             }

@@ -30,6 +30,9 @@ internal sealed class Publisher : IDisposable
         _thread.Start();
     }
 
+    /// <summary>True when nothing handed over is still being applied or published.</summary>
+    public bool IsIdle => Volatile.Read(ref _unfinished) == 0;
+
     /// <summary>An empty list for a new group; it comes back once the group's last range is published.</summary>
     public List<PendingCommit> RentList()
     {

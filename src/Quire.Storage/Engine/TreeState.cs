@@ -182,6 +182,9 @@ internal sealed class TreeState : ITreeRetirement
         Reclaim();
     }
 
+    /// <summary>Reclaims roots unpinned since the last publish; by the writer while nothing is being applied or published.</summary>
+    public void ReclaimIdle() => Reclaim();
+
     void ITreeRetirement.Retired(Node node) => _replaced.Add(new Retiree(node, null, 0, 0, node.Generation, _tree.Generation));
 
     void ITreeRetirement.Retired(Blob blob, int length) =>
