@@ -5,6 +5,13 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 
+# The server tests drive it with curl and Python's http.client: install them if missing (Debian).
+for tool in curl python3; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    (apt-get update -qq && apt-get install -y -qq "$tool") >/dev/null 2>&1 || echo "could not install $tool"
+  fi
+done
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 

@@ -47,6 +47,7 @@ public sealed class DatabaseCatalog : IDisposable
                 .Select(Path.GetFileName)
                 .OfType<string>()
                 .Where(Names.IsDatabaseName)
+                .Where(name => File.Exists(Path.Combine(Root, name, FormatRecord.FileName)))
                 .Order(StringComparer.Ordinal)
                 .ToList();
         }
@@ -54,6 +55,9 @@ public sealed class DatabaseCatalog : IDisposable
 
     /// <summary>True when the database exists.</summary>
     public bool Exists(string name) => Names.IsDatabaseName(name) && System.IO.Directory.Exists(PathOf(name));
+
+    /// <summary>How many databases there are.</summary>
+    public int Count => List().Count;
 
     /// <summary>Creates a database.</summary>
     /// <exception cref="InvalidNameException">The name breaks the rules.</exception>

@@ -1,0 +1,75 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging;
+using Quire.Databases;
+using Quire.Server.Http;
+
+namespace Quire.Server;
+
+/// <summary>
+/// <c>quire serve</c>: the nedbd-compatible HTTP API on Kestrel, HTTP/1.1 on
+/// <see cref="ServerOptions.Port"/> and HTTP/2 with prior knowledge on
+/// <see cref="ServerOptions.H2cPort"/>. The port answers before any database is opened
+/// (each opens on first use, in constant time); stopping finishes requests in flight
+/// and closes every database with a last checkpoint.
+/// </summary>
+public static class QuireServer
+{
+    /// <summary>Runs until <paramref name="stopping"/> is cancelled (or SIGINT/SIGTERM).</summary>
+    public static async Task RunAsync(ServerOptions options, CancellationToken stopping = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        var address = IPAddress.Parse(options.Host == "localhost" ? "127.0.0.1" : options.Host);
+        var h2c = options.H2cPort;
+        ILogger? warnings = null;
+        if (h2c != 0 && !PortIsFree(address, h2c))
+        {
+            h2c = 0;
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
+            kestrel.Listen(address, options.Port, listen => listen.Protocols = HttpProtocols.Http1);
+            if (h2c != 0)
+            {
+                kestrel.Listen(address, h2c, listen => listen.Protocols = HttpProtocols.Http2);
+            }
+        });
+
+        await using var app = builder.Build();
+        warnings = app.Logger;
+        if (h2c == 0 && options.H2cPort != 0)
+        {
+            warnings.LogWarning("h2c port {Port} is in use: serving HTTP/1.1 on {Main} only", options.H2cPort, options.Port);
+        }
+
+        using var catalog = DatabaseCatalog.Open(options.DataRoot, options.Databases);
+        var api = new NedbdApi(catalog, options, app.Logger);
+        app.Run(api.HandleAsync);
+        // SIGINT/SIGTERM stop the host; so does the caller's token.
+        using var stop = stopping.Register(() => app.Lifetime.StopApplication());
+        await app.RunAsync().ConfigureAwait(false);
+    }
+
+    private static bool PortIsFree(IPAddress address, int port)
+    {
+        try
+        {
+            using var probe = new TcpListener(address, port);
+            probe.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}

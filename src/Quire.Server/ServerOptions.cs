@@ -1,0 +1,28 @@
+using Quire.Databases;
+
+namespace Quire.Server;
+
+/// <summary>How <c>quire serve</c> runs. Every option has a default; the command line and NEDBD_* variables set them.</summary>
+public sealed record ServerOptions
+{
+    /// <summary>The address to listen on. Default 127.0.0.1 (env NEDBD_HOST).</summary>
+    public string Host { get; init; } = "127.0.0.1";
+
+    /// <summary>The HTTP/1.1 port. Default 7070 (env NEDBD_PORT).</summary>
+    public int Port { get; init; } = 7070;
+
+    /// <summary>The HTTP/2 cleartext (prior knowledge) port; 0 disables it. Default 7071.</summary>
+    public int H2cPort { get; init; } = 7071;
+
+    /// <summary>The directory holding the databases. Default ./data (env NEDBD_DATA).</summary>
+    public string DataRoot { get; init; } = "./data";
+
+    /// <summary>When set, every /v1 route needs <c>Authorization: Bearer &lt;token&gt;</c> (env NEDBD_TOKEN).</summary>
+    public string? Token { get; init; }
+
+    /// <summary>The largest request body accepted; larger ones get 413. Default 32 MiB.</summary>
+    public long MaxBodyBytes { get; init; } = 32L * 1024 * 1024;
+
+    /// <summary>The databases' options.</summary>
+    public DatabaseOptions Databases { get; init; } = new();
+}

@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+
+namespace Quire.Server.Tests;
+
+/// <summary>The real server process driven over HTTP/1.1 and h2c: every route, its errors, auth, and a clean stop.</summary>
+public class HttpApiTests
+{
+    [Fact]
+    public async Task Every_route_answers_as_the_nedbd_contract_says()
+    {
+        using var server = new ServerProcess();
+        var health = await server.SendAsync(HttpMethod.Get, "/health");
+        Assert.Equal(HttpStatusCode.OK, health.Status);
+        Assert.True(health.Body.GetProperty("ok").GetBoolean());
+        Assert.Equal("nedbd", health.Body.GetProperty("service").GetString());
+
+        var created = await server.SendAsync(HttpMethod.Post, "/v1/databases", """
+            {"name": "shop", "init": {"indexes": [["users", "status"], ["users", "age", "sorted"]],
+             "seed": {"users": [{"_id": "u1", "status": "active", "age": 40}, {"id": "u2", "status": "active", "age": 25}, {"status": "gone", "age": 30}]},
+             "links": [["users:u1", "invited", "users:u2"]]}}
+            """);
+        Assert.Equal(HttpStatusCode.Created, created.Status);
+        Assert.Equal("shop", created.Body.GetProperty("database").GetProperty("name").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, (await server.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "shop"}""")).Status);
+        Assert.Equal("name is required", (await server.SendAsync(HttpMethod.Post, "/v1/databases", "{}")).Body.GetProperty("error").GetString());
+        Assert.Equal("invalid database name: 'bad name'", (await server.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "bad name"}""")).Body.GetProperty("error").GetString());
+        Assert.Single((await server.SendAsync(HttpMethod.Get, "/v1/databases")).Body.GetProperty("databases").EnumerateArray());
+
+        var detail = await server.SendAsync(HttpMethod.Get, "/v1/databases/shop");
+        Assert.Equal(2, detail.Body.GetProperty("indexes").GetArrayLength());
+        Assert.Equal("database not found: nope", (await server.SendAsync(HttpMethod.Get, "/v1/databases/nope")).Body.GetProperty("error").GetString());
+
+        var query = await server.SendAsync(HttpMethod.Post, "/v1/databases/shop/query", """{"nql": "FROM users WHERE status = \"active\" ORDER BY age ASC"}""");
+        Assert.Equal(["u2", "u1"], query.Body.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("_id").GetString()));
+        Assert.Equal(2, query.Body.GetProperty("count").GetInt32());
+        Assert.Equal("users-3", (await server.SendAsync(HttpMethod.Post, "/v1/databases/shop/query", """{"nql": "FROM users WHERE status = gone"}""")).Body.GetProperty("rows")[0].GetProperty("_id").GetString());
+        Assert.Equal("nql is required", (await server.SendAsync(HttpMethod.Post, "/v1/databases/shop/query", "{}")).Body.GetProperty("error").GetString());
+        Assert.StartsWith("NQL error: at column 1: expected FROM", (await server.SendAsync(HttpMethod.Post, "/v1/databases/shop/query", """{"nql": "SELECT"}""")).Body.GetProperty("error").GetString(), StringComparison.Ordinal);
+
+        var put = await server.SendAsync(HttpMethod.Post, "/v1/databases/shop/put", """{"coll": "users", "id": "u9", "doc": {"status": "new"}}""");
+        Assert.Equal(HttpStatusCode.OK, put.Status);
+        var seq = put.Body.GetProperty("seq").GetInt64();
+        Assert.Equal(seq, put.Body.GetProperty("doc").GetProperty("_seq").GetInt64());
+        Assert.Equal(64, put.Body.GetProperty("head").GetString()!.Length);
+        Assert.Equal("coll, id, and doc are required", (await server.SendAsync(HttpMethod.Post, "/v1/databases/shop/put", """{"coll": "users", "id": "x", "doc": [1]}""")).Body.GetProperty("error").GetString());
+
+        var batch = await server.SendAsync(HttpMethod.Post, "/v1/databases/shop/batch", $$"""
+            {"ops": [{"op": "put", "coll": "users", "id": "u9", "doc": {"status": "old"}, "if_seq": {{seq}}},
+                     {"op": "link", "frm": "users:u9", "rel": "invited", "to": "users:u1"},
+                     {"op": "del", "coll": "users", "id": "u2"}]}
+            """);
+        Assert.Equal(HttpStatusCode.OK, batch.Status);
+        Assert.True(batch.Body.GetProperty("atomic").GetBoolean());
+        Assert.Equal(3, batch.Body.GetProperty("count").GetInt32());
+        Assert.Equal(seq + 3, batch.Body.GetProperty("seq").GetInt64());
+
+        var conflict = await server.SendAsync(HttpMethod.Post, "/v1/databases/shop/batch", """{"ops": [{"op": "put", "coll": "users", "id": "zz", "doc": {}, "if_seq": 3}]}""");
+        Assert.Equal(HttpStatusCode.Conflict, conflict.Status);
+        Assert.Equal("precondition_failed", conflict.Body.GetProperty("error").GetString());
+        Assert.Equal(JsonValueKind.Null, conflict.Body.GetProperty("failures")[0].GetProperty("actual").ValueKind);
+        Assert.Equal("ops array is required", (await server.SendAsync(HttpMethod.Post, "/v1/databases/shop/batch", """{"ops": []}""")).Body.GetProperty("error").GetString());
+        Assert.StartsWith("bad op", (await server.SendAsync(HttpMethod.Post, "/v1/databases/shop/batch", """{"ops": [{"op": "fly"}]}""")).Body.GetProperty("error").GetString(), StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.OK, (await server.SendAsync(HttpMethod.Post, "/v1/databases/shop/index", """{"coll": "users", "field": "tags", "kind": "tags"}""")).Status);
+        Assert.Equal("coll and field are required", (await server.SendAsync(HttpMethod.Post, "/v1/databases/shop/index", """{"coll": "users"}""")).Body.GetProperty("error").GetString());
+        Assert.StartsWith("unknown index kind", (await server.SendAsync(HttpMethod.Post, "/v1/databases/shop/index", """{"coll": "users", "field": "x", "kind": "fuzzy"}""")).Body.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.True((await server.SendAsync(HttpMethod.Post, "/v1/databases/shop/link", """{"frm": "a:1", "rel": "r", "to": "a:2"}""")).Body.GetProperty("ok").GetBoolean());
+        Assert.Equal("frm, rel, and to are required", (await server.SendAsync(HttpMethod.Post, "/v1/databases/shop/link", """{"frm": "a:1"}""")).Body.GetProperty("error").GetString());
+        Assert.True((await server.SendAsync(HttpMethod.Delete, "/v1/databases/shop/rows/users/u9")).Body.GetProperty("ok").GetBoolean());
+        Assert.Equal(HttpStatusCode.NotFound, (await server.SendAsync(HttpMethod.Get, "/v1/databases/shop/docs/users/u9")).Status);
+        Assert.Equal(40, (await server.SendAsync(HttpMethod.Get, "/v1/databases/shop/docs/users/u1")).Body.GetProperty("age").GetInt32());
+
+        var verify = await server.SendAsync(HttpMethod.Get, "/v1/databases/shop/verify");
+        Assert.True(verify.Body.GetProperty("ok").GetBoolean());
+        var log = await server.SendAsync(HttpMethod.Get, "/v1/databases/shop/log?limit=2");
+        Assert.Equal(2, log.Body.GetProperty("log").GetArrayLength());
+        Assert.Equal(verify.Body.GetProperty("head").GetString(), log.Body.GetProperty("log")[1].GetProperty("hash").GetString());
+        Assert.True((await server.SendAsync(HttpMethod.Post, "/v1/databases/shop/checkpoint")).Body.GetProperty("ok").GetBoolean());
+        Assert.Equal("full-scan", (await server.SendAsync(HttpMethod.Post, "/v1/databases/shop/explain", """{"nql": "FROM users WHERE x = 1"}""")).Body.GetProperty("plan").GetProperty("access").GetString());
+
+        Assert.Equal("no such route", (await server.SendAsync(HttpMethod.Get, "/v2/whatever")).Body.GetProperty("error").GetString());
+        Assert.Equal("invalid JSON body", (await server.SendAsync(HttpMethod.Post, "/v1/databases/shop/put", "{oops")).Body.GetProperty("error").GetString());
+        Assert.True((await server.SendAsync(HttpMethod.Delete, "/v1/databases/shop")).Body.GetProperty("dropped").GetBoolean());
+        Assert.False((await server.SendAsync(HttpMethod.Delete, "/v1/databases/shop")).Body.GetProperty("dropped").GetBoolean());
+    }
+
+    [Fact]
+    public async Task The_bearer_token_guards_v1_routes_but_not_health()
+    {
+        using var server = new ServerProcess(token: "s3cret");
+        using var anonymous = new HttpClient { BaseAddress = server.Http.BaseAddress };
+        Assert.Equal(HttpStatusCode.OK, (await server.SendAsync(HttpMethod.Get, "/health", client: anonymous)).Status);
+        var refused = await server.SendAsync(HttpMethod.Get, "/v1/databases", client: anonymous);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.Status);
+        Assert.Equal("missing or invalid bearer token", refused.Body.GetProperty("error").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await server.SendAsync(HttpMethod.Get, "/v1/databases")).Status);
+    }
+
+    [Fact]
+    public async Task Concurrent_streams_on_one_h2c_connection_share_commits()
+    {
+        using var server = new ServerProcess();
+        await server.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "h2"}""");
+        using var h2 = new HttpClient(new SocketsHttpHandler { EnableMultipleHttp2Connections = false })
+        {
+            BaseAddress = new Uri($"http://127.0.0.1:{server.H2cPort}"),
+            DefaultRequestVersion = HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        var puts = Enumerable.Range(0, 64).Select(i => server.SendAsync(HttpMethod.Post, "/v1/databases/h2/put", "{\"coll\": \"c\", \"id\": \"d" + i + "\", \"doc\": {\"n\": " + i + "}}", h2));
+        var results = await Task.WhenAll(puts);
+        Assert.All(results, r => Assert.Equal(HttpStatusCode.OK, r.Status));
+        var count = await server.SendAsync(HttpMethod.Post, "/v1/databases/h2/query", """{"nql": "FROM c GROUP BY x COUNT"}""", h2);
+        Assert.Equal(64, count.Body.GetProperty("rows")[0].GetProperty("count").GetInt32());
+    }
+
+    [Fact]
+    public async Task Sigterm_stops_cleanly_and_every_acknowledged_write_is_there_after_a_restart()
+    {
+        var data = new Quire.TestSupport.TempDirectory("quire-server");
+        try
+        {
+            using (var server = new ServerProcess(data: data))
+            {
+                await server.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "d"}""");
+                for (var i = 0; i < 20; i++)
+                {
+                    Assert.Equal(HttpStatusCode.OK, (await server.SendAsync(HttpMethod.Post, "/v1/databases/d/put", "{\"coll\": \"c\", \"id\": \"k" + i + "\", \"doc\": {\"n\": " + i + "}}")).Status);
+                }
+
+                Assert.Equal(0, server.Terminate());
+            }
+
+            using var restarted = new ServerProcess(data: data);
+            var rows = await restarted.SendAsync(HttpMethod.Post, "/v1/databases/d/query", """{"nql": "FROM c"}""");
+            Assert.Equal(20, rows.Body.GetProperty("count").GetInt32());
+            Assert.True((await restarted.SendAsync(HttpMethod.Get, "/v1/databases/d/verify")).Body.GetProperty("ok").GetBoolean());
+        }
+        finally
+        {
+            data.Dispose();
+        }
+    }
+
+    [Fact]
+    public void Curl_over_http1_and_h2c_prior_knowledge_gets_the_same_answers()
+    {
+        using var server = new ServerProcess();
+        Assert.Contains("\"service\":\"nedbd\"", Run("curl", "-s", $"http://127.0.0.1:{server.Port}/health"), StringComparison.Ordinal);
+        Assert.Contains("\"service\":\"nedbd\"", Run("curl", "-s", "--http2-prior-knowledge", $"http://127.0.0.1:{server.H2cPort}/health"), StringComparison.Ordinal);
+        var created = Run("curl", "-s", "-X", "POST", "-d", """{"name": "c1"}""", $"http://127.0.0.1:{server.Port}/v1/databases");
+        Assert.Contains("\"name\":\"c1\"", created, StringComparison.Ordinal);
+        var script = $$$"""
+            import http.client, json
+            c = http.client.HTTPConnection("127.0.0.1", {{{server.Port}}})
+            c.request("POST", "/v1/databases/c1/put", json.dumps({"coll": "k", "id": "a", "doc": {"v": 1}}), {"Content-Type": "application/json"})
+            r = c.getresponse(); body = json.loads(r.read())
+            assert r.status == 200 and body["doc"]["v"] == 1, body
+            c.request("POST", "/v1/databases/c1/query", json.dumps({"nql": "FROM k WHERE v = 1"}))
+            r = c.getresponse(); body = json.loads(r.read())
+            assert r.status == 200 and body["count"] == 1, body
+            print("python ok")
+            """;
+        Assert.Contains("python ok", Run("python3", "-c", script), StringComparison.Ordinal);
+    }
+
+    private static string Run(string program, params string[] args)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"{program} exited with {process.ExitCode}: {output}");
+        return output;
+    }
+}
