@@ -20,7 +20,9 @@ internal static class ServeCommand
         var resp2 = new Option<int>("--resp2-port") { Description = "Redis protocol port (env NEDBD_RESP2_PORT); not supported yet, must be 0", DefaultValueFactory = _ => EnvInt("NEDBD_RESP2_PORT") ?? 0 };
         var h2c = new Option<int>("--h2c-port") { Description = "HTTP/2 cleartext port, 0 disables", DefaultValueFactory = _ => defaults.H2cPort };
         var maxBody = new Option<long>("--max-body-bytes") { Description = "Largest request body (413 beyond)", DefaultValueFactory = _ => defaults.MaxBodyBytes };
-        var command = new Command("serve", "Run the nedbd-compatible HTTP server.") { host, port, data, token, resp2, h2c, maxBody };
+        var queueWait = new Option<int>("--queue-wait-ms") { Description = "How long a write waits for room in a full commit queue before 429 (0: at once)", DefaultValueFactory = _ => (int)defaults.QueueWait.TotalMilliseconds };
+        var maxQueued = new Option<int>("--max-queued-commits") { Description = "Commits a database's queue holds before writes wait", DefaultValueFactory = _ => defaults.Databases.Storage.MaxQueuedCommits };
+        var command = new Command("serve", "Run the nedbd-compatible HTTP server.") { host, port, data, token, resp2, h2c, maxBody, queueWait, maxQueued };
         command.SetAction(async (result, cancellation) =>
         {
             if (result.GetValue(resp2) != 0)
@@ -37,6 +39,8 @@ internal static class ServeCommand
                 Token = result.GetValue(token),
                 H2cPort = result.GetValue(h2c),
                 MaxBodyBytes = result.GetValue(maxBody),
+                QueueWait = TimeSpan.FromMilliseconds(Math.Max(0, result.GetValue(queueWait))),
+                Databases = defaults.Databases with { Storage = defaults.Databases.Storage with { MaxQueuedCommits = Math.Max(1, result.GetValue(maxQueued)) } },
             };
             Console.WriteLine($"quire serve: http://{options.Host}:{options.Port} (HTTP/1.1){(options.H2cPort != 0 ? $", h2c on {options.H2cPort}" : "")}, data in {Path.GetFullPath(options.DataRoot)}");
             await QuireServer.RunAsync(options, cancellation).ConfigureAwait(false);

@@ -23,6 +23,13 @@ public sealed record ServerOptions
     /// <summary>The largest request body accepted; larger ones get 413. Default 32 MiB.</summary>
     public long MaxBodyBytes { get; init; } = 32L * 1024 * 1024;
 
+    /// <summary>
+    /// How long a write waits for room in a full commit queue before it gets 429 with
+    /// Retry-After. Default 20 s (nedbd's clients count any 429 as a failed write);
+    /// zero answers 429 at once.
+    /// </summary>
+    public TimeSpan QueueWait { get; init; } = TimeSpan.FromSeconds(20);
+
     /// <summary>The databases' options.</summary>
     public DatabaseOptions Databases { get; init; } = new();
 }

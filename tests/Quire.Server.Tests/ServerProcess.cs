@@ -14,7 +14,7 @@ internal sealed class ServerProcess : IDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    public ServerProcess(string? token = null, TempDirectory? data = null)
+    public ServerProcess(string? token = null, TempDirectory? data = null, params string[] extraArgs)
     {
         Data = data ?? new TempDirectory("quire-server");
         OwnsData = data is null;
@@ -26,7 +26,7 @@ internal sealed class ServerProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { CliPath(), "serve", "--port", Port.ToString(), "--h2c-port", H2cPort.ToString(), "--data", Data.Path })
+        foreach (var arg in new[] { CliPath(), "serve", "--port", Port.ToString(), "--h2c-port", H2cPort.ToString(), "--data", Data.Path }.Concat(extraArgs))
         {
             start.ArgumentList.Add(arg);
         }
@@ -95,6 +95,13 @@ internal sealed class ServerProcess : IDisposable
 
         Assert.True(_process.WaitForExit(30_000), $"the server did not stop on SIGTERM:\n{Output}");
         return _process.ExitCode;
+    }
+
+    /// <summary>Kills the process at once (SIGKILL): no shutdown, no last checkpoint.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
     }
 
     public void Dispose()

@@ -19,15 +19,49 @@ namespace Quire.Server.Http;
 /// </summary>
 internal sealed class NedbdApi(DatabaseCatalog catalog, ServerOptions options, ILogger logger)
 {
+    private readonly ServerMetrics _metrics = new();
+
     private const string Version = "0.1.0";
     private readonly byte[]? _token = options.Token is { Length: > 0 } token ? Encoding.UTF8.GetBytes(token) : null;
 
     public async Task HandleAsync(HttpContext context)
     {
+        try
+        {
+            await HandleRequestAsync(context).ConfigureAwait(false);
+        }
+        finally
+        {
+            _metrics.Count(RouteName(context.Request.Path.Value), context.Response.StatusCode);
+        }
+    }
+
+    /// <summary>The route's name for metrics: its fixed part, never a database or document name.</summary>
+    private static string RouteName(string? path)
+    {
+        var parts = (path ?? "/").Split('/', StringSplitOptions.RemoveEmptyEntries);
+        return parts switch
+        {
+            [var only] when only is "health" or "ready" or "metrics" => only,
+            ["v1", "databases"] => "databases",
+            ["v1", "databases", _] => "database",
+            ["v1", "databases", _, var action, ..] when action is "query" or "explain" or "put" or "batch" or "index" or "link" or "rows" or "docs" or "verify" or "log" or "checkpoint" => action,
+            _ => "unknown",
+        };
+    }
+
+    private async Task HandleRequestAsync(HttpContext context)
+    {
         context.Response.Headers.AccessControlAllowOrigin = "*";
         try
         {
             await RouteAsync(context).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested && context.Items.ContainsKey(QueueDeadlineKey) && !context.Response.HasStarted)
+        {
+            // The write waited QueueWait for room in a full commit queue, and was never queued.
+            context.Response.Headers.RetryAfter = "1";
+            await JsonResponse.ErrorAsync(context, 429, "the commit queue is full: retry later").ConfigureAwait(false);
         }
         catch (Exception ex) when (!context.Response.HasStarted)
         {
@@ -65,6 +99,8 @@ internal sealed class NedbdApi(DatabaseCatalog catalog, ServerOptions options, I
                 return Health(context);
             case ["ready"] when method == "GET":
                 return Ready(context);
+            case ["metrics"] when method == "GET":
+                return Metrics(context);
             case ["v1", ..]:
                 Authorize(context);
                 break;
@@ -92,6 +128,20 @@ internal sealed class NedbdApi(DatabaseCatalog catalog, ServerOptions options, I
             _ => throw new HttpStatusException(404, "no such route"),
         };
     }
+
+    /// <summary>
+    /// The token a write passes to its commit: it cancels waiting for room in a full queue
+    /// after <see cref="ServerOptions.QueueWait"/> (then 429), or when the client goes.
+    /// </summary>
+    private static CancellationTokenSource WriteDeadline(HttpContext context, TimeSpan queueWait)
+    {
+        var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        deadline.CancelAfter(queueWait);
+        context.Items[QueueDeadlineKey] = deadline;
+        return deadline;
+    }
+
+    private const string QueueDeadlineKey = "quire.queue-deadline";
 
     private void Authorize(HttpContext context)
     {
@@ -135,6 +185,14 @@ internal sealed class NedbdApi(DatabaseCatalog catalog, ServerOptions options, I
             w.WriteNumber("databases", catalog.List().Count);
             w.WriteEndObject();
         });
+    }
+
+    private async Task Metrics(HttpContext context)
+    {
+        var text = Encoding.UTF8.GetBytes(_metrics.Render(catalog.OpenDatabases()));
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "text/plain; version=0.0.4";
+        await context.Response.Body.WriteAsync(text, context.RequestAborted).ConfigureAwait(false);
     }
 
     private Task ListDatabases(HttpContext context)
@@ -329,7 +387,8 @@ internal sealed class NedbdApi(DatabaseCatalog catalog, ServerOptions options, I
             Idem = RequestBody.String(root, "idem"),
             TtlSeconds = RequestBody.Integer(root, "ttl_s", "bad request"),
         };
-        var result = await db.BatchAsync([op], Client(root), context.RequestAborted).ConfigureAwait(false);
+        using var deadline = WriteDeadline(context, options.QueueWait);
+        var result = await db.BatchAsync([op], Client(root), deadline.Token).ConfigureAwait(false);
         var stored = db.Get(coll, id);
         var (_, head) = db.Head;
         await JsonResponse.WriteAsync(context, 200, w =>
@@ -369,7 +428,8 @@ internal sealed class NedbdApi(DatabaseCatalog catalog, ServerOptions options, I
             ops.Add(BatchOp(item, index++));
         }
 
-        var result = await db.BatchAsync(ops, Client(root), context.RequestAborted).ConfigureAwait(false);
+        using var deadline = WriteDeadline(context, options.QueueWait);
+        var result = await db.BatchAsync(ops, Client(root), deadline.Token).ConfigureAwait(false);
         var (_, head) = db.Head;
         await JsonResponse.WriteAsync(context, 200, w =>
         {
@@ -472,14 +532,16 @@ internal sealed class NedbdApi(DatabaseCatalog catalog, ServerOptions options, I
             throw new HttpStatusException(400, "frm, rel, and to are required");
         }
 
-        var seq = await db.LinkAsync(frm, rel, to, context.RequestAborted).ConfigureAwait(false);
+        using var deadline = WriteDeadline(context, options.QueueWait);
+        var seq = await db.LinkAsync(frm, rel, to, deadline.Token).ConfigureAwait(false);
         await WriteOk(context, db, seq).ConfigureAwait(false);
     }
 
     private async Task DeleteRow(HttpContext context, string name, string coll, string id)
     {
         var db = catalog.Get(name);
-        var seq = await db.DeleteAsync(coll, id, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+        using var deadline = WriteDeadline(context, options.QueueWait);
+        var seq = await db.DeleteAsync(coll, id, cancellationToken: deadline.Token).ConfigureAwait(false);
         await WriteOk(context, db, seq).ConfigureAwait(false);
     }
 

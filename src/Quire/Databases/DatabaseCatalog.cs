@@ -56,6 +56,15 @@ public sealed class DatabaseCatalog : IDisposable
     /// <summary>True when the database exists.</summary>
     public bool Exists(string name) => Names.IsDatabaseName(name) && System.IO.Directory.Exists(PathOf(name));
 
+    /// <summary>The databases open now.</summary>
+    public IReadOnlyList<Database> OpenDatabases()
+    {
+        lock (_open)
+        {
+            return [.. _open.Values];
+        }
+    }
+
     /// <summary>How many databases there are.</summary>
     public int Count => List().Count;
 
