@@ -2,6 +2,7 @@
 //   dotnet run -c Release --project bench/Quire.Bench -- <suite> [--quick] [--out FILE.json]
 using Quire.Bench.Documents;
 using Quire.Bench.Harness;
+using Quire.Bench.Http;
 using Quire.Bench.Log;
 using Quire.Bench.Query;
 using Quire.Bench.Tree;
@@ -12,6 +13,7 @@ var suites = new Dictionary<string, Action<BenchRun>>(StringComparer.Ordinal)
     ["tree"] = TreeSuite.Run,
     ["documents"] = DocumentsSuite.Run,
     ["query"] = QuerySuite.Run,
+    ["http"] = HttpSuite.Run,
 };
 
 string? suite = null;
