@@ -325,12 +325,7 @@ internal sealed class NedbdApi(DatabaseCatalog catalog, ServerOptions options, I
     private async Task Query(HttpContext context, string name)
     {
         var db = catalog.Get(name);
-        using var body = await RequestBody.ReadObjectAsync(context, options.MaxBodyBytes).ConfigureAwait(false);
-        var nql = RequestBody.String(body.RootElement, "nql");
-        if (string.IsNullOrWhiteSpace(nql))
-        {
-            throw new HttpStatusException(400, "nql is required");
-        }
+        var nql = await ReadNqlAsync(context).ConfigureAwait(false);
 
         var result = db.Query(nql);
         await JsonResponse.WriteAsync(context, 200, w =>
@@ -353,12 +348,7 @@ internal sealed class NedbdApi(DatabaseCatalog catalog, ServerOptions options, I
     private async Task Explain(HttpContext context, string name)
     {
         var db = catalog.Get(name);
-        using var body = await RequestBody.ReadObjectAsync(context, options.MaxBodyBytes).ConfigureAwait(false);
-        var nql = RequestBody.String(body.RootElement, "nql");
-        if (string.IsNullOrWhiteSpace(nql))
-        {
-            throw new HttpStatusException(400, "nql is required");
-        }
+        var nql = await ReadNqlAsync(context).ConfigureAwait(false);
 
         var plan = db.Explain(nql);
         await JsonResponse.WriteAsync(context, 200, w =>
@@ -368,6 +358,14 @@ internal sealed class NedbdApi(DatabaseCatalog catalog, ServerOptions options, I
             plan.WriteTo(w);
             w.WriteEndObject();
         }).ConfigureAwait(false);
+    }
+
+    /// <summary>The <c>nql</c> of a query or explain body (400 <c>nql is required</c> without one).</summary>
+    private async Task<string> ReadNqlAsync(HttpContext context)
+    {
+        using var body = await RequestBody.ReadObjectAsync(context, options.MaxBodyBytes).ConfigureAwait(false);
+        var nql = RequestBody.String(body.RootElement, "nql");
+        return string.IsNullOrWhiteSpace(nql) ? throw new HttpStatusException(400, "nql is required") : nql;
     }
 
     private async Task Put(HttpContext context, string name)

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Numerics;
 using System.Text;
 using System.Text.Json;
 using Quire.Query;
@@ -250,37 +248,5 @@ internal static class NaiveNql
         }
     }
 
-    /// <summary>Compares two JSON numbers exactly, as rationals.</summary>
-    private static int CompareNumbers(string a, string b)
-    {
-        var (ma, ea) = Parse(a);
-        var (mb, eb) = Parse(b);
-        if (ma.Sign != mb.Sign || ma.IsZero || mb.IsZero)
-        {
-            return ma.Sign.CompareTo(mb.Sign);
-        }
-
-        var shift = ea - eb;
-        return shift >= 0 ? (ma * BigInteger.Pow(10, shift)).CompareTo(mb) : ma.CompareTo(mb * BigInteger.Pow(10, -shift));
-    }
-
-    private static (BigInteger Mantissa, int Exponent) Parse(string text)
-    {
-        var e = 0;
-        var cut = text.IndexOfAny(['e', 'E']);
-        if (cut >= 0)
-        {
-            e = int.Parse(text[(cut + 1)..], CultureInfo.InvariantCulture);
-            text = text[..cut];
-        }
-
-        var point = text.IndexOf('.', StringComparison.Ordinal);
-        if (point >= 0)
-        {
-            e -= text.Length - point - 1;
-            text = text.Remove(point, 1);
-        }
-
-        return (BigInteger.Parse(text, CultureInfo.InvariantCulture), e);
-    }
+    private static int CompareNumbers(string a, string b) => ExactDecimal.Compare(a, b);
 }
