@@ -54,6 +54,28 @@ public class LoadTests
     }
 
     [Fact]
+    public async Task Bodies_on_busy_keep_alive_connections_arrive_intact()
+    {
+        // Each request's document must come from its own bytes: the server copies a body out
+        // of Kestrel's buffers (which it reuses) before parsing it.
+        using var server = new ServerProcess();
+        await server.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "big"}""");
+        static string Pad(int i) => string.Concat(Enumerable.Range(0, 600).Select(j => (char)('a' + ((i * 7 + j) % 26))));
+        await Task.WhenAll(Enumerable.Range(0, 32).Select(w => Task.Run(async () =>
+        {
+            for (var k = 0; k < 25; k++)
+            {
+                var i = (w * 25) + k;
+                var (status, body) = await server.SendAsync(HttpMethod.Post, "/v1/databases/big/put", "{\"coll\": \"c\", \"id\": \"d" + i + "\", \"doc\": {\"pad\": \"" + Pad(i) + "\"}}");
+                Assert.Equal(HttpStatusCode.OK, status);
+                Assert.Equal(Pad(i), body.GetProperty("doc").GetProperty("pad").GetString());
+            }
+        })));
+        var count = await server.SendAsync(HttpMethod.Post, "/v1/databases/big/query", """{"nql": "FROM c GROUP BY x COUNT"}""");
+        Assert.Equal(800, count.Body.GetProperty("rows")[0].GetProperty("count").GetInt32());
+    }
+
+    [Fact]
     public async Task After_a_sigkill_during_a_write_flood_every_acknowledged_write_is_there_and_no_batch_is_partial()
     {
         using var data = new TempDirectory("quire-server");

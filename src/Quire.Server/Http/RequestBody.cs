@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 
@@ -13,36 +15,46 @@ internal static class RequestBody
             throw new HttpStatusException(413, $"request body larger than {maxBytes} bytes");
         }
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
+        // Read the whole body from the request's pipe, then copy it once: the document keeps using
+        // the memory it was parsed from, and the pipe's buffers are reused after AdvanceTo.
+        var reader = context.Request.BodyReader;
+        ReadResult read;
+        while (true)
         {
-            if (buffer.Length + read > maxBytes)
+            read = await reader.ReadAsync(context.RequestAborted).ConfigureAwait(false);
+            if (read.Buffer.Length > maxBytes)
             {
+                reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
                 throw new HttpStatusException(413, $"request body larger than {maxBytes} bytes");
             }
 
-            buffer.Write(chunk, 0, read);
+            if (read.IsCompleted)
+            {
+                break;
+            }
+
+            reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
         }
 
-        JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), new JsonDocumentOptions { MaxDepth = 64 });
+            var document = JsonDocument.Parse(read.Buffer.ToArray(), new JsonDocumentOptions { MaxDepth = 64 });
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                document.Dispose();
+                throw new HttpStatusException(400, "invalid JSON body");
+            }
+
+            return document;
         }
         catch (JsonException)
         {
             throw new HttpStatusException(400, "invalid JSON body");
         }
-
-        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        finally
         {
-            document.Dispose();
-            throw new HttpStatusException(400, "invalid JSON body");
+            reader.AdvanceTo(read.Buffer.End);
         }
-
-        return document;
     }
 
     public static string? String(JsonElement body, string name) =>
