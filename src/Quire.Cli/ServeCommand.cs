@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using Quire.Server;
 
 namespace Quire.Cli;
@@ -22,12 +23,28 @@ internal static class ServeCommand
         var maxBody = new Option<long>("--max-body-bytes") { Description = "Largest request body (413 beyond)", DefaultValueFactory = _ => defaults.MaxBodyBytes };
         var queueWait = new Option<int>("--queue-wait-ms") { Description = "How long a write waits for room in a full commit queue before 429 (0: at once)", DefaultValueFactory = _ => (int)defaults.QueueWait.TotalMilliseconds };
         var maxQueued = new Option<int>("--max-queued-commits") { Description = "Commits a database's queue holds before writes wait", DefaultValueFactory = _ => defaults.Databases.Storage.MaxQueuedCommits };
-        var command = new Command("serve", "Run the nedbd-compatible HTTP server.") { host, port, data, token, resp2, h2c, maxBody, queueWait, maxQueued };
+        var tlsPort = new Option<int>("--tls-port") { Description = "TLS port (HTTP/1.1 and HTTP/2 by ALPN); 0 disables", DefaultValueFactory = _ => 0 };
+        var tlsCert = new Option<string?>("--tls-cert") { Description = "Server certificate for --tls-port, a .pfx file" };
+        var tlsPassword = new Option<string?>("--tls-cert-password") { Description = "Password of the .pfx file" };
+        var logLevel = new Option<LogLevel>("--log-level") { Description = "Least severe log level: Information logs every request", DefaultValueFactory = _ => defaults.LogLevel };
+        var command = new Command("serve", "Run the nedbd-compatible HTTP server.") { host, port, data, token, resp2, h2c, maxBody, queueWait, maxQueued, tlsPort, tlsCert, tlsPassword, logLevel };
         command.SetAction(async (result, cancellation) =>
         {
             if (result.GetValue(resp2) != 0)
             {
                 await Console.Error.WriteLineAsync("quire serve: --resp2-port is not supported yet (Quire does not speak RESP yet); leave it 0").ConfigureAwait(false);
+                return 2;
+            }
+
+            if (result.GetValue(tlsPort) != 0 && result.GetValue(tlsCert) is null)
+            {
+                await Console.Error.WriteLineAsync("quire serve: --tls-port needs --tls-cert (a .pfx file)").ConfigureAwait(false);
+                return 2;
+            }
+
+            if (result.GetValue(tlsCert) is { } certificate && !File.Exists(certificate))
+            {
+                await Console.Error.WriteLineAsync($"quire serve: the certificate file {certificate} does not exist").ConfigureAwait(false);
                 return 2;
             }
 
@@ -40,9 +57,13 @@ internal static class ServeCommand
                 H2cPort = result.GetValue(h2c),
                 MaxBodyBytes = result.GetValue(maxBody),
                 QueueWait = TimeSpan.FromMilliseconds(Math.Max(0, result.GetValue(queueWait))),
+                TlsPort = result.GetValue(tlsPort),
+                TlsCertificatePath = result.GetValue(tlsCert),
+                TlsCertificatePassword = result.GetValue(tlsPassword),
+                LogLevel = result.GetValue(logLevel),
                 Databases = defaults.Databases with { Storage = defaults.Databases.Storage with { MaxQueuedCommits = Math.Max(1, result.GetValue(maxQueued)) } },
             };
-            Console.WriteLine($"quire serve: http://{options.Host}:{options.Port} (HTTP/1.1){(options.H2cPort != 0 ? $", h2c on {options.H2cPort}" : "")}, data in {Path.GetFullPath(options.DataRoot)}");
+            Console.WriteLine($"quire serve: http://{options.Host}:{options.Port} (HTTP/1.1){(options.H2cPort != 0 ? $", h2c on {options.H2cPort}" : "")}{(options.TlsPort != 0 ? $", TLS on {options.TlsPort}" : "")}, data in {Path.GetFullPath(options.DataRoot)}");
             await QuireServer.RunAsync(options, cancellation).ConfigureAwait(false);
             return 0;
         });

@@ -24,7 +24,8 @@ public static class QuireServer
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.SetMinimumLevel(options.LogLevel);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         var address = IPAddress.Parse(options.Host == "localhost" ? "127.0.0.1" : options.Host);
         var h2c = options.H2cPort;
         ILogger? warnings = null;
@@ -41,6 +42,20 @@ public static class QuireServer
             if (h2c != 0)
             {
                 kestrel.Listen(address, h2c, listen => listen.Protocols = HttpProtocols.Http2);
+            }
+
+            if (options.TlsPort != 0)
+            {
+                if (options.TlsCertificatePath is null)
+                {
+                    throw new ArgumentException("a TLS port needs a certificate (--tls-cert)");
+                }
+
+                kestrel.Listen(address, options.TlsPort, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;   // chosen by ALPN
+                    listen.UseHttps(options.TlsCertificatePath, options.TlsCertificatePassword);
+                });
             }
         });
 

@@ -30,6 +30,18 @@ public sealed record ServerOptions
     /// </summary>
     public TimeSpan QueueWait { get; init; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>The TLS port (HTTP/1.1 and HTTP/2 by ALPN); 0, the default, serves no TLS. Needs <see cref="TlsCertificatePath"/>.</summary>
+    public int TlsPort { get; init; }
+
+    /// <summary>The server certificate for <see cref="TlsPort"/>: a PKCS#12 (.pfx) file.</summary>
+    public string? TlsCertificatePath { get; init; }
+
+    /// <summary>The password of <see cref="TlsCertificatePath"/>, if it has one.</summary>
+    public string? TlsCertificatePassword { get; init; }
+
+    /// <summary>The least severe log level written. Information logs every request (method, route, status, milliseconds); default Warning.</summary>
+    public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Warning;
+
     /// <summary>The databases' options.</summary>
     public DatabaseOptions Databases { get; init; } = new();
 }

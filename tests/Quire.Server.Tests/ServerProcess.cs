@@ -149,7 +149,7 @@ internal sealed class ServerProcess : IDisposable
         throw new TimeoutException($"the server did not answer /health within 20 s:\n{Output}");
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -26,13 +26,25 @@ internal sealed class NedbdApi(DatabaseCatalog catalog, ServerOptions options, I
 
     public async Task HandleAsync(HttpContext context)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             await HandleRequestAsync(context).ConfigureAwait(false);
         }
         finally
         {
-            _metrics.Count(RouteName(context.Request.Path.Value), context.Response.StatusCode);
+            var route = RouteName(context.Request.Path.Value);
+            _metrics.Count(route, context.Response.StatusCode);
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                logger.LogInformation(
+                    "{Method} {Route} {Status} {Milliseconds:F1} ms {Protocol}",
+                    context.Request.Method,
+                    route,
+                    context.Response.StatusCode,
+                    System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                    context.Request.Protocol);
+            }
         }
     }
 
