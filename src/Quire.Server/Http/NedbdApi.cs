@@ -238,17 +238,26 @@ internal sealed class NedbdApi(DatabaseCatalog catalog, ServerOptions options, I
         var ops = init is { } spec ? SeedOps(spec) : [];
         var indexes = init is { } withIndexes ? SeedIndexes(withIndexes) : [];
         var db = catalog.Create(name);
-        foreach (var (coll, field, kind) in indexes)
+        try
         {
-            await db.CreateIndexAsync(coll, field, kind, context.RequestAborted).ConfigureAwait(false);
-        }
+            foreach (var (coll, field, kind) in indexes)
+            {
+                await db.CreateIndexAsync(coll, field, kind, context.RequestAborted).ConfigureAwait(false);
+            }
 
-        if (ops.Count > 0)
+            if (ops.Count > 0)
+            {
+                await db.BatchAsync(ops, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+            }
+
+            await db.WhenIndexesReadyAsync().ConfigureAwait(false);
+        }
+        catch
         {
-            await db.BatchAsync(ops, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+            // A bad seed or index leaves no half-made database behind: the create is all or nothing.
+            catalog.Drop(name);
+            throw;
         }
-
-        await db.WhenIndexesReadyAsync().ConfigureAwait(false);
         await JsonResponse.WriteAsync(context, 201, w =>
         {
             w.WriteStartObject();
@@ -289,6 +298,11 @@ internal sealed class NedbdApi(DatabaseCatalog catalog, ServerOptions options, I
                 foreach (var doc in coll.Value.ValueKind == JsonValueKind.Array ? coll.Value.EnumerateArray() : default)
                 {
                     n++;
+                    if (doc.ValueKind != JsonValueKind.Object)
+                    {
+                        throw new HttpStatusException(400, $"init.seed.{coll.Name}[{n - 1}] is not an object");
+                    }
+
                     var id = RequestBody.String(doc, "_id") ?? IdField(doc) ?? $"{coll.Name}-{n}";
                     ops.Add(DocumentOp.Put(coll.Name, id, doc.Clone()));
                 }
@@ -720,6 +734,7 @@ internal sealed class NedbdApi(DatabaseCatalog catalog, ServerOptions options, I
         InvalidNameException or InvalidDocumentException or InvalidIndexException => (400, ex.Message),
         BatchTooLargeException e => (413, e.Message),
         StorageFailedException => (503, "storage failed: the database is read-only until restarted"),
+        TimeoutException => (503, "the documents this write reads kept changing: retry"),
         OperationCanceledException => (499, "request cancelled"),
         _ => (500, "internal error"),
     };

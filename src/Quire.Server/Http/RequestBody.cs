@@ -58,11 +58,11 @@ internal static class RequestBody
     }
 
     public static string? String(JsonElement body, string name) =>
-        body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        body.ValueKind == JsonValueKind.Object && body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     public static long? Integer(JsonElement body, string name, string what)
     {
-        if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
         {
             return null;
         }

@@ -209,6 +209,11 @@ public sealed class Database : IDisposable
             throw new InvalidIndexException("coll and field are required (a field is 1 to 256 characters)");
         }
 
+        if (field == "_seq")
+        {
+            throw new InvalidIndexException("_seq cannot be indexed: it is each document's version, not a stored field");
+        }
+
         if (!Enum.IsDefined(kind))
         {
             throw new InvalidIndexException($"unknown index kind: {kind}");
@@ -359,9 +364,11 @@ public sealed class Database : IDisposable
             {
                 await CreateIndexAsync(query.Collection, field, IndexKind.Sorted, _closing.Token).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is OperationCanceledException or StorageFailedException or IOException)
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                _autoIndexed.TryRemove((query.Collection, field), out _);   // closing, or the engine failed: a later query may try again
+                // An automatic index is a hint: closing, a failed engine or a field it cannot
+                // index leaves the queries as they were (a later query may try again).
+                _autoIndexed.TryRemove((query.Collection, field), out _);
             }
         });
         lock (_builds)

@@ -8,7 +8,7 @@ namespace Quire.Databases;
 /// drop renames it away before deleting it, each rename made durable by an fsync of the
 /// root. Databases open on first use and stay open until the catalog is disposed.
 /// </summary>
-public sealed class DatabaseCatalog : IDisposable
+public sealed partial class DatabaseCatalog : IDisposable
 {
     private const string HiddenPrefix = ".";
     private readonly Dictionary<string, Database> _open = new(StringComparer.Ordinal);
@@ -31,7 +31,11 @@ public sealed class DatabaseCatalog : IDisposable
         System.IO.Directory.CreateDirectory(root);
         foreach (var leftover in System.IO.Directory.GetDirectories(root, HiddenPrefix + "*"))
         {
-            System.IO.Directory.Delete(leftover, recursive: true);
+            // Only this catalog's own leftovers: the root may be a directory with other hidden entries.
+            if (LeftoverName().IsMatch(Path.GetFileName(leftover)))
+            {
+                System.IO.Directory.Delete(leftover, recursive: true);
+            }
         }
 
         return new DatabaseCatalog(root, options ?? new DatabaseOptions());
@@ -168,6 +172,9 @@ public sealed class DatabaseCatalog : IDisposable
     }
 
     private string PathOf(string name) => Path.Combine(Root, name);
+
+    [System.Text.RegularExpressions.GeneratedRegex("^\\.[A-Za-z0-9][A-Za-z0-9_-]{0,63}\\.(creating|dropping)-[0-9a-f]{32}$")]
+    private static partial System.Text.RegularExpressions.Regex LeftoverName();
 
     private void SyncRoot() => _options.Storage.FileSystem.SyncDirectory(Root);
 }

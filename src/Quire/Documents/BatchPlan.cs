@@ -29,6 +29,9 @@ internal sealed class BatchPlan
     /// <summary>The nonce the batch takes, or null without a client.</summary>
     public long? Nonce { get; private set; }
 
+    /// <summary>The highest seq an idempotency replay refers to, or -1.</summary>
+    public long HighestReplayedSeq => _replayed.Count == 0 ? -1 : _replayed.Values.Max(r => r.Seq);
+
     /// <summary>How many ops the write batch holds (replays are not in it).</summary>
     public int AppliedCount => _applied.Count;
 

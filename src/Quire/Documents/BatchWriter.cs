@@ -55,6 +55,10 @@ internal sealed class BatchWriter
             var plan = BatchPlan.Build(_engine, _schemas, ops, options, _clock.GetUtcNow().ToUnixTimeMilliseconds(), batch);
             if (plan.AppliedCount == 0)
             {
+                // Every op replays an idempotency key. The write view may show the first
+                // write before it is durable: answer only once it is published, as its own
+                // caller would have been.
+                await WaitUntilPublishedAsync(plan.HighestReplayedSeq, cancellationToken).ConfigureAwait(false);
                 return plan.Result(ops, null, _engine.LastSeq);
             }
 
@@ -76,6 +80,19 @@ internal sealed class BatchWriter
                     throw new TimeoutException($"the batch was recomputed {MaxAttempts} times because the documents it reads kept changing");
                 }
             }
+        }
+    }
+
+    private async Task WaitUntilPublishedAsync(long seq, CancellationToken cancellationToken)
+    {
+        for (var delay = 1; _engine.LastSeq < seq; delay = Math.Min(delay * 2, 50))
+        {
+            if (_engine.Failure is { } failure)
+            {
+                throw failure;
+            }
+
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
         }
     }
 

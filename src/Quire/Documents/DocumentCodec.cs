@@ -53,9 +53,13 @@ internal static class DocumentCodec
         {
             writer.WriteStartObject();
             writer.WriteString("_id", id);
+            var last = LastOccurrences(document);
+            var index = 0;
             foreach (var property in document.EnumerateObject())
             {
-                if (property.NameEquals("_id") || property.NameEquals("_seq") || property.NameEquals(ExpiresAtField))
+                var keep = last is null || last.Contains(index);
+                index++;
+                if (!keep || property.NameEquals("_id") || property.NameEquals("_seq") || property.NameEquals(ExpiresAtField))
                 {
                     continue;
                 }
@@ -78,6 +82,25 @@ internal static class DocumentCodec
         }
 
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// For an object that repeats a member name, the positions of each name's last
+    /// occurrence (the one every reader of the stored form would see); null when no name
+    /// repeats, the common case.
+    /// </summary>
+    private static HashSet<int>? LastOccurrences(JsonElement document)
+    {
+        var positions = new Dictionary<string, int>(StringComparer.Ordinal);
+        var index = 0;
+        var repeated = false;
+        foreach (var property in document.EnumerateObject())
+        {
+            repeated |= positions.ContainsKey(property.Name);
+            positions[property.Name] = index++;
+        }
+
+        return repeated ? [.. positions.Values] : null;
     }
 
     /// <summary>

@@ -79,7 +79,14 @@ internal sealed class QueryExecutor
             case AccessPath.IndexEquality:
             {
                 var prefix = NqlSemantics.Encode(Keyspace.Prefix(_key, collection, _plan.Index!.Id), _plan.Served[0].Value).ToArray();
-                foreach (var id in IdsUnder(prefix, Keyspace.End(prefix), reverse: false))
+                var ids = IdsUnder(prefix, Keyspace.End(prefix), reverse: false);
+                if (_plan.Served[0].Value.Kind == NqlValueKind.String && MayBeCut(_plan.Served[0].Value.Text))
+                {
+                    // Whole and cut values share the region: an id may come twice and out of order.
+                    ids = ids.Distinct(StringComparer.Ordinal).OrderBy(id => Encoding.UTF8.GetBytes(id), ByteArrayComparer.Instance).ToList();
+                }
+
+                foreach (var id in ids)
                 {
                     yield return Read(collection, id);
                 }
@@ -148,6 +155,12 @@ internal sealed class QueryExecutor
             }
         }
     }
+
+    /// <summary>
+    /// True when an index may hold other values under this literal's key: a string of the
+    /// cut length or longer shares its key region with longer strings of the same prefix.
+    /// </summary>
+    private static bool MayBeCut(string literal) => Encoding.UTF8.GetByteCount(literal) >= KeyBuilder.MaxIndexedStringBytes;
 
     /// <summary>The ids every stream holds; each stream is in id order (UTF-8 bytes), so they are merged in one pass.</summary>
     private static IEnumerable<string> Intersect(List<IEnumerable<string>> streams)
@@ -334,7 +347,7 @@ internal sealed class QueryExecutor
     private static List<CompiledCondition> Residual(QueryPlan plan)
     {
         var exact = plan.Access is AccessPath.PrimaryKey or AccessPath.IndexEquality or AccessPath.SortedRange
-            ? plan.Served.Where(c => c.Value.Kind != NqlValueKind.String || Encoding.UTF8.GetByteCount(c.Value.Text) <= KeyBuilder.MaxIndexedStringBytes).ToHashSet()
+            ? plan.Served.Where(c => c.Value.Kind != NqlValueKind.String || !MayBeCut(c.Value.Text)).ToHashSet()
             : [];
         return plan.Query.Where.Where(c => !exact.Contains(c)).Select(c => new CompiledCondition(c)).ToList();
     }
@@ -390,6 +403,11 @@ internal sealed class QueryExecutor
         {
             var document = row.Document.RootElement;
             var groupKey = NqlSemantics.SortKey(document, groupBy.Field, key);
+            if (groupKey[^1] == KeyTags.Truncated && FieldPath.TryRead(document, groupBy.Field, out var whole))
+            {
+                // A value cut to fit a key: its whole text tells it apart from others of the same prefix.
+                groupKey = [.. groupKey, .. Encoding.UTF8.GetBytes(whole.ValueKind == JsonValueKind.String ? whole.GetString()! : whole.GetRawText())];
+            }
             if (!groups.TryGetValue(groupKey, out var group))
             {
                 group = new Group(FieldPath.TryRead(document, groupBy.Field, out var value) ? value.Clone() : null);
@@ -397,9 +415,9 @@ internal sealed class QueryExecutor
             }
 
             group.Count++;
-            if (groupBy.AggregateField is { } field && FieldPath.TryRead(document, field, out var number) && number.ValueKind == JsonValueKind.Number)
+            if (groupBy.AggregateField is { } field && FieldPath.TryRead(document, field, out var number)
+                && number.ValueKind == JsonValueKind.Number && number.TryGetDouble(out var x) && double.IsFinite(x))
             {
-                var x = number.GetDouble();
                 group.Numbers++;
                 group.Sum += x;
                 group.Min = Math.Min(group.Min ?? x, x);
@@ -434,7 +452,7 @@ internal sealed class QueryExecutor
                         writer.WriteNumber("count", group.Count);
                         break;
                     case NqlAggregate.Sum:
-                        writer.WriteNumber($"sum_{groupBy.AggregateField}", group.Sum);
+                        WriteNumberOrNull(writer, $"sum_{groupBy.AggregateField}", group.Sum);
                         break;
                     case NqlAggregate.Avg:
                         WriteNumberOrNull(writer, $"avg_{groupBy.AggregateField}", group.Numbers == 0 ? null : group.Sum / group.Numbers);
@@ -453,9 +471,10 @@ internal sealed class QueryExecutor
         return result;
     }
 
+    /// <summary>Writes a number, or null for none (or one too large for JSON, a sum that overflowed).</summary>
     private static void WriteNumberOrNull(Utf8JsonWriter writer, string name, double? value)
     {
-        if (value is { } number)
+        if (value is { } number && double.IsFinite(number))
         {
             writer.WriteNumber(name, number);
         }

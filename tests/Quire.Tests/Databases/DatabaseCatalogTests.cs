@@ -81,11 +81,12 @@ public class DatabaseCatalogTests
     public void Leftovers_of_an_interrupted_create_or_drop_are_cleared_and_never_listed()
     {
         using var dir = new TempDirectory();
-        Directory.CreateDirectory(Path.Combine(dir.Path, ".x.creating-1"));
-        Directory.CreateDirectory(Path.Combine(dir.Path, ".y.dropping-2"));
+        Directory.CreateDirectory(Path.Combine(dir.Path, $".x.creating-{Guid.NewGuid():N}"));
+        Directory.CreateDirectory(Path.Combine(dir.Path, $".y.dropping-{Guid.NewGuid():N}"));
+        Directory.CreateDirectory(Path.Combine(dir.Path, ".git"));       // not ours: left alone
         using var catalog = DatabaseCatalog.Open(dir.Path);
         Assert.Empty(catalog.List());
-        Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
+        Assert.Equal([Path.Combine(dir.Path, ".git")], Directory.GetFileSystemEntries(dir.Path));
     }
 
     private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement;

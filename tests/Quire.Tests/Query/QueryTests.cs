@@ -111,6 +111,37 @@ public class QueryTests
         Assert.Equal(["b"], Ids(f.Db.Query("FROM s WHERE k = 1")));
     }
 
+    [Fact]
+    public async Task Values_longer_than_a_key_holds_are_told_apart_by_the_whole_value()
+    {
+        using var f = new DocumentsFixture();
+        await f.Db.CreateIndexAsync("c", "s", IndexKind.Eq);
+        var prefix = new string('p', 256);
+        await f.Db.PutAsync("c", "exact", Json($$"""{"s": "{{prefix}}"}"""));
+        await f.Db.PutAsync("c", "longer", Json($$"""{"s": "{{prefix}}x"}"""));
+        await f.Db.PutAsync("c", "both", Json($$"""{"s": ["{{prefix}}x", "{{prefix}}"]}"""));
+        await f.Db.PutAsync("c", "other", Json($$"""{"s": "{{prefix}}y"}"""));
+        await f.Db.WhenIndexesReadyAsync();
+        Assert.Equal(["both", "exact"], Ids(f.Db.Query($"FROM c WHERE s = \"{prefix}\"")));
+        Assert.Equal(["both", "longer"], Ids(f.Db.Query($"FROM c WHERE s = \"{prefix}x\"")));
+        var groups = f.Db.Query("FROM c WHERE _id != both GROUP BY s COUNT").Rows.Count;
+        Assert.Equal(3, groups);   // three different strings, though they share a key's worth of prefix
+    }
+
+    [Fact]
+    public async Task A_repeated_member_name_keeps_its_last_value_everywhere()
+    {
+        using var f = new DocumentsFixture();
+        await f.Db.CreateIndexAsync("c", "s", IndexKind.Eq);
+        await f.Db.PutAsync("c", "d", Json("""{"s": "first", "s": "last"}"""));
+        await f.Db.WhenIndexesReadyAsync();
+        Assert.Equal(["d"], Ids(f.Db.Query("FROM c WHERE s = last")));
+        Assert.Empty(Ids(f.Db.Query("FROM c WHERE s = first")));
+        Assert.Empty(Ids(f.Db.Query("FROM c WHERE s = first AND _id = d")));
+        Assert.Equal("""{"_id":"d","s":"last","_seq":1}""", Encoding.UTF8.GetString(f.Db.Get("c", "d")!.Json));
+        await Assert.ThrowsAsync<InvalidIndexException>(() => f.Db.CreateIndexAsync("c", "_seq", IndexKind.Sorted));
+    }
+
     private static List<string> Ids(QueryResult result) =>
         result.Rows.Select(r => JsonDocument.Parse(r).RootElement.GetProperty("_id").GetString()!).ToList();
 
