@@ -44,6 +44,41 @@ public class LoadTests
     }
 
     [Fact]
+    public async Task A_stalled_client_is_cut_off_and_others_are_served_meanwhile()
+    {
+        using var server = new ServerProcess();
+        await server.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "slow"}""");
+        using var stalled = new System.Net.Sockets.TcpClient();
+        await stalled.ConnectAsync(IPAddress.Loopback, server.Port);
+        var stream = stalled.GetStream();
+        var head = "POST /v1/databases/slow/put HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{\"coll\": \"c\"";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
+
+        // Others are served while it stalls.
+        Assert.Equal(HttpStatusCode.OK, (await server.SendAsync(HttpMethod.Post, "/v1/databases/slow/put", """{"coll": "c", "id": "a", "doc": {}}""")).Status);
+
+        // Below the minimum data rate (after its grace period) the server drops the request.
+        var buffer = new byte[4096];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var read = 0;
+        try
+        {
+            int n;
+            while ((n = await stream.ReadAsync(buffer, timeout.Token)) > 0)
+            {
+                read += n;
+            }
+        }
+        catch (IOException)
+        {
+            // Reset by the server: as good as closed.
+        }
+
+        Assert.False(timeout.IsCancellationRequested, "the stalled request was still open after 20 s");
+        Assert.Equal(HttpStatusCode.OK, (await server.SendAsync(HttpMethod.Get, "/health")).Status);
+    }
+
+    [Fact]
     public async Task Writes_that_wait_for_room_all_succeed()
     {
         using var server = new ServerProcess(null, null, "--max-queued-commits", "1", "--queue-wait-ms", "20000");
