@@ -54,15 +54,23 @@ public static class HttpSuite
         }, () => { });
         report.Add(new BenchResult("quire", "batch500", batch * 500, "docs/s"));
 
-        // Point queries while 32 writers (about half the put-h1-c64 load) keep committing.
+        // Point queries while writers commit at half of put-h1-c64's rate (32 writers, each paced).
         var latencies = new List<double>();
         using (var writing = new CancellationTokenSource())
         {
+            var interval = TimeSpan.FromSeconds(32 / Math.Max(1, putH1 / 2));
             var writers = Enumerable.Range(0, 32).Select(_ => Task.Run(async () =>
             {
+                var next = Stopwatch.GetTimestamp();
                 while (!writing.IsCancellationRequested)
                 {
                     await Post(h1, "/v1/databases/bench/put", PutBody(Interlocked.Increment(ref n)));
+                    next += (long)(interval.TotalSeconds * Stopwatch.Frequency);
+                    var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
+                    if (wait > TimeSpan.Zero)
+                    {
+                        await Task.Delay(wait);
+                    }
                 }
             })).ToArray();
             var until = Stopwatch.StartNew();
