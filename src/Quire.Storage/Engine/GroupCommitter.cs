@@ -158,14 +158,14 @@ internal sealed class GroupCommitter : IDisposable
         }
     }
 
+    /// <summary>How often an idle writer looks for roots to reclaim while replaced nodes are kept.</summary>
+    private const int IdleReclaimMilliseconds = 100;
+
     /// <summary>
     /// Waits for commits and moves a burst (capped by bytes) into <see cref="_group"/>.
     /// While idle with written but unsynced data (batch and async modes), syncs it when
     /// its interval is up. False when stopping with nothing left.
     /// </summary>
-    /// <summary>How often an idle writer looks for roots to reclaim while replaced nodes are kept.</summary>
-    private const int IdleReclaimMilliseconds = 100;
-
     private bool TakeGroup()
     {
         while (true)

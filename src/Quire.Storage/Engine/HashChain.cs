@@ -18,9 +18,6 @@ public static class HashChain
     /// <summary>A stored record: previous hash, hash, digest, then the caller's body.</summary>
     public const int RecordHeaderSize = 3 * HashSize;
 
-    /// <summary>The head before any chained op: 32 zero bytes.</summary>
-    public static ReadOnlySpan<byte> Genesis => new byte[HashSize];
-
     /// <summary>Computes the hash that links <paramref name="digest"/> at <paramref name="seq"/> after <paramref name="previous"/>.</summary>
     public static void Link(ReadOnlySpan<byte> previous, long seq, ReadOnlySpan<byte> digest, Span<byte> hash)
     {

@@ -321,11 +321,8 @@ public sealed class Database : IDisposable
     /// <exception cref="NqlException">It cannot run (an unsupported clause, SEARCH without a search index).</exception>
     public QueryResult Query(string nql)
     {
-        var query = NqlParser.Parse(nql);
-        Names.CheckCollection(query.Collection);
         using var snapshot = Engine.OpenSnapshot();
-        var schema = _schemas.Read(snapshot, query.Collection);
-        var plan = QueryPlanner.Plan(query, schema);
+        var (query, schema, plan) = Plan(nql, snapshot);
         var head = Convert.ToHexStringLower(snapshot.ChainHead);
         if (query.Explain)
         {
@@ -380,10 +377,17 @@ public sealed class Database : IDisposable
     /// <summary>The plan the query would run with (what <c>EXPLAIN</c> shows).</summary>
     public QueryPlan Explain(string nql)
     {
+        using var snapshot = Engine.OpenSnapshot();
+        return Plan(nql, snapshot).Plan;
+    }
+
+    /// <summary>Parses a query and plans it against the collection's schema in <paramref name="snapshot"/>.</summary>
+    private (NqlQuery Query, CollectionSchema Schema, QueryPlan Plan) Plan(string nql, Snapshot snapshot)
+    {
         var query = NqlParser.Parse(nql);
         Names.CheckCollection(query.Collection);
-        using var snapshot = Engine.OpenSnapshot();
-        return QueryPlanner.Plan(query, _schemas.Read(snapshot, query.Collection));
+        var schema = _schemas.Read(snapshot, query.Collection);
+        return (query, schema, QueryPlanner.Plan(query, schema));
     }
 
     /// <summary>Checkpoints the database (see <see cref="StorageEngine.CheckpointAsync"/>).</summary>

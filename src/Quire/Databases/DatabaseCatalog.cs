@@ -69,9 +69,6 @@ public sealed partial class DatabaseCatalog : IDisposable
         }
     }
 
-    /// <summary>How many databases there are.</summary>
-    public int Count => List().Count;
-
     /// <summary>Creates a database.</summary>
     /// <exception cref="InvalidNameException">The name breaks the rules.</exception>
     /// <exception cref="DatabaseExistsException">It exists.</exception>

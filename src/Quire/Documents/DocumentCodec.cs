@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace Quire.Documents;
@@ -91,6 +92,39 @@ internal static class DocumentCodec
     /// </summary>
     private static HashSet<int>? LastOccurrences(JsonElement document)
     {
+        // Hot path (every put): compare the raw names pairwise in a pooled array, without
+        // allocating; names with escapes, or large objects, take the way through strings.
+        var count = document.GetPropertyCount();
+        if (count <= 32)
+        {
+            var properties = ArrayPool<JsonProperty>.Shared.Rent(count);
+            try
+            {
+                var n = 0;
+                var suspect = false;
+                foreach (var property in document.EnumerateObject())
+                {
+                    var name = JsonMarshal.GetRawUtf8PropertyName(property);
+                    suspect |= name.Contains((byte)'\\');
+                    for (var j = 0; j < n && !suspect; j++)
+                    {
+                        suspect = JsonMarshal.GetRawUtf8PropertyName(properties[j]).SequenceEqual(name);
+                    }
+
+                    properties[n++] = property;
+                }
+
+                if (!suspect)
+                {
+                    return null;
+                }
+            }
+            finally
+            {
+                ArrayPool<JsonProperty>.Shared.Return(properties, clearArray: true);
+            }
+        }
+
         var positions = new Dictionary<string, int>(StringComparer.Ordinal);
         var index = 0;
         var repeated = false;

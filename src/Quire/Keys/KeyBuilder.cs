@@ -36,13 +36,6 @@ internal sealed class KeyBuilder
         return this;
     }
 
-    /// <summary>Cuts the key back to <paramref name="length"/> bytes (a prefix built earlier).</summary>
-    public KeyBuilder Truncate(int length)
-    {
-        Length = length;
-        return this;
-    }
-
     /// <summary>Appends a raw byte: a keyspace tag, first in a key (every element after it starts with its tag).</summary>
     public KeyBuilder Byte(byte value)
     {
