@@ -6,13 +6,19 @@ namespace Quire.Storage.Engine;
 /// Keeps resident nodes within the memory budget: while over it, sweeps the published
 /// tree like a clock and drops the references to nodes whose address is final (a
 /// durable checkpoint holds them), sparing once each node a reader touched since the
-/// last sweep. A dropped child is stored: its address goes into the parent's page
+/// last sweep. The clock's hand is a key: each sweep goes on from where the last one
+/// stopped and wraps around at the end, so every part of the keyspace takes its turn
+/// (starting from the first key each time would evict the same hot region over and
+/// over while cold records later in the keyspace stayed). A dropped child is stored: its address goes into the parent's page
 /// first, and the next reader loads it again. Dirty nodes stay: checkpoints make them
 /// evictable. Leaves go first; an internal node only once none of its children is in
 /// memory. Runs on the checkpointer's thread.
 /// </summary>
 internal sealed class Evictor(TreeState state, PagePool pool, StorageOptions options, EngineStats stats)
 {
+    // The first key of the node the next sweep starts at; null for the start of the tree.
+    private byte[]? _hand;
+
     /// <summary>Evicts down to 90% of the budget when resident nodes exceed it.</summary>
     public void EvictIfOverBudget()
     {
@@ -26,11 +32,14 @@ internal sealed class Evictor(TreeState state, PagePool pool, StorageOptions opt
         var root = state.PinPublished();
         try
         {
-            // Two passes: the first may only clear touched marks. A root that is a leaf has
-            // nothing below it to evict, and the root itself always stays.
-            for (var pass = 0; pass < 2 && pool.InUse > target && !root.Node.IsLeaf; pass++)
+            // Round the clock at most twice (the first round may only clear touched marks),
+            // from the hand. A root that is a leaf has nothing below it to evict, and the
+            // root itself always stays.
+            for (var round = 0; round < 3 && pool.InUse > target && !root.Node.IsLeaf; round++)
             {
-                Sweep(root.Node, target);
+                var from = _hand;
+                _hand = null;
+                Sweep(root.Node, target, from);
             }
         }
         finally
@@ -39,12 +48,25 @@ internal sealed class Evictor(TreeState state, PagePool pool, StorageOptions opt
         }
     }
 
-    /// <summary>Visits the children of a frozen node, deepest first, evicting the untouched ones with a final address.</summary>
-    private void Sweep(Node node, long target)
+    /// <summary>
+    /// Visits the children of a frozen node, deepest first, evicting the untouched ones
+    /// with a final address; starts at the child holding <paramref name="from"/> (the
+    /// first child when null). True when the target was reached; the hand is then set to
+    /// where the sweep stopped.
+    /// </summary>
+    private bool Sweep(Node node, long target, byte[]? from)
     {
         var children = node.Children!;
-        for (var i = 0; i <= node.Count && pool.InUse > target; i++)
+        var start = from is null ? 0 : TreeReader.ChildIndex(node.Page, from);
+        for (var i = start; i <= node.Count; i++)
         {
+            if (pool.InUse <= target)
+            {
+                // Stopped before child i: the next sweep starts there (at the first key it can hold).
+                _hand ??= i == 0 ? from : PageLayout.KeyAt(node.Page, i - 1).ToArray();
+                return true;
+            }
+
             var child = Volatile.Read(ref children[i]);
             if (child is null)
             {
@@ -53,7 +75,11 @@ internal sealed class Evictor(TreeState state, PagePool pool, StorageOptions opt
 
             if (!child.IsLeaf)
             {
-                Sweep(child, target);
+                if (Sweep(child, target, i == start ? from : null))
+                {
+                    return true;
+                }
+
                 if (HasChildInMemory(child))
                 {
                     continue;
@@ -80,6 +106,8 @@ internal sealed class Evictor(TreeState state, PagePool pool, StorageOptions opt
                 stats.Evictions++;
             }
         }
+
+        return pool.InUse <= target;
     }
 
     private static bool HasChildInMemory(Node node)

@@ -18,6 +18,7 @@ public sealed class Snapshot : IDisposable
     private readonly TreeRoot _root;
     private readonly INodeSource? _source;
     private readonly SnapshotRegistry? _registry;
+    private readonly LinkedListNode<Snapshot>? _registration;
     private int _state;
     private string? _expiredBecause;
 
@@ -30,7 +31,7 @@ public sealed class Snapshot : IDisposable
         _source = source;
         _registry = registry;
         OpenedTicks = Stopwatch.GetTimestamp();
-        registry?.Add(this);
+        _registration = registry?.Add(this);
     }
 
     /// <summary>The seq of the last op this view holds, or -1 for an empty database.</summary>
@@ -63,27 +64,28 @@ public sealed class Snapshot : IDisposable
     /// <summary>
     /// Live entries with <paramref name="from"/> &lt;= key &lt; <paramref name="to"/> (null
     /// bounds are open), in key order or, with <paramref name="reverse"/>, from the last.
-    /// Lazy: entries are read as the enumeration moves.
+    /// Lazy: entries are read as the enumeration moves. Each entry is a copy; a
+    /// <see cref="Cursor"/> reads the same without copying.
     /// </summary>
     public IEnumerable<StoredEntry> Scan(byte[]? from = null, byte[]? to = null, bool reverse = false)
     {
+        using var cursor = Cursor(from, to, reverse);
+        while (cursor.MoveNext())
+        {
+            yield return new StoredEntry(cursor.Key.ToArray(), cursor.Value.ToArray(), cursor.Version);
+        }
+    }
+
+    /// <summary>
+    /// A cursor over the live entries with <paramref name="from"/> &lt;= key &lt;
+    /// <paramref name="to"/> (null bounds are open), in key order or, with
+    /// <paramref name="reverse"/>, from the last; it also does point lookups
+    /// (<see cref="SnapshotCursor.TryFind"/>). Dispose it when done.
+    /// </summary>
+    public SnapshotCursor Cursor(byte[]? from = null, byte[]? to = null, bool reverse = false)
+    {
         Enter();
-        try
-        {
-            foreach (var cursor in TreeCursor.Range(_root, _source, from, to, reverse))
-            {
-                ThrowIfUnusable();
-                var cell = cursor.Cell;
-                if (!cell.IsTombstone)
-                {
-                    yield return new StoredEntry(cursor.Key.ToArray(), cursor.Value!, cell.Version);
-                }
-            }
-        }
-        finally
-        {
-            _root.Unpin();
-        }
+        return new SnapshotCursor(this, _root, _source, from, to, reverse);
     }
 
     /// <summary>Releases the view.</summary>
@@ -92,7 +94,10 @@ public sealed class Snapshot : IDisposable
         if (Interlocked.CompareExchange(ref _state, Disposed, Open) == Open)
         {
             _root.Unpin();
-            _registry?.Remove(this);
+            if (_registration is not null)
+            {
+                _registry!.Remove(_registration);
+            }
         }
     }
 
@@ -117,7 +122,7 @@ public sealed class Snapshot : IDisposable
         while (!_root.TryPin());
     }
 
-    private void ThrowIfUnusable()
+    internal void ThrowIfUnusable()
     {
         var state = Volatile.Read(ref _state);
         ObjectDisposedException.ThrowIf(state == Disposed, this);

@@ -8,32 +8,41 @@ namespace Quire.Storage.Engine;
 /// </summary>
 internal sealed class SnapshotRegistry(StorageOptions options, EngineStats stats)
 {
+    private readonly Lock _lock = new();
     private readonly LinkedList<Snapshot> _open = [];
 
     public int Count
     {
         get
         {
-            lock (_open)
+            lock (_lock)
             {
                 return _open.Count;
             }
         }
     }
 
-    public void Add(Snapshot snapshot)
+    /// <summary>Tracks a snapshot; the node returned is what <see cref="Remove"/> takes.</summary>
+    public LinkedListNode<Snapshot> Add(Snapshot snapshot)
     {
-        lock (_open)
+        var node = new LinkedListNode<Snapshot>(snapshot);
+        lock (_lock)
         {
-            _open.AddLast(snapshot);
+            _open.AddLast(node);
         }
+
+        return node;
     }
 
-    public void Remove(Snapshot snapshot)
+    /// <summary>Stops tracking a snapshot (in constant time; a no-op when <see cref="Enforce"/> already took it off).</summary>
+    public void Remove(LinkedListNode<Snapshot> node)
     {
-        lock (_open)
+        lock (_lock)
         {
-            _open.Remove(snapshot);
+            if (node.List is not null)
+            {
+                _open.Remove(node);
+            }
         }
     }
 
@@ -41,7 +50,7 @@ internal sealed class SnapshotRegistry(StorageOptions options, EngineStats stats
     public void Enforce(long pinnedBytes)
     {
         List<(Snapshot Snapshot, string Because)> expire = [];
-        lock (_open)
+        lock (_lock)
         {
             while (_open.First is { } oldest)
             {

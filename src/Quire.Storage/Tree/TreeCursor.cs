@@ -23,6 +23,12 @@ internal sealed class TreeCursor
     /// <summary>Whether the cursor is on an entry.</summary>
     public bool IsValid { get; private set; }
 
+    /// <summary>The leaf the cursor is on.</summary>
+    public Node Leaf => _nodes[_leaf];
+
+    /// <summary>The cursor's slot in <see cref="Leaf"/>.</summary>
+    public int Slot => _index[_leaf];
+
     public ReadOnlySpan<byte> Key => PageLayout.KeyAt(_nodes[_leaf].Page, _index[_leaf]);
 
     public LeafCell Cell => PageLayout.ReadLeafCell(_nodes[_leaf].Page, _index[_leaf]);

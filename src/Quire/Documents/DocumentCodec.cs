@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
-using System.Text;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 
@@ -184,12 +183,19 @@ internal static class DocumentCodec
     public static byte[] WithSeq(ReadOnlySpan<byte> stored, long seq)
     {
         var json = Json(stored);
-        var tail = Encoding.UTF8.GetBytes($",\"_seq\":{seq.ToString(CultureInfo.InvariantCulture)}}}");
-        var result = new byte[json.Length - 1 + tail.Length];
+        Span<byte> digits = stackalloc byte[20];
+        seq.TryFormat(digits, out var digitCount, default, CultureInfo.InvariantCulture);
+        var result = new byte[json.Length - 1 + SeqMember.Length + digitCount + 1];
         json[..^1].CopyTo(result);
-        tail.CopyTo(result.AsSpan(json.Length - 1));
+        var at = json.Length - 1;
+        SeqMember.CopyTo(result.AsSpan(at));
+        at += SeqMember.Length;
+        digits[..digitCount].CopyTo(result.AsSpan(at));
+        result[^1] = (byte)'}';
         return result;
     }
+
+    private static ReadOnlySpan<byte> SeqMember => ",\"_seq\":"u8;
 
     private static int HeaderLength(ReadOnlySpan<byte> stored)
     {

@@ -1,3 +1,5 @@
+using System.Buffers.Text;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Quire.Keys;
@@ -14,6 +16,7 @@ internal sealed class CompiledCondition
 {
     private readonly byte[] _field;
     private readonly ExactNumber? _number;
+    private readonly long? _integer;
     private readonly byte[]? _string;
 
     public CompiledCondition(NqlCondition condition)
@@ -24,6 +27,10 @@ internal sealed class CompiledCondition
         if (condition.Value.Kind == NqlValueKind.Number)
         {
             _number = ExactNumber.Parse(condition.Value.Text);
+            if (long.TryParse(condition.Value.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
+            {
+                _integer = integer;
+            }
         }
         else if (condition.Value.Kind == NqlValueKind.String)
         {
@@ -66,7 +73,7 @@ internal sealed class CompiledCondition
 
             return reader.TokenType switch
             {
-                JsonTokenType.Number => Compare(ExactNumber.Parse(Encoding.ASCII.GetString(reader.ValueSpan))),
+                JsonTokenType.Number => CompareNumber(reader.ValueSpan),
                 JsonTokenType.String => CompareString(ref reader),
                 JsonTokenType.True or JsonTokenType.False => CompareBoolean(reader.TokenType == JsonTokenType.True),
                 JsonTokenType.Null => Missing(),
@@ -83,6 +90,17 @@ internal sealed class CompiledCondition
         NqlOperator.NotEqual => Condition.Value.Kind != NqlValueKind.Null,
         _ => false,
     };
+
+    /// <summary>Compares a JSON number token: two integers that fit 64 bits directly, anything else as exact decimals.</summary>
+    private bool CompareNumber(ReadOnlySpan<byte> token)
+    {
+        if (_integer is { } literal && Utf8Parser.TryParse(token, out long value, out var consumed) && consumed == token.Length)
+        {
+            return Holds(value.CompareTo(literal));
+        }
+
+        return Compare(ExactNumber.Parse(Encoding.ASCII.GetString(token)));
+    }
 
     private bool Compare(ExactNumber value)
     {

@@ -22,6 +22,8 @@ internal sealed class QueryExecutor
     private readonly long _nowMs;
     private readonly KeyBuilder _key = new();
     private readonly KeyBuilder _readKey = new();
+    private SnapshotCursor? _reader;
+    private byte[] _documentKey = new byte[64];
     private readonly List<CompiledCondition> _conditions;
 
     public QueryExecutor(Snapshot snapshot, QueryPlan plan, CollectionSchema schema, long nowMs)
@@ -35,8 +37,20 @@ internal sealed class QueryExecutor
 
     public List<byte[]> Run()
     {
+        try
+        {
+            return Collect();
+        }
+        finally
+        {
+            _reader?.Dispose();
+        }
+    }
+
+    private List<byte[]> Collect()
+    {
         var query = _plan.Query;
-        IEnumerable<Row> rows = Candidates().OfType<Row>().Where(Matches);
+        IEnumerable<Row> rows = Candidates();
         if (_plan.Sort)
         {
             rows = Sorted(rows);
@@ -67,28 +81,41 @@ internal sealed class QueryExecutor
         return result;
     }
 
-    /// <summary>The candidate documents in the path's order (absent and expired ones as null).</summary>
-    private IEnumerable<Row?> Candidates()
+    /// <summary>The documents the access path gives, in its order, that pass every residual condition (absent and expired ones skipped).</summary>
+    private IEnumerable<Row> Candidates()
     {
         var collection = _plan.Collection;
+        var documents = Keyspace.Prefix(new KeyBuilder(), collection, Keyspace.DocumentsId).ToArray();
         switch (_plan.Access)
         {
             case AccessPath.PrimaryKey:
-                yield return Read(collection, _plan.Served[0].Value.Text);
+            {
+                if (ReadDocument(collection, _plan.Served[0].Value.Text) is { } row)
+                {
+                    yield return row;
+                }
+
                 break;
+            }
+
             case AccessPath.IndexEquality:
             {
                 var prefix = NqlSemantics.Encode(Keyspace.Prefix(_key, collection, _plan.Index!.Id), _plan.Served[0].Value).ToArray();
-                var ids = IdsUnder(prefix, Keyspace.End(prefix), reverse: false);
+                var indexPrefixLength = Keyspace.Prefix(new KeyBuilder(), collection, _plan.Index.Id).Length;
                 if (_plan.Served[0].Value.Kind == NqlValueKind.String && MayBeCut(_plan.Served[0].Value.Text))
                 {
                     // Whole and cut values share the region: an id may come twice and out of order.
-                    ids = ids.Distinct(StringComparer.Ordinal).OrderBy(id => Encoding.UTF8.GetBytes(id), ByteArrayComparer.Instance).ToList();
+                    foreach (var row in ReadAll(documents, IdsInOrder([(prefix, Keyspace.End(prefix))], indexPrefixLength)))
+                    {
+                        yield return row;
+                    }
+
+                    break;
                 }
 
-                foreach (var id in ids)
+                foreach (var row in ReadIndexed(documents, prefix, Keyspace.End(prefix), indexPrefixLength, reverse: false))
                 {
-                    yield return Read(collection, id);
+                    yield return row;
                 }
 
                 break;
@@ -99,13 +126,10 @@ internal sealed class QueryExecutor
                 // The value's entries, and those of arrays and objects (which may hold it), in id order.
                 var prefix = NqlSemantics.Encode(Keyspace.Prefix(_key, collection, _plan.Index!.Id), _plan.Served[0].Value).ToArray();
                 var indexPrefix = Keyspace.Prefix(_key, collection, _plan.Index.Id).ToArray();
-                var ids = IdsUnder(prefix, Keyspace.End(prefix), reverse: false)
-                    .Concat(IdsUnder([.. indexPrefix, KeyTags.Composite], [.. indexPrefix, KeyTags.Composite + 1], reverse: false))
-                    .Distinct(StringComparer.Ordinal)
-                    .OrderBy(id => Encoding.UTF8.GetBytes(id), ByteArrayComparer.Instance);
-                foreach (var id in ids)
+                var ids = IdsInOrder([(prefix, Keyspace.End(prefix)), ([.. indexPrefix, KeyTags.Composite], [.. indexPrefix, KeyTags.Composite + 1])], indexPrefix.Length);
+                foreach (var row in ReadAll(documents, ids))
                 {
-                    yield return Read(collection, id);
+                    yield return row;
                 }
 
                 break;
@@ -114,9 +138,10 @@ internal sealed class QueryExecutor
             case AccessPath.SortedRange or AccessPath.SortedOrder:
             {
                 var (from, to) = Range();
-                foreach (var id in IdsUnder(from, to, _plan.Reverse))
+                var indexPrefixLength = Keyspace.Prefix(new KeyBuilder(), collection, _plan.Index!.Id).Length;
+                foreach (var row in ReadIndexed(documents, from, to, indexPrefixLength, _plan.Reverse))
                 {
-                    yield return Read(collection, id);
+                    yield return row;
                 }
 
                 break;
@@ -130,13 +155,10 @@ internal sealed class QueryExecutor
                     yield break;
                 }
 
-                foreach (var id in Intersect(terms.Select(term =>
-                    {
-                        var prefix = Keyspace.Prefix(new KeyBuilder(), collection, _plan.Index!.Id).String(term).ToArray();
-                        return IdsUnder(prefix, Keyspace.End(prefix), reverse: false);
-                    }).ToList()))
+                var prefixes = terms.Select(term => Keyspace.Prefix(new KeyBuilder(), collection, _plan.Index!.Id).String(term).ToArray()).ToList();
+                foreach (var row in ReadAll(documents, Intersect(prefixes)))
                 {
-                    yield return Read(collection, id);
+                    yield return row;
                 }
 
                 break;
@@ -144,11 +166,14 @@ internal sealed class QueryExecutor
 
             default:
             {
-                var prefix = Keyspace.Prefix(_key, collection, Keyspace.DocumentsId).ToArray();
-                foreach (var entry in _snapshot.Scan(prefix, Keyspace.End(prefix)))
+                using var scan = _snapshot.Cursor(documents, Keyspace.End(documents));
+                while (scan.MoveNext())
                 {
                     Examined++;
-                    yield return DocumentCodec.IsExpired(entry.Value, _nowMs) ? null : new Row(entry.Value, entry.Version, IdOf(entry.Key));
+                    if (Accept(scan, scan.Key[documents.Length..]) is { } row)
+                    {
+                        yield return row;
+                    }
                 }
 
                 break;
@@ -162,54 +187,112 @@ internal sealed class QueryExecutor
     /// </summary>
     private static bool MayBeCut(string literal) => Encoding.UTF8.GetByteCount(literal) >= KeyBuilder.MaxIndexedStringBytes;
 
-    /// <summary>The ids every stream holds; each stream is in id order (UTF-8 bytes), so they are merged in one pass.</summary>
-    private static IEnumerable<string> Intersect(List<IEnumerable<string>> streams)
+    /// <summary>The documents whose ids end the index entries in a range, in the range's order.</summary>
+    private IEnumerable<Row> ReadIndexed(byte[] documents, byte[] from, byte[] to, int indexPrefixLength, bool reverse)
     {
-        var cursors = streams.Select(s => s.GetEnumerator()).ToList();
+        if (from.AsSpan().SequenceCompareTo(to) >= 0)
+        {
+            yield break;
+        }
+
+        using var entries = _snapshot.Cursor(from, to, reverse);
+        while (entries.MoveNext())
+        {
+            var row = Read(DocumentKey(documents, IdElement(entries.Key, indexPrefixLength)), documents.Length);
+            if (row is not null)
+            {
+                yield return row;
+            }
+        }
+    }
+
+    /// <summary>The documents of the encoded ids given, in that order.</summary>
+    private IEnumerable<Row> ReadAll(byte[] documents, IEnumerable<byte[]> ids)
+    {
+        foreach (var id in ids)
+        {
+            if (Read(DocumentKey(documents, id), documents.Length) is { } row)
+            {
+                yield return row;
+            }
+        }
+    }
+
+    /// <summary>The encoded ids ending the index entries of several ranges, each once, in id order.</summary>
+    private List<byte[]> IdsInOrder(List<(byte[] From, byte[] To)> ranges, int indexPrefixLength)
+    {
+        var ids = new SortedSet<byte[]>(ByteArrayComparer.Instance);
+        foreach (var (from, to) in ranges)
+        {
+            if (from.AsSpan().SequenceCompareTo(to) >= 0)
+            {
+                continue;
+            }
+
+            using var entries = _snapshot.Cursor(from, to);
+            while (entries.MoveNext())
+            {
+                ids.Add(IdElement(entries.Key, indexPrefixLength).ToArray());
+            }
+        }
+
+        return [.. ids];
+    }
+
+    /// <summary>
+    /// The encoded ids present under every prefix (a search term's entries each): each
+    /// prefix's entries are in id order, so one merge pass over all of them finds them.
+    /// Ids are compared as encoded, whose byte order is the ids' order.
+    /// </summary>
+    private IEnumerable<byte[]> Intersect(List<byte[]> prefixes)
+    {
+        var cursors = prefixes.Select(prefix => _snapshot.Cursor(prefix, Keyspace.End(prefix))).ToList();
         try
         {
-            var current = new byte[cursors.Count][];
-            for (var i = 0; i < cursors.Count; i++)
+            foreach (var cursor in cursors)
             {
-                if (!cursors[i].MoveNext())
+                if (!cursor.MoveNext())
                 {
                     yield break;
                 }
-
-                current[i] = Encoding.UTF8.GetBytes(cursors[i].Current);
             }
 
             while (true)
             {
-                var highest = current.Max(ByteArrayComparer.Instance)!;
-                var aligned = true;
-                for (var i = 0; i < cursors.Count; i++)
+                // Every cursor catches up with the one furthest ahead, which stays put, so
+                // its key can be compared in place; one that overshoots leads the next round.
+                var highest = 0;
+                for (var i = 1; i < cursors.Count; i++)
                 {
-                    while (current[i].AsSpan().SequenceCompareTo(highest) < 0)
+                    if (CompareIds(cursors, prefixes, i, highest) > 0)
+                    {
+                        highest = i;
+                    }
+                }
+
+                var aligned = true;
+                for (var i = 0; i < cursors.Count && aligned; i++)
+                {
+                    int c;
+                    while ((c = CompareIds(cursors, prefixes, i, highest)) < 0)
                     {
                         if (!cursors[i].MoveNext())
                         {
                             yield break;
                         }
-
-                        current[i] = Encoding.UTF8.GetBytes(cursors[i].Current);
                     }
 
-                    aligned &= current[i].AsSpan().SequenceEqual(highest);
+                    aligned = c == 0;
                 }
 
-                if (!aligned)
+                if (aligned)
                 {
-                    continue;
+                    yield return cursors[0].Key[prefixes[0].Length..].ToArray();
+                    if (!cursors[0].MoveNext())
+                    {
+                        yield break;
+                    }
                 }
-
-                yield return cursors[0].Current;
-                if (!cursors[0].MoveNext())
-                {
-                    yield break;
-                }
-
-                current[0] = Encoding.UTF8.GetBytes(cursors[0].Current);
             }
         }
         finally
@@ -221,6 +304,38 @@ internal sealed class QueryExecutor
         }
     }
 
+    /// <summary>Orders the ids two intersected cursors are on.</summary>
+    private static int CompareIds(List<SnapshotCursor> cursors, List<byte[]> prefixes, int a, int b) =>
+        cursors[a].Key[prefixes[a].Length..].SequenceCompareTo(cursors[b].Key[prefixes[b].Length..]);
+
+    /// <summary>The encoded id that ends an index entry's key: the element after the value.</summary>
+    private static ReadOnlySpan<byte> IdElement(ReadOnlySpan<byte> key, int indexPrefixLength)
+    {
+        var reader = new KeyReader(key, indexPrefixLength);
+        reader.Skip();
+        return key[reader.Position..];
+    }
+
+    /// <summary>A document's key from its collection's prefix and its encoded id (valid until the next call).</summary>
+    private ReadOnlySpan<byte> DocumentKey(byte[] documents, ReadOnlySpan<byte> idElement)
+    {
+        var length = documents.Length + idElement.Length;
+        if (_documentKey.Length < length)
+        {
+            _documentKey = new byte[Math.Max(length, _documentKey.Length * 2)];
+        }
+
+        documents.CopyTo(_documentKey, 0);
+        idElement.CopyTo(_documentKey.AsSpan(documents.Length));
+        return _documentKey.AsSpan(0, length);
+    }
+
+    /// <summary>The document <paramref name="id"/> of <paramref name="collection"/>, as <see cref="Read"/> gives it.</summary>
+    private Row? ReadDocument(string collection, string id, bool filter = true)
+    {
+        var idStart = Keyspace.Prefix(_readKey.Clear(), collection, Keyspace.DocumentsId).Length;
+        return Read(_readKey.String(id).Span, idStart, filter);
+    }
     /// <summary>The key range of a sorted index a range or order plan reads.</summary>
     private (byte[] From, byte[] To) Range()
     {
@@ -262,82 +377,63 @@ internal sealed class QueryExecutor
         return (from, to);
     }
 
-    private IEnumerable<string> IdsUnder(byte[] from, byte[] to, bool reverse)
-    {
-        if (from.AsSpan().SequenceCompareTo(to) >= 0)
-        {
-            yield break;
-        }
-
-        foreach (var entry in _snapshot.Scan(from, to, reverse))
-        {
-            yield return LastString(entry.Key);
-        }
-    }
-
-    /// <summary>The document id that ends an index entry's key.</summary>
-    private static string LastString(byte[] key)
-    {
-        var reader = new KeyReader(key);
-        reader.Byte();
-        reader.Skip();   // collection
-        reader.Skip();   // index id
-        while (true)
-        {
-            var position = reader.Position;
-            reader.Skip();
-            if (reader.AtEnd)
-            {
-                return new KeyReader(key, position).String();
-            }
-        }
-    }
-
     /// <summary>How many documents the query read.</summary>
     public long Examined { get; private set; }
 
-    private Row? Read(string collection, string id)
+    /// <summary>The live, unexpired document at <paramref name="key"/> if it passes the residual conditions (unless <paramref name="filter"/> is false).</summary>
+    private Row? Read(ReadOnlySpan<byte> key, int idStart, bool filter = true)
     {
         Examined++;
-        if (!_snapshot.TryGetVersioned(Keyspace.Document(_readKey, collection, id).Span, out var stored) || stored.Value is not { } bytes || DocumentCodec.IsExpired(bytes, _nowMs))
+        var reader = _reader ??= _snapshot.Cursor();
+        return reader.TryFind(key) ? Accept(reader, key[idStart..], filter) : null;
+    }
+
+    /// <summary>
+    /// The document the cursor is on as a row, or null when it expired or fails a residual
+    /// condition. Conditions are checked on the stored bytes where they can be, so a
+    /// document is copied out of the tree only when it passes.
+    /// </summary>
+    private Row? Accept(SnapshotCursor at, ReadOnlySpan<byte> idElement, bool filter = true)
+    {
+        var stored = at.Value;
+        if (DocumentCodec.IsExpired(stored, _nowMs))
         {
             return null;
         }
 
-        return new Row(bytes, stored.Version, id);
-    }
-
-    /// <summary>The id in a document's key.</summary>
-    private static string IdOf(byte[] documentKey)
-    {
-        var reader = new KeyReader(documentKey);
-        reader.Byte();
-        reader.Skip();
-        reader.Skip();
-        return reader.String();
-    }
-
-    private bool Matches(Row row)
-    {
-        foreach (var condition in _conditions)
+        var version = at.Version;
+        var json = DocumentCodec.Json(stored);
+        Row? row = null;
+        foreach (var condition in filter ? _conditions : [])
         {
-            var fast = condition.TryMatch(row.Stored, row.Version);
-            if (!(fast ?? NqlSemantics.Matches(row.Document.RootElement, condition.Condition)))
+            switch (condition.TryMatch(json, version))
+            {
+                case true:
+                    continue;
+                case false:
+                    row?.Dispose();
+                    return null;
+            }
+
+            row ??= new Row(DocumentCodec.WithSeq(stored, version), version, idElement.ToArray());
+            if (!NqlSemantics.Matches(row.Document.RootElement, condition.Condition))
             {
                 row.Dispose();
-                return false;
+                return null;
             }
         }
 
+        row ??= new Row(DocumentCodec.WithSeq(stored, version), version, idElement.ToArray());
+
         // The search path intersects every term's entries, which is the whole of SEARCH.
-        if (_plan.Query.Search is { } search && _plan.Access != AccessPath.SearchIndex
+        if (filter && _plan.Query.Search is { } search && _plan.Access != AccessPath.SearchIndex
             && !NqlSemantics.MatchesSearch(row.Document.RootElement, search, _schema.Indexes.Where(i => i.Kind == IndexKind.Search && i.Ready).Select(i => i.Field)))
         {
             row.Dispose();
-            return false;
+            return null;
         }
 
-        return true;
+        return row;
     }
 
     /// <summary>
@@ -356,7 +452,7 @@ internal sealed class QueryExecutor
     {
         var all = rows.ToList();
         var key = new KeyBuilder();
-        var sortable = all.Select(row => (Row: row, Value: _plan.Query.OrderBy is { } field ? NqlSemantics.SortKey(row.Document.RootElement, field, key) : [], Id: IdBytes(row))).ToList();
+        var sortable = all.Select(row => (Row: row, Value: _plan.Query.OrderBy is { } field ? NqlSemantics.SortKey(row.Document.RootElement, field, key) : [], Id: row.IdElement)).ToList();
         sortable.Sort((a, b) =>
         {
             var c = a.Value.AsSpan().SequenceCompareTo(b.Value);
@@ -369,8 +465,6 @@ internal sealed class QueryExecutor
 
         return sortable.Select(s => s.Row);
     }
-
-    private static byte[] IdBytes(Row row) => Encoding.UTF8.GetBytes(row.Id);
 
     /// <summary>The documents <paramref name="row"/> links to by <paramref name="relation"/>, in key order; missing ones are skipped.</summary>
     private IEnumerable<Row> Traverse(Row row, string relation)
@@ -388,7 +482,8 @@ internal sealed class QueryExecutor
                 continue;
             }
 
-            if (Read(to[..colon], to[(colon + 1)..]) is { } target)
+            // Where filters the rows traversed from, not the documents reached.
+            if (ReadDocument(to[..colon], to[(colon + 1)..], filter: false) is { } target)
             {
                 yield return target;
             }
@@ -492,20 +587,19 @@ internal sealed class QueryExecutor
     /// A document read by the query: its stored JSON and version, parsed only when a
     /// condition, an ORDER BY or a GROUP BY needs the parsed form.
     /// </summary>
-    private sealed class Row(byte[] stored, long version, string id) : IDisposable
+    private sealed class Row(byte[] json, long version, byte[] idElement) : IDisposable
     {
         private JsonDocument? _document;
-        private byte[]? _json;
 
-        public string Id { get; } = id;
+        /// <summary>The id as encoded in keys: ordered as the ids are.</summary>
+        public byte[] IdElement { get; } = idElement;
+
+        public string Id => new KeyReader(IdElement).String();
 
         public long Version { get; } = version;
 
-        /// <summary>The stored JSON (without <c>_seq</c>).</summary>
-        public ReadOnlySpan<byte> Stored => DocumentCodec.Json(stored).Span;
-
         /// <summary>The document as returned: with <c>_seq</c>.</summary>
-        public byte[] Json => _json ??= DocumentCodec.WithSeq(stored, Version);
+        public byte[] Json { get; } = json;
 
         public JsonDocument Document => _document ??= JsonDocument.Parse(Json);
 

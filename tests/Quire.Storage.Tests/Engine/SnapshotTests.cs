@@ -9,6 +9,62 @@ namespace Quire.Storage.Tests.Engine;
 public class SnapshotTests
 {
     [Fact]
+    public async Task A_cursor_reads_live_entries_in_place_both_ways_and_finds_single_keys()
+    {
+        using var engine = EngineFixture.Open(new FaultyFileSystem());
+        var large = new byte[20_000];
+        new Random(3).NextBytes(large);
+        using (var batch = new WriteBatch())
+        {
+            for (var i = 0; i < 1000; i++)
+            {
+                batch.Put(Key(i), i == 500 ? large : B($"v{i}"));
+            }
+
+            await engine.CommitAsync(batch);
+        }
+
+        using (var deletes = new WriteBatch())
+        {
+            for (var i = 0; i < 1000; i += 3)
+            {
+                deletes.Delete(Key(i));
+            }
+
+            await engine.CommitAsync(deletes);
+        }
+
+        using var snapshot = engine.OpenSnapshot();
+        var live = Enumerable.Range(100, 800).Where(i => i % 3 != 0).ToList();
+        foreach (var reverse in new[] { false, true })
+        {
+            using var cursor = snapshot.Cursor(Key(100), Key(900), reverse);
+            var seen = new List<int>();
+            while (cursor.MoveNext())
+            {
+                var i = int.Parse(S(cursor.Key.ToArray())[4..], System.Globalization.CultureInfo.InvariantCulture);
+                Assert.Equal(i == 500 ? large : B($"v{i}"), cursor.Value.ToArray());
+                Assert.True(snapshot.TryGetVersioned(cursor.Key, out var stored));
+                Assert.Equal(stored.Version, cursor.Version);
+                seen.Add(i);
+            }
+
+            Assert.Equal(reverse ? live.AsEnumerable().Reverse() : live, seen);
+            Assert.False(cursor.MoveNext());
+        }
+
+        using var finder = snapshot.Cursor();
+        Assert.True(finder.TryFind(Key(500)));
+        Assert.Equal(large, finder.Value.ToArray());
+        Assert.Equal(Key(500), finder.Key.ToArray());
+        Assert.False(finder.TryFind(Key(498)));   // deleted
+        Assert.False(finder.TryFind(B("absent")));
+        Assert.Throws<InvalidOperationException>(() => finder.Value.Length);
+        finder.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => finder.TryFind(Key(1)));
+    }
+
+    [Fact]
     public async Task Pages_a_closed_snapshot_kept_are_released_without_further_commits()
     {
         // The cap on pinned pages must not fall on a later snapshot for pages nobody holds any more.
