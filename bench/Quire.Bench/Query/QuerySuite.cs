@@ -6,6 +6,7 @@ using Quire.Bench.Harness;
 using Quire.Databases;
 using Quire.Documents;
 using Quire.Indexes;
+using Quire.Storage.Engine;
 
 namespace Quire.Bench.Query;
 
@@ -18,6 +19,9 @@ namespace Quire.Bench.Query;
 /// </summary>
 public static class QuerySuite
 {
+    /// <summary>The cache each system gets (Quire's memory budget, SQLite's page cache): room for either's working set at 1,000,000 documents.</summary>
+    private const long CacheBytes = 2L * 1024 * 1024 * 1024;
+
     public static void Run(BenchRun run)
     {
         var (report, quick) = (run.Report, run.Quick);
@@ -29,7 +33,7 @@ public static class QuerySuite
         var blocks = Enumerable.Range(0, count).Select(h => WithNote(Block.Create(random, h), random, vocabulary)).ToList();
 
         using var quireDir = new BenchDirectory("quire");
-        using var catalog = DatabaseCatalog.Open(quireDir.Path);
+        using var catalog = DatabaseCatalog.Open(quireDir.Path, new DatabaseOptions { Storage = new StorageOptions { MemoryBudget = CacheBytes } });
         var gcMax = TimeSpan.Zero;
         if (run.Includes("quire"))
         {
@@ -119,7 +123,7 @@ public static class QuerySuite
         connection.Open();
         Execute(connection, "PRAGMA journal_mode=WAL");
         Execute(connection, "PRAGMA synchronous=FULL");
-        Execute(connection, "PRAGMA cache_size=-524288");
+        Execute(connection, $"PRAGMA cache_size=-{CacheBytes / 1024}");
         Execute(connection, "CREATE TABLE blocks (id TEXT PRIMARY KEY, json TEXT NOT NULL, height INTEGER, miner TEXT, size INTEGER) WITHOUT ROWID");
         Execute(connection, "CREATE VIRTUAL TABLE notes USING fts5(id UNINDEXED, note)");
         foreach (var chunk in blocks.OrderBy(b => b.Id, StringComparer.Ordinal).Chunk(10_000))

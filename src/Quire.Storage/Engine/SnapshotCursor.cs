@@ -25,6 +25,9 @@ public sealed class SnapshotCursor : IDisposable
     private Node? _leaf;
     private int _slot;
     private byte[]? _loadedValue;
+    private Node? _boundLeaf;
+    private int _inBoundFrom;
+    private int _inBoundTo = -1;
 
     internal SnapshotCursor(Snapshot snapshot, TreeRoot root, INodeSource? source, byte[]? from, byte[]? to, bool reverse)
     {
@@ -69,9 +72,27 @@ public sealed class SnapshotCursor : IDisposable
     /// <summary>Moves to the next live entry of the range (the first on the first call); false past its end.</summary>
     public bool MoveNext()
     {
-        ThrowIfUnusable();
         _loadedValue = null;
+
+        // Hot path: the neighbouring slot of the same leaf, known to be in range and live.
+        // (A disposed or cancelled snapshot is noticed at the next leaf: the pin keeps this one valid.)
+        if (_leaf is { } current && current == _boundLeaf)
+        {
+            var next = _reverse ? _slot - 1 : _slot + 1;
+            if (next >= _inBoundFrom && next <= _inBoundTo && !PageLayout.IsTombstone(current.Page, next))
+            {
+                _slot = next;
+                return true;
+            }
+        }
+
+        ThrowIfUnusable();
         var walk = _walk ??= new TreeCursor(_root, _source);
+        if (_leaf is not null)
+        {
+            walk.Slot = _slot;   // the hot path moved without the walk
+        }
+
         if (!_started)
         {
             _started = true;
@@ -95,15 +116,22 @@ public sealed class SnapshotCursor : IDisposable
 
         while (walk.IsValid)
         {
-            var key = walk.Key;
-            if (_reverse ? _from is not null && key.SequenceCompareTo(_from) < 0 : _to is not null && key.SequenceCompareTo(_to) >= 0)
+            var leaf = walk.Leaf;
+            var slot = walk.Slot;
+            if (leaf != _boundLeaf)
+            {
+                _boundLeaf = leaf;
+                (_inBoundFrom, _inBoundTo) = InBoundSlots(leaf.Page);
+            }
+
+            if ((slot < _inBoundFrom || slot > _inBoundTo) && !InBound(walk.Key))
             {
                 break;
             }
 
-            if (!walk.Cell.IsTombstone)
+            if (!PageLayout.IsTombstone(leaf.Page, slot))
             {
-                (_leaf, _slot) = (walk.Leaf, walk.Slot);
+                (_leaf, _slot) = (leaf, slot);
                 return true;
             }
 
@@ -119,6 +147,25 @@ public sealed class SnapshotCursor : IDisposable
 
         _leaf = null;
         return false;
+    }
+
+    private bool InBound(ReadOnlySpan<byte> key) =>
+        _reverse ? _from is null || key.SequenceCompareTo(_from) >= 0 : _to is null || key.SequenceCompareTo(_to) < 0;
+
+    /// <summary>
+    /// The slots of a leaf known to lie within the range's far bound (the one the walk
+    /// heads for): all of them when the leaf's last key (first, walking backward) does,
+    /// else none, and each key is compared. A long range compares once per leaf.
+    /// </summary>
+    private (int From, int To) InBoundSlots(byte[] page)
+    {
+        var count = PageLayout.Count(page);
+        if (count == 0)
+        {
+            return (0, -1);
+        }
+
+        return InBound(PageLayout.KeyAt(page, _reverse ? 0 : count - 1)) ? (0, count - 1) : (0, -1);
     }
 
     /// <summary>Goes to the live entry with exactly <paramref name="key"/>; false (and on no entry) when there is none or it was deleted.</summary>

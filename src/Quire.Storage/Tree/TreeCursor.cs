@@ -26,8 +26,12 @@ internal sealed class TreeCursor
     /// <summary>The leaf the cursor is on.</summary>
     public Node Leaf => _nodes[_leaf];
 
-    /// <summary>The cursor's slot in <see cref="Leaf"/>.</summary>
-    public int Slot => _index[_leaf];
+    /// <summary>The cursor's slot in <see cref="Leaf"/> (set it to move within the leaf).</summary>
+    public int Slot
+    {
+        get => _index[_leaf];
+        set => _index[_leaf] = value;
+    }
 
     public ReadOnlySpan<byte> Key => PageLayout.KeyAt(_nodes[_leaf].Page, _index[_leaf]);
 

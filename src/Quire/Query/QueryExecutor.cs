@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
 using Quire.Documents;
@@ -257,41 +258,13 @@ internal sealed class QueryExecutor
                 }
             }
 
-            while (true)
+            var starts = prefixes.Select(prefix => prefix.Length).ToArray();
+            while (Align(cursors, starts))
             {
-                // Every cursor catches up with the one furthest ahead, which stays put, so
-                // its key can be compared in place; one that overshoots leads the next round.
-                var highest = 0;
-                for (var i = 1; i < cursors.Count; i++)
+                yield return cursors[0].Key[starts[0]..].ToArray();
+                if (!cursors[0].MoveNext())
                 {
-                    if (CompareIds(cursors, prefixes, i, highest) > 0)
-                    {
-                        highest = i;
-                    }
-                }
-
-                var aligned = true;
-                for (var i = 0; i < cursors.Count && aligned; i++)
-                {
-                    int c;
-                    while ((c = CompareIds(cursors, prefixes, i, highest)) < 0)
-                    {
-                        if (!cursors[i].MoveNext())
-                        {
-                            yield break;
-                        }
-                    }
-
-                    aligned = c == 0;
-                }
-
-                if (aligned)
-                {
-                    yield return cursors[0].Key[prefixes[0].Length..].ToArray();
-                    if (!cursors[0].MoveNext())
-                    {
-                        yield break;
-                    }
+                    yield break;
                 }
             }
         }
@@ -304,9 +277,105 @@ internal sealed class QueryExecutor
         }
     }
 
-    /// <summary>Orders the ids two intersected cursors are on.</summary>
-    private static int CompareIds(List<SnapshotCursor> cursors, List<byte[]> prefixes, int a, int b) =>
-        cursors[a].Key[prefixes[a].Length..].SequenceCompareTo(cursors[b].Key[prefixes[b].Length..]);
+    /// <summary>
+    /// Moves the cursors forward until all are on the same id (true) or one runs out
+    /// (false): each catches up with the first cursor's id, and one that overshoots moves
+    /// the first up to it. <paramref name="starts"/> says where the id starts in each key.
+    /// </summary>
+    private static bool Align(List<SnapshotCursor> cursors, int[] starts)
+    {
+        if (cursors.Count == 2)
+        {
+            return Align(cursors[0], starts[0], cursors[1], starts[1]);
+        }
+
+        var lead = cursors[0];
+        while (true)
+        {
+            var aligned = true;
+            for (var i = 1; i < cursors.Count; i++)
+            {
+                var cursor = cursors[i];
+                int c;
+                while ((c = CompareIds(cursor.Key[starts[i]..], lead.Key[starts[0]..])) < 0)
+                {
+                    if (!cursor.MoveNext())
+                    {
+                        return false;
+                    }
+                }
+
+                if (c > 0)
+                {
+                    while (CompareIds(lead.Key[starts[0]..], cursor.Key[starts[i]..]) < 0)
+                    {
+                        if (!lead.MoveNext())
+                        {
+                            return false;
+                        }
+                    }
+
+                    aligned = false;
+                    break;
+                }
+            }
+
+            if (aligned)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>The two-term case of <see cref="Align(List{SnapshotCursor}, int[])"/>: a plain merge step, each key read once per move.</summary>
+    private static bool Align(SnapshotCursor a, int startA, SnapshotCursor b, int startB)
+    {
+        var idA = a.Key[startA..];
+        var idB = b.Key[startB..];
+        while (true)
+        {
+            var c = CompareIds(idA, idB);
+            if (c == 0)
+            {
+                return true;
+            }
+
+            if (c < 0)
+            {
+                if (!a.MoveNext())
+                {
+                    return false;
+                }
+
+                idA = a.Key[startA..];
+            }
+            else
+            {
+                if (!b.MoveNext())
+                {
+                    return false;
+                }
+
+                idB = b.Key[startB..];
+            }
+        }
+    }
+
+    /// <summary>Orders two encoded ids: by their first eight bytes as a number when both have them (ids rarely share more), else byte by byte.</summary>
+    private static int CompareIds(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        if (a.Length >= 8 && b.Length >= 8)
+        {
+            var x = BinaryPrimitives.ReadUInt64BigEndian(a);
+            var y = BinaryPrimitives.ReadUInt64BigEndian(b);
+            if (x != y)
+            {
+                return x < y ? -1 : 1;
+            }
+        }
+
+        return a.SequenceCompareTo(b);
+    }
 
     /// <summary>The encoded id that ends an index entry's key: the element after the value.</summary>
     private static ReadOnlySpan<byte> IdElement(ReadOnlySpan<byte> key, int indexPrefixLength)

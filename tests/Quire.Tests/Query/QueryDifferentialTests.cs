@@ -127,7 +127,8 @@ public class QueryDifferentialTests
 
         if (canSearch && random.Next(4) == 0)
         {
-            text.Append($" SEARCH \"{Words[random.Next(Words.Length)]}{(random.Next(2) == 0 ? " " + Words[random.Next(Words.Length)] : "")}\"");
+            // One to three words: two or more terms are intersected, three take the general merge.
+            text.Append($" SEARCH \"{string.Join(' ', Enumerable.Range(0, random.Next(1, 4)).Select(_ => Words[random.Next(Words.Length)]))}\"");
         }
 
         if (random.Next(2) == 0)
