@@ -4,10 +4,8 @@ namespace Quire.Storage.Tree;
 /// Page buffers for nodes, reused once a node can no longer be reached (see
 /// <see cref="TreeRoot"/>): copy-on-write replaces nodes at hundreds of thousands of
 /// keys per second, and fresh arrays for each would keep the GC busy promoting pages
-/// that die soon after. New buffers are ordinary (movable) arrays: nothing holds a
-/// pointer into a page, and the pinned object heap, with no per-thread allocation
-/// context, made each new page of a read-heavy workload (an evicted page read back) a
-/// slow, locked allocation that dominated the read. Thread-safe.
+/// that die soon after. Buffers live on the pinned object heap: never moved, and ready
+/// for native I/O. Thread-safe.
 /// </summary>
 internal sealed class PagePool(int pageSize)
 {
@@ -31,7 +29,7 @@ internal sealed class PagePool(int pageSize)
             }
         }
 
-        return GC.AllocateUninitializedArray<byte>(PageSize);
+        return GC.AllocateUninitializedArray<byte>(PageSize, pinned: true);
     }
 
     /// <summary>Stops counting a buffer that an evicted node holds: readers may still use it, so the GC takes it when they are done.</summary>
