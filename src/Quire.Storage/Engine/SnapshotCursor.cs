@@ -4,7 +4,7 @@ namespace Quire.Storage.Engine;
 
 /// <summary>
 /// Reads a <see cref="Snapshot"/> without copying: a walk over live entries in a key
-/// range (<see cref="MoveNext"/>) or point lookups (<see cref="TryFind"/>), each leaving
+/// range (<see cref="MoveNext()"/>) or point lookups (<see cref="TryFind"/>), each leaving
 /// the entry's key and value as spans into the tree's pages. The spans are valid until
 /// the cursor moves or is disposed; copy what must outlive that. The cursor pins the
 /// snapshot's root while open, so dispose it. One thread at a time.
@@ -68,6 +68,39 @@ public sealed class SnapshotCursor : IDisposable
     }
 
     private Node Current => _leaf ?? throw new InvalidOperationException("the cursor is not on an entry");
+
+    /// <summary>
+    /// <see cref="MoveNext()"/> that also gives the new entry's key (empty past the end):
+    /// for merges that compare keys at every step.
+    /// </summary>
+    public bool MoveNext(out ReadOnlySpan<byte> key)
+    {
+        // Hot path as in MoveNext(), reading the cell's key once for the tombstone check and the caller.
+        if (_leaf is { } current && current == _boundLeaf)
+        {
+            var next = _reverse ? _slot - 1 : _slot + 1;
+            if (next >= _inBoundFrom && next <= _inBoundTo)
+            {
+                var cell = PageLayout.KeyAt(current.Page, next, out var tombstone);
+                if (!tombstone)
+                {
+                    _loadedValue = null;
+                    _slot = next;
+                    key = cell;
+                    return true;
+                }
+            }
+        }
+
+        if (MoveNext())
+        {
+            key = Key;
+            return true;
+        }
+
+        key = default;
+        return false;
+    }
 
     /// <summary>Moves to the next live entry of the range (the first on the first call); false past its end.</summary>
     public bool MoveNext()

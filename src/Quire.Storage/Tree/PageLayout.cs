@@ -234,6 +234,16 @@ internal static class PageLayout
         return new LeafCell(BinaryPrimitives.ReadInt64LittleEndian(page[p..]), flags, valueLength, p + 13);
     }
 
+    /// <summary>The key of the leaf cell at <paramref name="slot"/>, and whether the cell is a tombstone.</summary>
+    public static ReadOnlySpan<byte> KeyAt(ReadOnlySpan<byte> page, int slot, out bool tombstone)
+    {
+        var offset = CellOffset(page, slot);
+        var length = BinaryPrimitives.ReadUInt16LittleEndian(page[offset..]);
+        var key = page.Slice(offset + 2, length);
+        tombstone = (page[offset + 2 + length + 8] & TombstoneFlag) != 0;
+        return key;
+    }
+
     /// <summary>Whether the leaf cell at <paramref name="slot"/> is a tombstone (reads only its flags).</summary>
     public static bool IsTombstone(ReadOnlySpan<byte> page, int slot)
     {

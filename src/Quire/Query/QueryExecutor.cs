@@ -330,11 +330,14 @@ internal sealed class QueryExecutor
     /// <summary>The two-term case of <see cref="Align(List{SnapshotCursor}, int[])"/>: a plain merge step, each key read once per move.</summary>
     private static bool Align(SnapshotCursor a, int startA, SnapshotCursor b, int startB)
     {
+        // Each side's id and its first eight bytes as a number (0 when shorter), read once per move.
         var idA = a.Key[startA..];
         var idB = b.Key[startB..];
+        var headA = Head(idA);
+        var headB = Head(idB);
         while (true)
         {
-            var c = CompareIds(idA, idB);
+            var c = headA != headB && headA != 0 && headB != 0 ? (headA < headB ? -1 : 1) : idA.SequenceCompareTo(idB);
             if (c == 0)
             {
                 return true;
@@ -342,24 +345,29 @@ internal sealed class QueryExecutor
 
             if (c < 0)
             {
-                if (!a.MoveNext())
+                if (!a.MoveNext(out var key))
                 {
                     return false;
                 }
 
-                idA = a.Key[startA..];
+                idA = key[startA..];
+                headA = Head(idA);
             }
             else
             {
-                if (!b.MoveNext())
+                if (!b.MoveNext(out var key))
                 {
                     return false;
                 }
 
-                idB = b.Key[startB..];
+                idB = key[startB..];
+                headB = Head(idB);
             }
         }
     }
+
+    /// <summary>An id's first eight bytes, big endian (ordered as the ids are when both have eight and they differ), or 0 for a shorter id (then, and on a tie, whole ids are compared).</summary>
+    private static ulong Head(ReadOnlySpan<byte> id) => id.Length >= 8 ? BinaryPrimitives.ReadUInt64BigEndian(id) : 0;
 
     /// <summary>Orders two encoded ids: by their first eight bytes as a number when both have them (ids rarely share more), else byte by byte.</summary>
     private static int CompareIds(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
