@@ -29,6 +29,10 @@ internal sealed class TreeState : ITreeRetirement
     // The chain head after the last chained op applied (the writer's; roots get copies).
     private readonly byte[] _chainHead = new byte[HashChain.HashSize];
     private byte[] _recordScratch = new byte[1024];
+
+    // Writes of the log tail being replayed, applied in key order (see ReplayBuffer).
+    private ReplayBuffer? _replay;
+    private byte[] _chainKeyScratch = new byte[64];
     private TreeRoot _published;
 
     /// <param name="pool">Page buffers for nodes.</param>
@@ -120,19 +124,37 @@ internal sealed class TreeState : ITreeRetirement
     /// <summary>Applies the ops of one encoded batch from seq <paramref name="fromSeq"/> on during log replay; <see cref="FinishReplay"/> publishes them all.</summary>
     public void Replay(ReadOnlySpan<byte> payload, long firstSeq, long fromSeq)
     {
+        var buffer = _replay ??= new ReplayBuffer();
         var reader = new BatchPayload.Reader(payload);
         while (reader.MoveNext())
         {
-            if (firstSeq + reader.OpIndex >= fromSeq)
+            var seq = firstSeq + reader.OpIndex;
+            if (seq < fromSeq)
             {
-                ApplyWrite(ref reader, firstSeq + reader.OpIndex);
+                continue;
             }
+
+            if (!reader.IsChained)
+            {
+                buffer.Add(_tree, reader.Key, seq, reader.Value, reader.IsDelete);
+                continue;
+            }
+
+            if (_chainKeyScratch.Length < reader.Key.Length + 8)
+            {
+                _chainKeyScratch = new byte[reader.Key.Length + 8];
+            }
+
+            var key = _chainKeyScratch.AsSpan(0, reader.Key.Length + 8);
+            buffer.Add(_tree, key, seq, LinkRecord(ref reader, seq, key), tombstone: false);
         }
     }
 
     /// <summary>Publishes what replay applied, up to <paramref name="lastSeq"/>.</summary>
     public void FinishReplay(long lastSeq)
     {
+        _replay?.ApplyTo(_tree);
+        _replay = null;
         if (lastSeq > _published.Seq)
         {
             _latest = _published = Freeze(lastSeq);
@@ -205,6 +227,17 @@ internal sealed class TreeState : ITreeRetirement
             return;
         }
 
+        Span<byte> key = stackalloc byte[reader.Key.Length + 8];
+        _tree.Upsert(key, seq, LinkRecord(ref reader, seq, key), tombstone: false);
+    }
+
+    /// <summary>
+    /// Links a chained op into the hash chain (in seq order: the chain head moves) and
+    /// returns the record to store, in a scratch buffer valid until the next call; its key
+    /// (the op's prefix and seq) goes to <paramref name="key"/>.
+    /// </summary>
+    private ReadOnlySpan<byte> LinkRecord(ref BatchPayload.Reader reader, long seq, scoped Span<byte> key)
+    {
         // Value is digest || body; the record stored is previous || hash || digest || body.
         // The tree copies the value, so one scratch buffer serves every record (only the writer applies).
         var digest = reader.Value[..HashChain.HashSize];
@@ -219,9 +252,8 @@ internal sealed class TreeState : ITreeRetirement
         HashChain.Link(_chainHead, seq, digest, record.Slice(HashChain.HashSize, HashChain.HashSize));
         reader.Value.CopyTo(record[(2 * HashChain.HashSize)..]);
         record.Slice(HashChain.HashSize, HashChain.HashSize).CopyTo(_chainHead);
-        Span<byte> key = stackalloc byte[reader.Key.Length + 8];
         HashChain.RecordKey(reader.Key, seq, key);
-        _tree.Upsert(key, seq, record, tombstone: false);
+        return record;
     }
 
     private TreeRoot Freeze(long seq)
