@@ -13,13 +13,27 @@ public sealed class TempDirectory : IDisposable
 
     public void Dispose()
     {
-        try
+        // A server process that was just stopped may still be closing (and, dying, creating)
+        // files for a moment: try again for up to a second before leaving the directory behind.
+        for (var attempt = 0; ; attempt++)
         {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A child process may still be releasing files; the temp dir is cleaned by the OS eventually.
+            try
+            {
+                if (Directory.Exists(Path))
+                {
+                    Directory.Delete(Path, recursive: true);
+                }
+
+                return;
+            }
+            catch (IOException) when (attempt < 20)
+            {
+                Thread.Sleep(50);
+            }
+            catch (IOException)
+            {
+                return;
+            }
         }
     }
 }

@@ -413,7 +413,9 @@ internal sealed class NedbdApi(DatabaseCatalog catalog, ServerOptions options, I
         };
         using var deadline = WriteDeadline(context, options.QueueWait);
         var result = await db.BatchAsync([op], Client(root), deadline.Token).ConfigureAwait(false);
-        var stored = db.Get(coll, id);
+
+        // The document this put wrote; a replayed put (idem key used before) reads what is there now.
+        var stored = result.Results[0].Document ?? db.Get(coll, id)?.Json;
         var (_, head) = db.Head;
         await JsonResponse.WriteAsync(context, 200, w =>
         {
@@ -422,7 +424,7 @@ internal sealed class NedbdApi(DatabaseCatalog catalog, ServerOptions options, I
             w.WritePropertyName("doc");
             if (stored is not null)
             {
-                w.WriteRawValue(stored.Json, skipInputValidation: true);
+                w.WriteRawValue(stored, skipInputValidation: true);
             }
             else
             {

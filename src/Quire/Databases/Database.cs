@@ -119,8 +119,7 @@ public sealed class Database : IDisposable
     public async Task<Document> PutAsync(string collection, string id, JsonElement document, long? ifSeq = null, CancellationToken cancellationToken = default)
     {
         var result = await WriteAsync(DocumentOp.Put(collection, id, document, ifSeq), cancellationToken: cancellationToken).ConfigureAwait(false);
-        var stored = DocumentCodec.Encode(id, document, int.MaxValue, DocumentCodec.ExpiryOf(document, null, 0));
-        return new Document(collection, id, result.Seq, DocumentCodec.WithSeq(stored, result.Seq));
+        return new Document(collection, id, result.Seq, result.Document ?? throw new InvalidOperationException("a put without an idempotency key is always applied"));
     }
 
     /// <summary>Deletes a document and returns the delete's seq (deleting a missing document is an op too).</summary>

@@ -172,8 +172,9 @@ internal sealed class BatchPlan
 
         for (var n = 0; n < _applied.Count; n++)
         {
-            var op = ops[_applied[n]].Op;
-            results[_applied[n]] = new OpResult(op.Kind, op.Kind == OpKind.Link ? op.From : op.Id, commit!.Value.FirstSeq + n);
+            var prepared = ops[_applied[n]];
+            var op = prepared.Op;
+            results[_applied[n]] = new OpResult(op.Kind, op.Kind == OpKind.Link ? op.From : op.Id, commit!.Value.FirstSeq + n) { Stored = prepared.Stored };
         }
 
         return new BatchResult(results, commit?.LastSeq ?? databaseSeq, commit is null ? null : Nonce);

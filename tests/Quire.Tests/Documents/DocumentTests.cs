@@ -20,6 +20,20 @@ public class DocumentTests
     }
 
     [Fact]
+    public async Task Each_concurrent_put_returns_the_document_it_wrote_at_its_own_seq()
+    {
+        using var f = new DocumentsFixture();
+        var puts = Enumerable.Range(0, 32).Select(i => Task.Run(() => f.Db.PutAsync("users", "u1", Json($$"""{"writer": {{i}}}""")))).ToArray();
+        var documents = await Task.WhenAll(puts);
+        for (var i = 0; i < documents.Length; i++)
+        {
+            Assert.Equal($$"""{"_id":"u1","writer":{{i}},"_seq":{{documents[i].Seq}}}""", Encoding.UTF8.GetString(documents[i].Json));
+        }
+
+        Assert.Equal(32, documents.Select(d => d.Seq).Distinct().Count());
+    }
+
+    [Fact]
     public async Task Seq_counts_ops_and_a_batch_takes_one_seq_per_op()
     {
         using var f = new DocumentsFixture();
