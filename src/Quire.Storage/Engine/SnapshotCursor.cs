@@ -6,8 +6,9 @@ namespace Quire.Storage.Engine;
 /// Reads a <see cref="Snapshot"/> without copying: a walk over live entries in a key
 /// range (<see cref="MoveNext()"/>) or point lookups (<see cref="TryFind"/>), each leaving
 /// the entry's key and value as spans into the tree's pages. The spans are valid until
-/// the cursor moves or is disposed; copy what must outlive that. The cursor pins the
-/// snapshot's root while open, so dispose it. One thread at a time.
+/// the cursor moves or is disposed; copy what must outlive that. A cursor either walks
+/// or finds: after a <see cref="TryFind"/>, <see cref="MoveNext()"/> throws. The cursor
+/// pins the snapshot's root while open, so dispose it. One thread at a time.
 /// Hot path for queries: no allocation per entry (values kept in overflow pages on disk
 /// are the exception; they are read into a new array).
 /// </summary>
@@ -22,6 +23,7 @@ public sealed class SnapshotCursor : IDisposable
     private TreeCursor? _walk;
     private bool _started;
     private bool _disposed;
+    private bool _found;
     private Node? _leaf;
     private int _slot;
     private byte[]? _loadedValue;
@@ -120,6 +122,11 @@ public sealed class SnapshotCursor : IDisposable
         }
 
         ThrowIfUnusable();
+        if (_found)
+        {
+            throw new InvalidOperationException("a cursor used for TryFind cannot walk: open another");
+        }
+
         var walk = _walk ??= new TreeCursor(_root, _source);
         if (_leaf is not null)
         {
@@ -205,6 +212,8 @@ public sealed class SnapshotCursor : IDisposable
     public bool TryFind(ReadOnlySpan<byte> key)
     {
         ThrowIfUnusable();
+        _found = true;
+        _boundLeaf = null;   // and so no walking step from here
         _loadedValue = null;
         var leaf = TreeReader.FindLeaf(_root.Node, key, _source);
         var slot = PageLayout.Search(leaf.Page, key);

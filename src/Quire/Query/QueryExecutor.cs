@@ -337,7 +337,7 @@ internal sealed class QueryExecutor
         var headB = Head(idB);
         while (true)
         {
-            var c = headA != headB && headA != 0 && headB != 0 ? (headA < headB ? -1 : 1) : idA.SequenceCompareTo(idB);
+            var c = CompareIds(idA, headA, idB, headB);
             if (c == 0)
             {
                 return true;
@@ -370,20 +370,11 @@ internal sealed class QueryExecutor
     private static ulong Head(ReadOnlySpan<byte> id) => id.Length >= 8 ? BinaryPrimitives.ReadUInt64BigEndian(id) : 0;
 
     /// <summary>Orders two encoded ids: by their first eight bytes as a number when both have them (ids rarely share more), else byte by byte.</summary>
-    private static int CompareIds(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
-    {
-        if (a.Length >= 8 && b.Length >= 8)
-        {
-            var x = BinaryPrimitives.ReadUInt64BigEndian(a);
-            var y = BinaryPrimitives.ReadUInt64BigEndian(b);
-            if (x != y)
-            {
-                return x < y ? -1 : 1;
-            }
-        }
+    private static int CompareIds(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b) => CompareIds(a, Head(a), b, Head(b));
 
-        return a.SequenceCompareTo(b);
-    }
+    /// <summary><see cref="CompareIds(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> with the ids' heads already read.</summary>
+    private static int CompareIds(ReadOnlySpan<byte> a, ulong headA, ReadOnlySpan<byte> b, ulong headB) =>
+        headA != headB && headA != 0 && headB != 0 ? (headA < headB ? -1 : 1) : a.SequenceCompareTo(b);
 
     /// <summary>The encoded id that ends an index entry's key: the element after the value.</summary>
     private static ReadOnlySpan<byte> IdElement(ReadOnlySpan<byte> key, int indexPrefixLength)

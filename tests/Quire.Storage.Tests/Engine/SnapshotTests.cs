@@ -60,6 +60,7 @@ public class SnapshotTests
         Assert.False(finder.TryFind(Key(498)));   // deleted
         Assert.False(finder.TryFind(B("absent")));
         Assert.Throws<InvalidOperationException>(() => finder.Value.Length);
+        Assert.Throws<InvalidOperationException>(() => finder.MoveNext());   // finding, not walking
         finder.Dispose();
         Assert.Throws<ObjectDisposedException>(() => finder.TryFind(Key(1)));
     }
