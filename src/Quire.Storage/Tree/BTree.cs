@@ -11,7 +11,8 @@ namespace Quire.Storage.Tree;
 /// and returns its root; nothing reachable from a frozen root changes again, so
 /// readers (<see cref="TreeReader"/>, <see cref="TreeCursor"/>) need no locks. One
 /// thread at a time writes. Hot path: upserts work on spans and allocate only to copy
-/// or split a node.
+/// or split a node; a write whose key falls within the last write's leaf goes straight
+/// there, so writes in key order (a replayed log tail, a sorted load) skip the descent.
 /// </summary>
 internal sealed class BTree
 {
@@ -24,6 +25,10 @@ internal sealed class BTree
     private readonly Node[] _path = new Node[MaxDepth];
     private readonly int[] _pathChild = new int[MaxDepth];
     private Node _root;
+
+    // The leaf the last write went to (its path is in _path), for writes in key order.
+    private Node? _finger;
+    private int _fingerDepth;
 
     // Nodes created in this generation are the writer's to change. Nodes read from disk
     // belong to generation -1, so they are always copied before a change.
@@ -113,15 +118,28 @@ internal sealed class BTree
 
     private bool TryUpsert(ReadOnlySpan<byte> key, CellWrite write, ReadOnlySpan<byte> payload, int cellSize)
     {
-        var depth = 0;
-        var node = Writable(_root, 0);
-        while (!node.IsLeaf)
+        Node node;
+        int depth;
+        if (IsInFinger(key))
         {
-            var child = TreeReader.ChildIndex(node.Page, key);
-            _path[depth] = node;
-            _pathChild[depth] = child;
-            depth++;
-            node = WritableChild(node, child, depth);
+            // The leaf of the last write holds keys on both sides of this one: it is this key's
+            // leaf, and the path to it is still the one in _path (writes in key order skip the descent).
+            (node, depth) = (_finger!, _fingerDepth);
+        }
+        else
+        {
+            depth = 0;
+            node = Writable(_root, 0);
+            while (!node.IsLeaf)
+            {
+                var child = TreeReader.ChildIndex(node.Page, key);
+                _path[depth] = node;
+                _pathChild[depth] = child;
+                depth++;
+                node = WritableChild(node, child, depth);
+            }
+
+            (_finger, _fingerDepth) = (node, depth);
         }
 
         var page = node.Page;
@@ -174,8 +192,22 @@ internal sealed class BTree
             return true;
         }
 
+        _finger = null;
         SplitLeaf(node, depth, key, appending: slot == PageLayout.Count(page));
         return false;
+    }
+
+    /// <summary>Whether <paramref name="key"/> lies between the first and last key of the last write's leaf, still writable in this generation.</summary>
+    private bool IsInFinger(ReadOnlySpan<byte> key)
+    {
+        if (_finger is not { } leaf || leaf.Generation != _generation)
+        {
+            return false;
+        }
+
+        var page = leaf.Page;
+        var count = PageLayout.Count(page);
+        return count > 1 && key.SequenceCompareTo(PageLayout.KeyAt(page, 0)) >= 0 && key.SequenceCompareTo(PageLayout.KeyAt(page, count - 1)) <= 0;
     }
 
     /// <summary>
