@@ -47,7 +47,16 @@ internal sealed class ServerProcess : IDisposable
             Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
 
-        WaitForHealth();
+        try
+        {
+            WaitForHealth();
+        }
+        catch
+        {
+            // A server that never came up leaves nothing behind: no process, no data directory.
+            Dispose();
+            throw;
+        }
     }
 
     public TempDirectory Data { get; }
