@@ -77,7 +77,10 @@ public sealed class SnapshotCursor : IDisposable
     /// </summary>
     public bool MoveNext(out ReadOnlySpan<byte> key)
     {
-        // Hot path as in MoveNext(), reading the cell's key once for the tombstone check and the caller.
+        _loadedValue = null;
+
+        // Hot path: the neighbouring slot of the same leaf, known to be in range, if live.
+        // (A disposed or cancelled snapshot is noticed at the next leaf: the pin keeps this one valid.)
         if (_leaf is { } current && current == _boundLeaf)
         {
             var next = _reverse ? _slot - 1 : _slot + 1;
@@ -86,7 +89,6 @@ public sealed class SnapshotCursor : IDisposable
                 var cell = PageLayout.KeyAt(current.Page, next, out var tombstone);
                 if (!tombstone)
                 {
-                    _loadedValue = null;
                     _slot = next;
                     key = cell;
                     return true;
@@ -94,7 +96,7 @@ public sealed class SnapshotCursor : IDisposable
             }
         }
 
-        if (MoveNext())
+        if (MoveToNextLeafEntry())
         {
             key = Key;
             return true;
@@ -105,22 +107,11 @@ public sealed class SnapshotCursor : IDisposable
     }
 
     /// <summary>Moves to the next live entry of the range (the first on the first call); false past its end.</summary>
-    public bool MoveNext()
+    public bool MoveNext() => MoveNext(out _);
+
+    /// <summary>The walk through the tree, for the first entry and whenever the hot path cannot step.</summary>
+    private bool MoveToNextLeafEntry()
     {
-        _loadedValue = null;
-
-        // Hot path: the neighbouring slot of the same leaf, known to be in range and live.
-        // (A disposed or cancelled snapshot is noticed at the next leaf: the pin keeps this one valid.)
-        if (_leaf is { } current && current == _boundLeaf)
-        {
-            var next = _reverse ? _slot - 1 : _slot + 1;
-            if (next >= _inBoundFrom && next <= _inBoundTo && !PageLayout.IsTombstone(current.Page, next))
-            {
-                _slot = next;
-                return true;
-            }
-        }
-
         ThrowIfUnusable();
         if (_found)
         {
@@ -169,7 +160,7 @@ public sealed class SnapshotCursor : IDisposable
                 break;
             }
 
-            if (!PageLayout.IsTombstone(leaf.Page, slot))
+            if (!PageLayout.ReadLeafCell(leaf.Page, slot).IsTombstone)
             {
                 (_leaf, _slot) = (leaf, slot);
                 return true;

@@ -244,14 +244,6 @@ internal static class PageLayout
         return key;
     }
 
-    /// <summary>Whether the leaf cell at <paramref name="slot"/> is a tombstone (reads only its flags).</summary>
-    public static bool IsTombstone(ReadOnlySpan<byte> page, int slot)
-    {
-        var offset = CellOffset(page, slot);
-        var keyLength = BinaryPrimitives.ReadUInt16LittleEndian(page[offset..]);
-        return (page[offset + 2 + keyLength + 8] & TombstoneFlag) != 0;
-    }
-
     /// <summary>The blob address of an overflow cell whose payload starts at <paramref name="payloadOffset"/>.</summary>
     public static long BlobAddress(ReadOnlySpan<byte> page, int payloadOffset) => BinaryPrimitives.ReadInt64LittleEndian(page[payloadOffset..]);
 

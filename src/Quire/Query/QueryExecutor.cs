@@ -87,6 +87,7 @@ internal sealed class QueryExecutor
     {
         var collection = _plan.Collection;
         var documents = Keyspace.Prefix(new KeyBuilder(), collection, Keyspace.DocumentsId).ToArray();
+        var indexPrefix = _plan.Index is { } index ? Keyspace.Prefix(new KeyBuilder(), collection, index.Id).ToArray() : [];
         switch (_plan.Access)
         {
             case AccessPath.PrimaryKey:
@@ -102,11 +103,10 @@ internal sealed class QueryExecutor
             case AccessPath.IndexEquality:
             {
                 var prefix = NqlSemantics.Encode(Keyspace.Prefix(_key, collection, _plan.Index!.Id), _plan.Served[0].Value).ToArray();
-                var indexPrefixLength = Keyspace.Prefix(new KeyBuilder(), collection, _plan.Index.Id).Length;
                 if (_plan.Served[0].Value.Kind == NqlValueKind.String && MayBeCut(_plan.Served[0].Value.Text))
                 {
                     // Whole and cut values share the region: an id may come twice and out of order.
-                    foreach (var row in ReadAll(documents, IdsInOrder([(prefix, Keyspace.End(prefix))], indexPrefixLength)))
+                    foreach (var row in ReadAll(documents, IdsInOrder([(prefix, Keyspace.End(prefix))], indexPrefix.Length)))
                     {
                         yield return row;
                     }
@@ -114,7 +114,7 @@ internal sealed class QueryExecutor
                     break;
                 }
 
-                foreach (var row in ReadIndexed(documents, prefix, Keyspace.End(prefix), indexPrefixLength, reverse: false))
+                foreach (var row in ReadIndexed(documents, prefix, Keyspace.End(prefix), indexPrefix.Length, reverse: false))
                 {
                     yield return row;
                 }
@@ -126,7 +126,6 @@ internal sealed class QueryExecutor
             {
                 // The value's entries, and those of arrays and objects (which may hold it), in id order.
                 var prefix = NqlSemantics.Encode(Keyspace.Prefix(_key, collection, _plan.Index!.Id), _plan.Served[0].Value).ToArray();
-                var indexPrefix = Keyspace.Prefix(_key, collection, _plan.Index.Id).ToArray();
                 var ids = IdsInOrder([(prefix, Keyspace.End(prefix)), ([.. indexPrefix, KeyTags.Composite], [.. indexPrefix, KeyTags.Composite + 1])], indexPrefix.Length);
                 foreach (var row in ReadAll(documents, ids))
                 {
@@ -139,8 +138,7 @@ internal sealed class QueryExecutor
             case AccessPath.SortedRange or AccessPath.SortedOrder:
             {
                 var (from, to) = Range();
-                var indexPrefixLength = Keyspace.Prefix(new KeyBuilder(), collection, _plan.Index!.Id).Length;
-                foreach (var row in ReadIndexed(documents, from, to, indexPrefixLength, _plan.Reverse))
+                foreach (var row in ReadIndexed(documents, from, to, indexPrefix.Length, _plan.Reverse))
                 {
                     yield return row;
                 }
