@@ -36,12 +36,15 @@ public sealed class Database : IDisposable
         Directory = directory;
         Engine = engine;
         _options = options;
-        _writer = new BatchWriter(engine, _schemas, options.MaxDocumentBytes, options.Clock);
-        _builder = new IndexBuilder(engine, _schemas);
+        _writer = new BatchWriter(engine, _schemas, options);
+        _builder = new IndexBuilder(engine, _schemas, options.SearchHome);
         _reaper = new ExpiryReaper(this);
         _pruner = new OpLogPruner(engine, options.OpLogRetention);
         _maintenance = new MaintenanceLoop(options.Clock, options.ExpiryScanInterval, _reaper.ReapDueAsync, _pruner.PruneAsync);
     }
+
+    /// <summary>The options it was opened with.</summary>
+    internal DatabaseOptions Options => _options;
 
     /// <summary>The database's name.</summary>
     public string Name { get; }

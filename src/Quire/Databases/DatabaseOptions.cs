@@ -32,4 +32,7 @@ public sealed record DatabaseOptions
 
     /// <summary>How often expired documents are deleted and the op log pruned. Default 1 s; expired documents read as absent from the moment they expire.</summary>
     public TimeSpan ExpiryScanInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Where a document's search number probe starts (<see cref="Indexes.SearchNumbers.Sha256Home"/>); tests make homes collide with it.</summary>
+    internal Func<string, long> SearchHome { get; init; } = Indexes.SearchNumbers.Sha256Home;
 }

@@ -36,7 +36,7 @@ internal sealed class BatchPlan
     public int AppliedCount => _applied.Count;
 
     /// <summary>Fills <paramref name="batch"/> with <paramref name="ops"/> as the write view stands.</summary>
-    public static BatchPlan Build(StorageEngine engine, SchemaCache schemas, IReadOnlyList<PreparedOp> ops, BatchOptions options, long nowMs, WriteBatch batch)
+    public static BatchPlan Build(StorageEngine engine, SchemaCache schemas, Func<string, long> searchHome, IReadOnlyList<PreparedOp> ops, BatchOptions options, long nowMs, WriteBatch batch)
     {
         var plan = new BatchPlan();
         var key = new KeyBuilder();
@@ -48,6 +48,7 @@ internal sealed class BatchPlan
         var body = new ArrayBufferWriter<byte>(1024);
         Span<byte> digest = stackalloc byte[HashChain.HashSize];
         using var view = engine.OpenWriteView();
+        var numbers = new SearchNumbers(searchHome, (slot, version) => plan.Preconditions.AddRead(batch, slot, version));
         try
         {
             var nonceWrite = plan.TakeNonce(view, options, batch);
@@ -116,13 +117,31 @@ internal sealed class BatchPlan
 
                     // Index entries come from the stored form, as the old document's do.
                     JsonElement? next = prepared.Parsed?.RootElement;
+                    var (number, held) = (0L, false);
+                    if (schema.HasSearch)
+                    {
+                        number = numbers.Find(view, op.Collection, op.Id, out held);
+                    }
+
                     foreach (var index in schema.Indexes)
                     {
                         before.Clear();
                         after.Clear();
-                        IndexEntries.Collect(op.Collection, op.Id, state.Current, index, key, before);
-                        IndexEntries.Collect(op.Collection, op.Id, next, index, key, after);
-                        WriteDifference(builder, before, after);
+                        IndexEntries.Collect(op.Collection, op.Id, number, state.Current, index, key, before);
+                        IndexEntries.Collect(op.Collection, op.Id, number, next, index, key, after);
+                        WriteDifference(builder, before, after, putUnchanged: !index.Ready);
+                    }
+
+                    if (schema.HasSearch)
+                    {
+                        if (next is not null && !held)
+                        {
+                            numbers.Claim(builder, op.Collection, op.Id, number);
+                        }
+                        else if (next is null && held)
+                        {
+                            numbers.Release(view, builder, op.Collection, number);
+                        }
                     }
 
                     if (state.CurrentExpiry != prepared.ExpiresAt)
@@ -212,7 +231,12 @@ internal sealed class BatchPlan
         return (nonceKey, value);
     }
 
-    private static void WriteDifference(WriteBatch.OpBuilder builder, HashSet<byte[]> before, HashSet<byte[]> after)
+    /// <summary>
+    /// Deletes the old document's entries the new one lacks and puts the new one's. An index
+    /// still being built may not hold the old document's entries yet (and its build skips a
+    /// document written meanwhile), so there <paramref name="putUnchanged"/> puts them all.
+    /// </summary>
+    private static void WriteDifference(WriteBatch.OpBuilder builder, HashSet<byte[]> before, HashSet<byte[]> after, bool putUnchanged)
     {
         foreach (var entry in before)
         {
@@ -224,7 +248,7 @@ internal sealed class BatchPlan
 
         foreach (var entry in after)
         {
-            if (!before.Contains(entry))
+            if (putUnchanged || !before.Contains(entry))
             {
                 builder.Put(entry, []);
             }

@@ -1,3 +1,4 @@
+using Quire.Databases;
 using Quire.Indexes;
 using Quire.Storage.Engine;
 using StoragePreconditionFailed = Quire.Storage.Engine.PreconditionFailedException;
@@ -22,13 +23,15 @@ internal sealed class BatchWriter
     private readonly SchemaCache _schemas;
     private readonly int _maxDocumentBytes;
     private readonly TimeProvider _clock;
+    private readonly Func<string, long> _searchHome;
 
-    public BatchWriter(StorageEngine engine, SchemaCache schemas, int maxDocumentBytes, TimeProvider clock)
+    public BatchWriter(StorageEngine engine, SchemaCache schemas, DatabaseOptions options)
     {
         _engine = engine;
         _schemas = schemas;
-        _maxDocumentBytes = maxDocumentBytes;
-        _clock = clock;
+        _maxDocumentBytes = options.MaxDocumentBytes;
+        _clock = options.Clock;
+        _searchHome = options.SearchHome;
     }
 
     public async Task<BatchResult> WriteAsync(IReadOnlyList<DocumentOp> ops, BatchOptions options, CancellationToken cancellationToken)
@@ -52,7 +55,7 @@ internal sealed class BatchWriter
         for (var attempt = 1; ; attempt++)
         {
             using var batch = new WriteBatch();
-            var plan = BatchPlan.Build(_engine, _schemas, ops, options, _clock.GetUtcNow().ToUnixTimeMilliseconds(), batch);
+            var plan = BatchPlan.Build(_engine, _schemas, _searchHome, ops, options, _clock.GetUtcNow().ToUnixTimeMilliseconds(), batch);
             if (plan.AppliedCount == 0)
             {
                 // Every op replays an idempotency key. The write view may show the first

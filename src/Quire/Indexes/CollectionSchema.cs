@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Quire.Storage.Format;
 
 namespace Quire.Indexes;
 
@@ -11,16 +12,28 @@ internal sealed class CollectionSchema
 {
     public static readonly CollectionSchema Empty = new(-1, []);
 
+    /// <summary>
+    /// The search entry format this build writes: 2 names documents by number
+    /// (<see cref="SearchNumbers"/>); 1, recorded as no <c>postings</c> field, ended in the
+    /// document's id. A format-1 search index reads as not ready, so its build runs again on
+    /// open: it deletes the format-1 entries and adds every document's in format 2.
+    /// </summary>
+    public const int SearchPostingsFormat = 2;
+
     public CollectionSchema(long version, IReadOnlyList<IndexDefinition> indexes)
     {
         Version = version;
         Indexes = indexes;
+        HasSearch = indexes.Any(i => i.Kind == IndexKind.Search);
     }
 
     /// <summary>The seq of the op that last wrote the schema, or -1 when there is none.</summary>
     public long Version { get; }
 
     public IReadOnlyList<IndexDefinition> Indexes { get; }
+
+    /// <summary>True when the collection has a search index (built or building), so its documents need <see cref="SearchNumbers"/>.</summary>
+    public bool HasSearch { get; }
 
     public IndexDefinition? Find(string field, IndexKind kind)
     {
@@ -59,6 +72,10 @@ internal sealed class CollectionSchema
                 writer.WriteString("kind", IndexKinds.Name(index.Kind));
                 writer.WriteNumber("since", index.Since);
                 writer.WriteBoolean("ready", index.Ready);
+                if (index.Kind == IndexKind.Search)
+                {
+                    writer.WriteNumber("postings", SearchPostingsFormat);
+                }
                 writer.WriteEndObject();
             }
 
@@ -75,12 +92,25 @@ internal sealed class CollectionSchema
         var indexes = new List<IndexDefinition>();
         foreach (var index in document.RootElement.GetProperty("indexes").EnumerateArray())
         {
+            var kind = IndexKinds.Parse(index.GetProperty("kind").GetString()!);
+            var ready = index.GetProperty("ready").GetBoolean();
+            if (kind == IndexKind.Search)
+            {
+                var postings = index.TryGetProperty("postings", out var format) ? format.GetInt32() : 1;
+                if (postings > SearchPostingsFormat)
+                {
+                    throw new IncompatibleFormatException($"a search index on '{index.GetProperty("field").GetString()}' has entry format {postings}; this build reads up to {SearchPostingsFormat}");
+                }
+
+                ready &= postings == SearchPostingsFormat;
+            }
+
             indexes.Add(new IndexDefinition(
                 index.GetProperty("id").GetUInt32(),
                 index.GetProperty("field").GetString()!,
-                IndexKinds.Parse(index.GetProperty("kind").GetString()!),
+                kind,
                 index.GetProperty("since").GetInt64(),
-                index.GetProperty("ready").GetBoolean()));
+                ready));
         }
 
         return new CollectionSchema(version, indexes);

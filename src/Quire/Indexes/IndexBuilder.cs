@@ -20,15 +20,31 @@ internal sealed class IndexBuilder
 
     private readonly StorageEngine _engine;
     private readonly SchemaCache _schemas;
+    private readonly Func<string, long> _searchHome;
 
-    public IndexBuilder(StorageEngine engine, SchemaCache schemas)
+    /// <summary>A builder over <paramref name="engine"/>'s collections, whose search number probes start at <paramref name="searchHome"/> (<see cref="Databases.DatabaseOptions.SearchHome"/>).</summary>
+    public IndexBuilder(StorageEngine engine, SchemaCache schemas, Func<string, long> searchHome)
     {
         _engine = engine;
         _schemas = schemas;
+        _searchHome = searchHome;
     }
 
     public async Task BuildAsync(string collection, uint indexId, CancellationToken cancellationToken)
     {
+        using (var snapshot = _engine.OpenSnapshot())
+        {
+            if (_schemas.Read(snapshot, collection).Indexes.FirstOrDefault(i => i.Id == indexId) is not { Ready: false } definition)
+            {
+                return;
+            }
+
+            if (definition.Kind == IndexKind.Search)
+            {
+                await DeleteFormat1EntriesAsync(collection, indexId, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         var key = new KeyBuilder();
         var prefix = Keyspace.Prefix(key, collection, Keyspace.DocumentsId).ToArray();
         var end = Keyspace.End(prefix);
@@ -36,7 +52,7 @@ internal sealed class IndexBuilder
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var chunk = new List<(byte[] Key, long Version, List<byte[]> Entries)>(ChunkSize);
+            var chunk = new List<StoredEntry>(ChunkSize);
             IndexDefinition? index;
             var resumeFrom = from;
             try
@@ -55,7 +71,7 @@ internal sealed class IndexBuilder
                         break;
                     }
 
-                    chunk.Add((entry.Key, entry.Version, EntriesOf(collection, entry, index, key)));
+                    chunk.Add(entry);
                     from = entry.Key;
                 }
             }
@@ -66,7 +82,7 @@ internal sealed class IndexBuilder
                 continue;
             }
 
-            await InsertAsync(chunk, cancellationToken).ConfigureAwait(false);
+            await InsertAsync(collection, index, chunk, cancellationToken).ConfigureAwait(false);
             if (chunk.Count < ChunkSize)
             {
                 break;
@@ -78,36 +94,65 @@ internal sealed class IndexBuilder
         await MarkReadyAsync(collection, indexId, cancellationToken).ConfigureAwait(false);
     }
 
-    private static List<byte[]> EntriesOf(string collection, StoredEntry entry, IndexDefinition index, KeyBuilder key)
+    /// <summary>
+    /// Commits the chunk's entries, each document's on condition it did not move (moved ones
+    /// are dropped); a search index's also on the number slots they were computed from.
+    /// When any condition fails, the whole chunk is computed again against the latest state.
+    /// </summary>
+    private async Task InsertAsync(string collection, IndexDefinition index, List<StoredEntry> chunk, CancellationToken cancellationToken)
     {
-        var reader = new KeyReader(entry.Key);
-        reader.Byte();
-        reader.Skip();
-        reader.Skip();
-        var id = reader.String();
-        using var document = JsonDocument.Parse(DocumentCodec.Json(entry.Value));
-        var keys = new HashSet<byte[]>(ByteArrayComparer.Instance);
-        IndexEntries.Collect(collection, id, document.RootElement, index, key, keys);
-        return [.. keys];
-    }
-
-    /// <summary>Commits the chunk's entries, each document's on condition it did not move; moved ones are dropped.</summary>
-    private async Task InsertAsync(List<(byte[] Key, long Version, List<byte[]> Entries)> chunk, CancellationToken cancellationToken)
-    {
-        var pending = chunk.Where(d => d.Entries.Count > 0).ToList();
-        while (pending.Count > 0)
+        var key = new KeyBuilder();
+        var entries = new HashSet<byte[]>(ByteArrayComparer.Instance);
+        while (true)
         {
             using var batch = new WriteBatch();
-            foreach (var (docKey, version, entries) in pending)
+            using (var view = _engine.OpenWriteView())
             {
-                batch.Require(docKey, version);
-                var op = batch.BeginOp();
-                foreach (var entry in entries)
+                var numbers = new SearchNumbers(_searchHome, (slot, version) => batch.Require(slot, version));
+                foreach (var document in chunk)
                 {
-                    op.Put(entry, []);
-                }
+                    if (!view.TryGetVersioned(document.Key, out var now) || now.Version != document.Version)
+                    {
+                        continue; // written since it was read: that write indexed it
+                    }
 
-                op.End();
+                    var id = IdOf(document.Key);
+                    var (number, held) = (0L, false);
+                    using var parsed = JsonDocument.Parse(DocumentCodec.Json(document.Value));
+                    entries.Clear();
+                    IndexEntries.Collect(collection, id, number, parsed.RootElement, index, key, entries);
+                    if (entries.Count == 0)
+                    {
+                        continue;
+                    }
+
+                    if (index.Kind == IndexKind.Search)
+                    {
+                        // Only a document with terms takes a number (and pins the slots it probed).
+                        number = numbers.Find(view, collection, id, out held);
+                        entries.Clear();
+                        IndexEntries.Collect(collection, id, number, parsed.RootElement, index, key, entries);
+                    }
+
+                    batch.Require(document.Key, document.Version);
+                    var op = batch.BeginOp();
+                    if (index.Kind == IndexKind.Search && !held)
+                    {
+                        numbers.Claim(op, collection, id, number);
+                    }
+
+                    foreach (var entry in entries)
+                    {
+                        op.Put(entry, []);
+                    }
+
+                    op.End();
+                }
+            }
+
+            if (batch.OpCount == 0)
+            {
+                return;
             }
 
             try
@@ -115,12 +160,82 @@ internal sealed class IndexBuilder
                 await _engine.CommitAsync(batch, cancellationToken: cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (Storage.Engine.PreconditionFailedException ex)
+            catch (Storage.Engine.PreconditionFailedException)
             {
-                var moved = ex.Failures.Select(f => f.OpIndex).ToHashSet();
-                pending = pending.Where((_, i) => !moved.Contains(i)).ToList();
+                // A document moved or a number slot was taken meanwhile: compute the chunk again.
             }
         }
+    }
+
+    /// <summary>
+    /// Deletes a search index's format-1 entries (see <see cref="CollectionSchema.SearchPostingsFormat"/>),
+    /// told from format 2 by their last element: the document's id, a string, where format 2
+    /// has a number. Nothing writes format 1 any more, so the deletes need no conditions.
+    /// </summary>
+    private async Task DeleteFormat1EntriesAsync(string collection, uint indexId, CancellationToken cancellationToken)
+    {
+        var prefix = Keyspace.Prefix(new KeyBuilder(), collection, indexId).ToArray();
+        var end = Keyspace.End(prefix);
+        var from = prefix;
+        var done = false;
+        while (!done)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var stale = new List<byte[]>();
+            var resumeFrom = from;
+            try
+            {
+                using var snapshot = _engine.OpenSnapshot();
+                using var entries = snapshot.Cursor(from, end);
+                done = true;
+                while (entries.MoveNext())
+                {
+                    if (stale.Count == ChunkSize)
+                    {
+                        done = false;
+                        break;
+                    }
+
+                    var reader = new KeyReader(entries.Key, prefix.Length);
+                    reader.Skip();   // the term
+                    if (entries.Key[reader.Position] == KeyTags.String)
+                    {
+                        stale.Add(entries.Key.ToArray());
+                    }
+
+                    from = Successor(entries.Key.ToArray());
+                }
+            }
+            catch (SnapshotExpiredException)
+            {
+                from = resumeFrom;
+                done = false;
+                continue;
+            }
+
+            if (stale.Count > 0)
+            {
+                using var batch = new WriteBatch();
+                var op = batch.BeginOp();
+                foreach (var entry in stale)
+                {
+                    op.Delete(entry);
+                }
+
+                op.End();
+                await _engine.CommitAsync(batch, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>The id of the document whose key is <paramref name="documentKey"/>.</summary>
+    private static string IdOf(byte[] documentKey)
+    {
+        var reader = new KeyReader(documentKey);
+        reader.Byte();
+        reader.Skip();
+        reader.Skip();
+        return reader.String();
     }
 
     private async Task MarkReadyAsync(string collection, uint indexId, CancellationToken cancellationToken)

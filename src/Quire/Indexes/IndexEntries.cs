@@ -8,12 +8,17 @@ namespace Quire.Indexes;
 /// (collection, index id, value, document id). Sorted: the field's value, a missing
 /// field as null (so an ORDER BY walk meets every document). Eq: the same, but each
 /// element of an array (NQL's <c>=</c> on an array means "has an element equal to").
-/// Tags: each element of an array (or the one value). Search: each term of the text.
+/// Tags: each element of an array (or the one value). Search: (collection, index id, term,
+/// number) for each term of the text, the number being the document's <see cref="SearchNumbers"/> one.
 /// </summary>
 internal static class IndexEntries
 {
-    /// <summary>Adds the entry keys of <paramref name="document"/> (null when absent: none) to <paramref name="keys"/>.</summary>
-    public static void Collect(string collection, string id, JsonElement? document, IndexDefinition index, KeyBuilder key, HashSet<byte[]> keys)
+    /// <summary>
+    /// Adds the entry keys of <paramref name="document"/> (null when absent: none) to
+    /// <paramref name="keys"/>; <paramref name="searchNumber"/> is the document's number,
+    /// which only a search index uses.
+    /// </summary>
+    public static void Collect(string collection, string id, long searchNumber, JsonElement? document, IndexDefinition index, KeyBuilder key, HashSet<byte[]> keys)
     {
         if (document is not { } doc)
         {
@@ -61,7 +66,7 @@ internal static class IndexEntries
                 {
                     foreach (var term in TextAnalyzer.Terms(text))
                     {
-                        keys.Add(Keyspace.Prefix(key, collection, index.Id).String(term).String(id).ToArray());
+                        keys.Add(Keyspace.Prefix(key, collection, index.Id).String(term).Int64(searchNumber).ToArray());
                     }
                 }
 

@@ -5,7 +5,9 @@ namespace Quire.Keys;
 /// says the kind; tuple elements (<see cref="KeyBuilder"/>) follow:
 /// <list type="bullet">
 /// <item>meta: (0x01, name, ...): collection schemas</item>
-/// <item>collections: (0x02, coll, 0, id) for documents, (0x02, coll, indexId, value, id) for index entries</item>
+/// <item>collections: (0x02, coll, 0, id) for documents, (0x02, coll, indexId, value, id) for index entries,
+/// (0x02, coll, indexId, term, number) for search entries and (0x02, coll, 0xFFFFFFFF, number) → id for
+/// the numbers they name documents by (<see cref="Indexes.SearchNumbers"/>)</item>
 /// <item>links: (0x03, frm, rel, to) and the reverse edge (0x04, to, rel, frm)</item>
 /// <item>clients: (0x05, client) holding the client's last nonce</item>
 /// <item>idempotency keys: (0x06, idem), whose version is the seq of the op that used it</item>
@@ -29,6 +31,9 @@ internal static class Keyspace
 
     /// <summary>The index id of a collection's documents.</summary>
     public const uint DocumentsId = 0;
+
+    /// <summary>The index id under which a collection's search numbers live (index ids count up from 1).</summary>
+    public const uint SearchNumbersId = uint.MaxValue;
 
     /// <summary>The key of a collection's schema (its index definitions).</summary>
     public static byte[] SchemaKey(string collection) => new KeyBuilder().Byte(Meta).String("schema").String(collection).ToArray();

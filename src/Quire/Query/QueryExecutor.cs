@@ -155,7 +155,7 @@ internal sealed class QueryExecutor
                 }
 
                 var prefixes = terms.Select(term => Keyspace.Prefix(new KeyBuilder(), collection, _plan.Index!.Id).String(term).ToArray()).ToList();
-                foreach (var row in ReadAll(documents, Intersect(prefixes)))
+                foreach (var row in ReadAll(documents, IdsOfNumbers(collection, Intersect(prefixes))))
                 {
                     yield return row;
                 }
@@ -238,8 +238,24 @@ internal sealed class QueryExecutor
         return [.. ids];
     }
 
+    /// <summary>The encoded ids of the documents that search numbers name, in the numbers' order.</summary>
+    private IEnumerable<byte[]> IdsOfNumbers(string collection, IEnumerable<byte[]> numbers)
+    {
+        var prefixLength = Keyspace.Prefix(_readKey.Clear(), collection, Keyspace.SearchNumbersId).Length;
+        var slot = new byte[prefixLength + SearchNumbers.ElementLength];
+        _readKey.Span.CopyTo(slot);
+        foreach (var number in numbers)
+        {
+            number.CopyTo(slot, prefixLength);
+            if (_snapshot.Get(slot) is { } id)
+            {
+                yield return id;
+            }
+        }
+    }
+
     /// <summary>
-    /// The encoded ids present under every prefix (a search term's entries each): each
+    /// The encoded elements present under every prefix (a search term's entries each): each
     /// prefix's entries are in id order, so one merge pass over all of them finds them.
     /// Ids are compared as encoded, whose byte order is the ids' order.
     /// </summary>

@@ -52,7 +52,8 @@ internal static class QueryPlanner
         // With one search index its entries are the whole of SEARCH; with several, a document may match across fields.
         if (query.Search is not null && ready.Count(i => i.Kind == IndexKind.Search) == 1)
         {
-            return Plan(query, AccessPath.SearchIndex, ready.First(i => i.Kind == IndexKind.Search), [], sort: !idOrder);
+            // Entries name documents by number, not id: rows are sorted afterwards.
+            return Plan(query, AccessPath.SearchIndex, ready.First(i => i.Kind == IndexKind.Search), [], sort: true);
         }
 
         foreach (var condition in query.Where)
