@@ -244,12 +244,13 @@ internal sealed class QueryExecutor
         var prefixLength = Keyspace.Prefix(_readKey.Clear(), collection, Keyspace.SearchNumbersId).Length;
         var slot = new byte[prefixLength + SearchNumbers.ElementLength];
         _readKey.Span.CopyTo(slot);
+        using var slots = _snapshot.Cursor();
         foreach (var number in numbers)
         {
             number.CopyTo(slot, prefixLength);
-            if (_snapshot.Get(slot) is { } id)
+            if (slots.TryFind(slot))
             {
-                yield return id;
+                yield return slots.Value.ToArray();
             }
         }
     }
