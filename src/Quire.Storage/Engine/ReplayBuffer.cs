@@ -10,7 +10,12 @@ namespace Quire.Storage.Engine;
 /// half its time there); in key order the path stays in cache and each leaf is visited
 /// once per chunk. Writes to one key keep their log order (the sort is by key, then
 /// arrival), so the tree ends as the log says. Chain records are linked before they are
-/// buffered, in log order. Only the replaying thread uses it.
+/// buffered, in log order.
+/// A full chunk is sorted and applied on a pool thread while the replaying thread reads
+/// the log into the other chunk, so reading the log and applying it share the cores; one
+/// chunk is applied at a time, in log order, and only the applying thread touches the
+/// tree. <see cref="ApplyTo"/> (the last chunk) or <see cref="Abandon"/> must end every
+/// replay, so that no apply outlives it.
 /// </summary>
 internal sealed class ReplayBuffer
 {
@@ -18,128 +23,174 @@ internal sealed class ReplayBuffer
     public const int ChunkBytes = 32 * 1024 * 1024;
 
     private readonly int _chunkBytes;
-    private byte[] _bytes = new byte[1024 * 1024];
-    private Write[] _writes = new Write[16 * 1024];
-    private ulong[] _heads = [];
-    private int[] _order = [];
-    private int _used;
-    private int _count;
+    private Chunk _filling = new();
+    private Chunk _spare = new();
+    private Task? _applying;
 
     /// <param name="chunkBytes">Bytes of keys and values held before a chunk is applied (tests use small ones).</param>
     public ReplayBuffer(int chunkBytes = ChunkBytes) => _chunkBytes = chunkBytes;
 
-    /// <summary>Buffers one write; applies the chunk to <paramref name="tree"/> when it is full.</summary>
+    /// <summary>Buffers one write; hands the chunk to a pool thread to apply to <paramref name="tree"/> when it is full.</summary>
     public void Add(BTree tree, ReadOnlySpan<byte> key, long seq, ReadOnlySpan<byte> value, bool tombstone)
     {
-        var size = key.Length + value.Length;
-        if (_used + size > _chunkBytes)
+        if (_filling.Used + key.Length + value.Length > _chunkBytes && _filling.Count > 0)
         {
-            ApplyTo(tree);
+            WaitForApply();   // one chunk applies at a time, in log order
+            var full = _filling;
+            (_filling, _spare) = (_spare, full);
+            _applying = Task.Run(() => full.ApplyTo(tree));
         }
 
-        if (_used + size > _bytes.Length)
-        {
-            Array.Resize(ref _bytes, Math.Max(_used + size, Math.Min(_chunkBytes, _bytes.Length * 2)));
-        }
-
-        if (_count == _writes.Length)
-        {
-            Array.Resize(ref _writes, _writes.Length * 2);
-        }
-
-        key.CopyTo(_bytes.AsSpan(_used));
-        value.CopyTo(_bytes.AsSpan(_used + key.Length));
-        _writes[_count++] = new Write(_used, key.Length, value.Length, seq, tombstone);
-        _used += size;
+        _filling.Add(key, seq, value, tombstone, _chunkBytes);
     }
 
-    /// <summary>Applies every buffered write in key order and empties the buffer.</summary>
+    /// <summary>Applies every buffered write, after the chunk being applied, and empties the buffer.</summary>
+    /// <exception cref="Format.CorruptDataException">A page the writes needed failed its checksum (in either chunk).</exception>
     public void ApplyTo(BTree tree)
     {
-        if (_count == 0)
-        {
-            return;
-        }
+        WaitForApply();
+        _filling.ApplyTo(tree);
+    }
 
-        // Order by the eight key bytes after the prefix all keys share (a sort of numbers),
-        // then each run of equal ones by whole key and arrival.
-        var writes = _writes.AsSpan(0, _count);
-        var shared = SharedPrefix(writes);
-        if (_heads.Length < _count)
+    /// <summary>Waits for the chunk being applied, if any, ignoring how it ended: the replay failed and its tree is dropped.</summary>
+    public void Abandon()
+    {
+        try
         {
-            _heads = new ulong[_writes.Length];
-            _order = new int[_writes.Length];
+            WaitForApply();
         }
-
-        var heads = _heads.AsSpan(0, _count);
-        var order = _order.AsSpan(0, _count);
-        for (var i = 0; i < writes.Length; i++)
+        catch (Exception)
         {
-            heads[i] = Head(Key(writes[i])[Math.Min(shared, writes[i].KeyLength)..]);
-            order[i] = i;
+            // The replay already failed for another reason; this one changes nothing.
         }
+    }
 
-        heads.Sort(order);
-        for (var start = 0; start < heads.Length;)
+    private void WaitForApply()
+    {
+        var applying = _applying;
+        _applying = null;
+        applying?.GetAwaiter().GetResult();
+    }
+
+    /// <summary>Buffered writes: their keys and values in one array, and where each starts.</summary>
+    private sealed class Chunk
+    {
+        private byte[] _bytes = new byte[1024 * 1024];
+        private Write[] _writes = new Write[16 * 1024];
+        private ulong[] _heads = [];
+        private int[] _order = [];
+
+        public int Used { get; private set; }
+
+        public int Count { get; private set; }
+
+        public void Add(ReadOnlySpan<byte> key, long seq, ReadOnlySpan<byte> value, bool tombstone, int chunkBytes)
         {
-            var end = start + 1;
-            while (end < heads.Length && heads[end] == heads[start])
+            var size = key.Length + value.Length;
+            if (Used + size > _bytes.Length)
             {
-                end++;
+                Array.Resize(ref _bytes, Math.Max(Used + size, Math.Min(chunkBytes, _bytes.Length * 2)));
             }
 
-            if (end - start > 1)
+            if (Count == _writes.Length)
             {
-                order[start..end].Sort(CompareTies);
+                Array.Resize(ref _writes, _writes.Length * 2);
             }
 
-            start = end;
+            key.CopyTo(_bytes.AsSpan(Used));
+            value.CopyTo(_bytes.AsSpan(Used + key.Length));
+            _writes[Count++] = new Write(Used, key.Length, value.Length, seq, tombstone);
+            Used += size;
         }
 
-        foreach (var i in order)
+        /// <summary>Applies every write in key order and empties the chunk.</summary>
+        public void ApplyTo(BTree tree)
         {
-            ref readonly var write = ref writes[i];
-            tree.Upsert(Key(write), write.Seq, _bytes.AsSpan(write.Offset + write.KeyLength, write.ValueLength), write.Tombstone);
+            if (Count == 0)
+            {
+                return;
+            }
+
+            // Order by the eight key bytes after the prefix all keys share (a sort of numbers),
+            // then each run of equal ones by whole key and arrival.
+            var writes = _writes.AsSpan(0, Count);
+            var shared = SharedPrefix(writes);
+            if (_heads.Length < Count)
+            {
+                _heads = new ulong[_writes.Length];
+                _order = new int[_writes.Length];
+            }
+
+            var heads = _heads.AsSpan(0, Count);
+            var order = _order.AsSpan(0, Count);
+            for (var i = 0; i < writes.Length; i++)
+            {
+                heads[i] = Head(Key(writes[i])[Math.Min(shared, writes[i].KeyLength)..]);
+                order[i] = i;
+            }
+
+            heads.Sort(order);
+            for (var start = 0; start < heads.Length;)
+            {
+                var end = start + 1;
+                while (end < heads.Length && heads[end] == heads[start])
+                {
+                    end++;
+                }
+
+                if (end - start > 1)
+                {
+                    order[start..end].Sort(CompareTies);
+                }
+
+                start = end;
+            }
+
+            foreach (var i in order)
+            {
+                ref readonly var write = ref writes[i];
+                tree.Upsert(Key(write), write.Seq, _bytes.AsSpan(write.Offset + write.KeyLength, write.ValueLength), write.Tombstone);
+            }
+
+            Count = 0;
+            Used = 0;
         }
 
-        _count = 0;
-        _used = 0;
-    }
-
-    /// <summary>Orders two buffered writes (by index) whose heads tie: by whole key, then log order (one op may write a key twice; the later write wins).</summary>
-    private int CompareTies(int a, int b)
-    {
-        var c = Key(_writes[a]).SequenceCompareTo(Key(_writes[b]));
-        return c != 0 ? c : a.CompareTo(b);
-    }
-
-    private ReadOnlySpan<byte> Key(in Write write) => _bytes.AsSpan(write.Offset, write.KeyLength);
-
-    private int SharedPrefix(ReadOnlySpan<Write> writes)
-    {
-        var first = Key(writes[0]);
-        var shared = first.Length;
-        foreach (var write in writes[1..])
+        /// <summary>Orders two buffered writes (by index) whose heads tie: by whole key, then log order (one op may write a key twice; the later write wins).</summary>
+        private int CompareTies(int a, int b)
         {
-            shared = Math.Min(shared, first.CommonPrefixLength(Key(write)));
+            var c = Key(_writes[a]).SequenceCompareTo(Key(_writes[b]));
+            return c != 0 ? c : a.CompareTo(b);
         }
 
-        return shared;
-    }
+        private ReadOnlySpan<byte> Key(in Write write) => _bytes.AsSpan(write.Offset, write.KeyLength);
 
-    /// <summary>Eight bytes big endian, zero-padded: ordered as the byte strings are, up to ties.</summary>
-    private static ulong Head(ReadOnlySpan<byte> bytes)
-    {
-        if (bytes.Length >= 8)
+        private int SharedPrefix(ReadOnlySpan<Write> writes)
         {
-            return BinaryPrimitives.ReadUInt64BigEndian(bytes);
+            var first = Key(writes[0]);
+            var shared = first.Length;
+            foreach (var write in writes[1..])
+            {
+                shared = Math.Min(shared, first.CommonPrefixLength(Key(write)));
+            }
+
+            return shared;
         }
 
-        Span<byte> padded = stackalloc byte[8];
-        padded.Clear();
-        bytes.CopyTo(padded);
-        return BinaryPrimitives.ReadUInt64BigEndian(padded);
-    }
+        /// <summary>Eight bytes big endian, zero-padded: ordered as the byte strings are, up to ties.</summary>
+        private static ulong Head(ReadOnlySpan<byte> bytes)
+        {
+            if (bytes.Length >= 8)
+            {
+                return BinaryPrimitives.ReadUInt64BigEndian(bytes);
+            }
 
-    private readonly record struct Write(int Offset, int KeyLength, int ValueLength, long Seq, bool Tombstone);
+            Span<byte> padded = stackalloc byte[8];
+            padded.Clear();
+            bytes.CopyTo(padded);
+            return BinaryPrimitives.ReadUInt64BigEndian(padded);
+        }
+
+        private readonly record struct Write(int Offset, int KeyLength, int ValueLength, long Seq, bool Tombstone);
+    }
 }

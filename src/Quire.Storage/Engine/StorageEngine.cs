@@ -286,6 +286,7 @@ public sealed class StorageEngine : IDisposable
     private static (DataFile, FreeSpace, WriteAheadLog, TreeState, LogRecoveryReport) Recover(IFileSystem fs, string directory, StorageOptions options)
     {
         var file = DataFile.Open(fs, directory);
+        TreeState? state = null;
         try
         {
             var superblock = file.Superblock;
@@ -294,7 +295,7 @@ public sealed class StorageEngine : IDisposable
             var start = superblock.RootAddress == 0 ? null
                 : new TreeRoot(file.LoadNode(superblock.RootAddress), superblock.CoveredSeq, superblock.Depth, superblock.KeyCount, -1) { ChainHead = superblock.ChainHead };
             var space = FreeSpace.Read(file, superblock);
-            var state = new TreeState(pool, file, space, start);
+            state = new TreeState(pool, file, space, start);
             var from = superblock.CoveredSeq + 1;
             var log = WriteAheadLog.Open(fs, directory, file.Identity, options.Log, from, r => state.Replay(r.Payload.Span, r.FirstSeq, from), out var recovery);
             if (recovery.StartSeq > from || recovery.NextSeq < from)
@@ -304,11 +305,21 @@ public sealed class StorageEngine : IDisposable
                     $"the log holds seqs {recovery.StartSeq} to {recovery.NextSeq - 1}, and the checkpoint needs it to continue from seq {from}", directory, -1);
             }
 
-            state.FinishReplay(log.NextSeq - 1);
+            try
+            {
+                state.FinishReplay(log.NextSeq - 1);
+            }
+            catch
+            {
+                log.Dispose();
+                throw;
+            }
+
             return (file, space, log, state, recovery);
         }
         catch
         {
+            state?.AbandonReplay();   // replay applies on a pool thread: it must stop reading pages before the file closes
             file.Dispose();
             throw;
         }

@@ -150,6 +150,13 @@ internal sealed class TreeState : ITreeRetirement
         }
     }
 
+    /// <summary>Ends a failed replay: waits for any chunk still being applied, so nothing touches the tree once the caller drops it.</summary>
+    public void AbandonReplay()
+    {
+        _replay?.Abandon();
+        _replay = null;
+    }
+
     /// <summary>Publishes what replay applied, up to <paramref name="lastSeq"/>.</summary>
     public void FinishReplay(long lastSeq)
     {
