@@ -35,8 +35,9 @@ internal sealed class ReplayBuffer
     {
         if (_filling.Used + key.Length + value.Length > _chunkBytes && _filling.Count > 0)
         {
-            WaitForApply();   // one chunk applies at a time, in log order
             var full = _filling;
+            full.Sort();      // here, while the previous chunk applies
+            WaitForApply();   // one chunk applies at a time, in log order
             (_filling, _spare) = (_spare, full);
             _applying = Task.Run(() => full.ApplyTo(tree));
         }
@@ -48,6 +49,7 @@ internal sealed class ReplayBuffer
     /// <exception cref="Format.CorruptDataException">A page the writes needed failed its checksum (in either chunk).</exception>
     public void ApplyTo(BTree tree)
     {
+        _filling.Sort();
         WaitForApply();
         _filling.ApplyTo(tree);
     }
@@ -103,8 +105,8 @@ internal sealed class ReplayBuffer
             Used += size;
         }
 
-        /// <summary>Applies every write in key order and empties the chunk.</summary>
-        public void ApplyTo(BTree tree)
+        /// <summary>Puts the writes in key order (ties by arrival), ready for <see cref="ApplyTo"/>.</summary>
+        public void Sort()
         {
             if (Count == 0)
             {
@@ -145,8 +147,13 @@ internal sealed class ReplayBuffer
 
                 start = end;
             }
+        }
 
-            foreach (var i in order)
+        /// <summary>Applies every write in the order <see cref="Sort"/> left and empties the chunk.</summary>
+        public void ApplyTo(BTree tree)
+        {
+            var writes = _writes.AsSpan(0, Count);
+            foreach (var i in _order.AsSpan(0, Count))
             {
                 ref readonly var write = ref writes[i];
                 tree.Upsert(Key(write), write.Seq, _bytes.AsSpan(write.Offset + write.KeyLength, write.ValueLength), write.Tombstone);
