@@ -14,7 +14,11 @@ namespace Quire.Storage.Engine;
 /// </summary>
 internal sealed class GroupCommitter : IDisposable
 {
-    // Above this many bytes a group's apply takes longer than waking the publisher.
+    // Above this many key writes or bytes a group's apply takes longer than waking the
+    // publisher. Applying costs about a leaf copy per key written (8 KiB, from memory the
+    // cache has lost): a few are cheaper than a thread hop, a few dozen are not (a 45-key
+    // commit alone: 2,500 -> 3,800 commits/s once applied while the log syncs).
+    private const int InlineApplyWrites = 16;
     private const long InlineApplyLimit = 64 * 1024;
 
     private readonly object _gate = new();
@@ -30,6 +34,7 @@ internal sealed class GroupCommitter : IDisposable
     private List<PendingCommit> _queue = [];
     private List<PendingCommit> _group = [];
     private long _groupBytes;
+    private int _groupWrites;
     private int _handedOver;  // _group[0.._handedOver) belong to the publisher now
     private long _queuedBytes;
     private TaskCompletionSource? _roomAvailable;
@@ -229,9 +234,11 @@ internal sealed class GroupCommitter : IDisposable
     {
         var take = 0;
         long bytes = 0;
+        var writes = 0;
         while (take < _queue.Count && (take == 0 || bytes + _queue[take].Batch.ByteSize <= _options.MaxGroupBytes))
         {
             bytes += _queue[take].Batch.ByteSize;
+            writes += _queue[take].Batch.WriteCount;
             take++;
         }
 
@@ -248,6 +255,7 @@ internal sealed class GroupCommitter : IDisposable
 
         _queuedBytes -= bytes;
         _groupBytes = bytes;
+        _groupWrites = writes;
         _roomAvailable?.TrySetResult();
         _roomAvailable = null;
     }
@@ -265,7 +273,7 @@ internal sealed class GroupCommitter : IDisposable
         // writes and syncs; else this thread does, saving a thread hop (on two cores,
         // waking another thread costs more than applying a few small commits). Each
         // publication range gets a root of its own, frozen when it is applied.
-        var inline = QueueIsEmpty() && _groupBytes < InlineApplyLimit;
+        var inline = QueueIsEmpty() && _groupWrites <= InlineApplyWrites && _groupBytes < InlineApplyLimit;
         var asyncEnd = RangeEnd(group, 0, Durability.Async);
         var batchEnd = RangeEnd(group, asyncEnd, Durability.Batch);
         _publisher.Apply(group, 0, asyncEnd, inline);

@@ -36,6 +36,9 @@ public sealed class WriteBatch : IDisposable
     /// <summary>The size of the encoded ops in bytes.</summary>
     public int ByteSize => _length;
 
+    /// <summary>How many key writes (puts and deletes) the batch's ops hold.</summary>
+    public int WriteCount { get; private set; }
+
     /// <summary>Bytes of keys and values written by the batch's ops (user data, for write amplification).</summary>
     public long UserBytes { get; private set; }
 
@@ -94,6 +97,7 @@ public sealed class WriteBatch : IDisposable
         _lastFlags = -1;
         _opOpen = false;
         OpCount = 0;
+        WriteCount = 0;
         UserBytes = 0;
         _preconditions?.Clear();
     }
@@ -133,6 +137,7 @@ public sealed class WriteBatch : IDisposable
         }
 
         _length += p;
+        WriteCount++;
         UserBytes += key.Length + value.Length;
     }
 
