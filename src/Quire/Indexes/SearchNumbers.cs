@@ -10,10 +10,10 @@ namespace Quire.Indexes;
 /// The numbers search postings name documents by. A search entry is
 /// (collection, index id, term, number): eight bytes for the document where its id may
 /// be hundreds, so a term's postings are a fraction of the bytes to merge. A document's
-/// number starts at its home (<see cref="Sha256Home"/>), and is held
-/// in the collection's number table, (collection, <see cref="Keyspace.SearchNumbersId"/>,
-/// number) → encoded id, probed from home onwards (open addressing, so two ids whose
-/// homes collide still get numbers of their own). A slot is freed when its document is
+/// number is held in the collection's number table, (collection,
+/// <see cref="Keyspace.SearchNumbersId"/>, number) → encoded id, probed from the id's home
+/// (<see cref="Sha256Home"/>) onwards: open addressing, so two ids whose homes collide
+/// still get numbers of their own. A slot is freed when its document is
 /// deleted and the next slot is empty, which keeps every probe chain unbroken.
 /// One table serves all of a collection's search indexes; collections without one have none.
 /// </summary>

@@ -249,4 +249,37 @@ public class CheckpointTests
             Assert.InRange(corrupt, 1, 200);
         }
     }
+
+    [Fact]
+    public async Task A_corrupt_page_the_replay_needs_fails_the_open_and_leaves_the_database_as_it_was()
+    {
+        var fs = new FaultyFileSystem();
+        using (var engine = EngineFixture.Open(fs))
+        {
+            await Load(engine);
+            await engine.CheckpointAsync();
+            for (var i = 0; i < Count; i += 10)
+            {
+                await engine.CommitAsync(new WriteBatch().Put(Key(i), B("new")));   // every leaf, in the log only
+            }
+
+            fs.AddRule(new FaultRule { Op = FaultOp.Write, PathContains = "quire.db", Error = Faults.NoSpace, Times = -1 });
+        }
+
+        fs.ClearRules();
+        fs.PowerLoss();
+        fs.FlipBit("/db/quire.db", (8192 * 40) + 5000, 3);
+        var ex = Assert.Throws<CorruptDataException>(() => EngineFixture.Open(fs));
+        Assert.Contains("page 40 fails its checksum", ex.Message);
+
+        // The failed open let go of everything: with the page repaired, the same files open whole.
+        fs.FlipBit("/db/quire.db", (8192 * 40) + 5000, 3);
+        using (var engine = EngineFixture.Open(fs))
+        {
+            Assert.Equal(Count - 1 + (Count / 10), engine.LastSeq);
+            Assert.Equal("new", S(engine.Get(Key(Count - 10))));
+            Assert.Equal(Value(Count - 9), engine.Get(Key(Count - 9)));
+            Assert.Equal(Count, engine.Scan().Count);
+        }
+    }
 }
