@@ -30,8 +30,12 @@ internal sealed class TreeState : ITreeRetirement
     private readonly byte[] _chainHead = new byte[HashChain.HashSize];
     private byte[] _recordScratch = new byte[1024];
 
-    // Writes of the log tail being replayed, applied in key order (see ReplayBuffer).
-    private ReplayBuffer? _replay;
+    // Writes of the log tail being replayed, applied in key order (see KeyOrderBuffer).
+    private KeyOrderBuffer? _replay;
+
+    // A publication range with at least this many writes is applied in key order.
+    private const int SortedApplyWrites = 64;
+    private KeyOrderBuffer? _sortedApply;
     private byte[] _chainKeyScratch = new byte[64];
     private TreeRoot _published;
 
@@ -122,9 +126,11 @@ internal sealed class TreeState : ITreeRetirement
     }
 
     /// <summary>Applies the ops of one encoded batch from seq <paramref name="fromSeq"/> on during log replay; <see cref="FinishReplay"/> publishes them all.</summary>
-    public void Replay(ReadOnlySpan<byte> payload, long firstSeq, long fromSeq)
+    public void Replay(ReadOnlySpan<byte> payload, long firstSeq, long fromSeq) => Buffer(_replay ??= new KeyOrderBuffer(), payload, firstSeq, fromSeq);
+
+    /// <summary>Adds the writes of one encoded batch from seq <paramref name="fromSeq"/> on to <paramref name="buffer"/>, linking chained ops as it goes (in seq order).</summary>
+    private void Buffer(KeyOrderBuffer buffer, ReadOnlySpan<byte> payload, long firstSeq, long fromSeq)
     {
-        var buffer = _replay ??= new ReplayBuffer();
         var reader = new BatchPayload.Reader(payload);
         while (reader.MoveNext())
         {
@@ -173,6 +179,15 @@ internal sealed class TreeState : ITreeRetirement
     public void Apply(IReadOnlyList<PendingCommit> commits, int from, int to)
     {
         var seq = _latest.Seq;
+        var writes = 0;
+        for (var i = from; i < to; i++)
+        {
+            writes += commits[i].Batch.WriteCount;
+        }
+
+        // Many writes go in key order (see KeyOrderBuffer): descents stay in cache. The root
+        // is frozen only at the end, so the order inside the range is not observable.
+        var sorted = writes >= SortedApplyWrites ? _sortedApply ??= new KeyOrderBuffer(int.MaxValue) : null;
         for (var i = from; i < to; i++)
         {
             var commit = commits[i];
@@ -181,14 +196,23 @@ internal sealed class TreeState : ITreeRetirement
                 continue; // rejected by a precondition
             }
 
-            var reader = new BatchPayload.Reader(commit.Batch.Payload);
-            while (reader.MoveNext())
+            if (sorted is not null)
             {
-                ApplyWrite(ref reader, commit.FirstSeq + reader.OpIndex);
+                Buffer(sorted, commit.Batch.Payload, commit.FirstSeq, commit.FirstSeq);
+            }
+            else
+            {
+                var reader = new BatchPayload.Reader(commit.Batch.Payload);
+                while (reader.MoveNext())
+                {
+                    ApplyWrite(ref reader, commit.FirstSeq + reader.OpIndex);
+                }
             }
 
             seq = commit.FirstSeq + commit.Batch.OpCount - 1;
         }
+
+        sorted?.ApplyTo(_tree);
 
         var root = Freeze(seq);
         Volatile.Write(ref _latest, root);

@@ -5,7 +5,7 @@ using Quire.Storage.Tree;
 namespace Quire.Storage.Tests.Tree;
 
 /// <summary>Replay applies a log tail in key order, chunk by chunk: the tree must end as if every write were applied in log order.</summary>
-public class ReplayBufferTests
+public class KeyOrderBufferTests
 {
     [Fact]
     public void Writes_applied_in_key_order_leave_the_tree_that_log_order_leaves() =>
@@ -18,7 +18,7 @@ public class ReplayBufferTests
         var sorted = new BTree(new PagePool(8192), null);
 
         // Small chunks, so a tail spans several; keys that share long prefixes, or are prefixes of each other.
-        var buffer = new ReplayBuffer(chunkBytes: random.Next(200, 20_000));
+        var buffer = new KeyOrderBuffer(chunkBytes: random.Next(200, 20_000));
         var keys = Enumerable.Range(0, random.Next(1, 300)).Select(i => Key(random)).Distinct(ByteArrayComparer.Instance).ToArray();
         for (var seq = 0L; seq < 2000; seq++)
         {

@@ -4,20 +4,22 @@ using Quire.Storage.Tree;
 namespace Quire.Storage.Engine;
 
 /// <summary>
-/// Gathers the key writes of a replayed log tail and applies them in key order, a
-/// bounded chunk at a time. A tail of random writes applied in log order descends to a
-/// random leaf per write, a few cache misses each (a profile of a 1M-op replay spent
-/// half its time there); in key order the path stays in cache and each leaf is visited
-/// once per chunk. Writes to one key keep their log order (the sort is by key, then
-/// arrival), so the tree ends as the log says. Chain records are linked before they are
-/// buffered, in log order.
-/// A full chunk is sorted and applied on a pool thread while the replaying thread reads
-/// the log into the other chunk, so reading the log and applying it share the cores; one
-/// chunk is applied at a time, in log order, and only the applying thread touches the
-/// tree. <see cref="ApplyTo"/> (the last chunk) or <see cref="Abandon"/> must end every
-/// replay, so that no apply outlives it.
+/// Gathers key writes and applies them in key order, a bounded chunk at a time: those of
+/// a replayed log tail, and those of a large publication range being applied (its root
+/// is frozen only at the end, so the order inside it is not observable). Random writes
+/// applied in arrival order descend to a random leaf each, a few cache misses per write
+/// (a profile of a 1M-op replay spent half its time there); in key order the path stays
+/// in cache and each leaf is visited once per chunk. Writes to one key keep their order
+/// (the sort is by key, then arrival), so the tree ends as the log says. Chain records
+/// are linked before they are buffered, in log order.
+/// A full chunk is sorted by the filling thread and applied on a pool thread while the
+/// next one fills, so reading the log and applying it share the cores; one chunk is
+/// applied at a time, in order, and only the applying thread touches the tree.
+/// <see cref="ApplyTo"/> (the last chunk) or <see cref="Abandon"/> must end every use,
+/// so that no apply outlives it. With chunks larger than anything added (as for a
+/// publication range) nothing is handed over and <see cref="ApplyTo"/> applies all.
 /// </summary>
-internal sealed class ReplayBuffer
+internal sealed class KeyOrderBuffer
 {
     /// <summary>Bytes of keys and values held before a chunk is applied: enough to order a long tail well, small enough to stay cheap.</summary>
     public const int ChunkBytes = 32 * 1024 * 1024;
@@ -28,7 +30,7 @@ internal sealed class ReplayBuffer
     private Task? _applying;
 
     /// <param name="chunkBytes">Bytes of keys and values held before a chunk is applied (tests use small ones).</param>
-    public ReplayBuffer(int chunkBytes = ChunkBytes) => _chunkBytes = chunkBytes;
+    public KeyOrderBuffer(int chunkBytes = ChunkBytes) => _chunkBytes = chunkBytes;
 
     /// <summary>Buffers one write; hands the chunk to a pool thread to apply to <paramref name="tree"/> when it is full.</summary>
     public void Add(BTree tree, ReadOnlySpan<byte> key, long seq, ReadOnlySpan<byte> value, bool tombstone)
