@@ -97,7 +97,8 @@ internal sealed record GeneratedBatch(List<List<(string Key, string? Value)>> Op
     {
         var ops = new List<List<(string, string?)>>();
         var preconditions = new List<(int, string, long)>();
-        var opCount = random.Next(1, 5);
+        // Now and then a large batch, so groups of 64 writes and more (applied in key order) come up too.
+        var opCount = random.Next(8) == 0 ? random.Next(16, 33) : random.Next(1, 5);
         for (var op = 0; op < opCount; op++)
         {
             var writes = new List<(string, string?)>();
