@@ -33,21 +33,7 @@ public class CheckpointTests
     public async Task Open_replays_only_the_log_after_the_checkpoint()
     {
         var fs = new FaultyFileSystem();
-        using (var engine = EngineFixture.Open(fs))
-        {
-            await Load(engine);
-            await engine.CheckpointAsync();
-            for (var i = 0; i < 10; i++)
-            {
-                await engine.CommitAsync(new WriteBatch().Put(Key(i), B("new")));
-            }
-
-            // The closing checkpoint finds the disk full, so the last ten commits live in the log only.
-            fs.AddRule(new FaultRule { Op = FaultOp.Write, PathContains = "quire.db", Error = Faults.NoSpace, Times = -1 });
-        }
-
-        fs.ClearRules();
-        fs.PowerLoss();
+        await LoadWithLogOnlyTail(fs, Enumerable.Range(0, 10));
         using (var engine = EngineFixture.Open(fs))
         {
             Assert.Equal(Count - 1, engine.CheckpointedSeq);
@@ -254,20 +240,7 @@ public class CheckpointTests
     public async Task A_corrupt_page_the_replay_needs_fails_the_open_and_leaves_the_database_as_it_was()
     {
         var fs = new FaultyFileSystem();
-        using (var engine = EngineFixture.Open(fs))
-        {
-            await Load(engine);
-            await engine.CheckpointAsync();
-            for (var i = 0; i < Count; i += 10)
-            {
-                await engine.CommitAsync(new WriteBatch().Put(Key(i), B("new")));   // every leaf, in the log only
-            }
-
-            fs.AddRule(new FaultRule { Op = FaultOp.Write, PathContains = "quire.db", Error = Faults.NoSpace, Times = -1 });
-        }
-
-        fs.ClearRules();
-        fs.PowerLoss();
+        await LoadWithLogOnlyTail(fs, Enumerable.Range(0, Count / 10).Select(i => i * 10));   // every leaf
         fs.FlipBit("/db/quire.db", (8192 * 40) + 5000, 3);
         var ex = Assert.Throws<CorruptDataException>(() => EngineFixture.Open(fs));
         Assert.Contains("page 40 fails its checksum", ex.Message);
@@ -281,5 +254,28 @@ public class CheckpointTests
             Assert.Equal(Value(Count - 9), engine.Get(Key(Count - 9)));
             Assert.Equal(Count, engine.Scan().Count);
         }
+    }
+
+    /// <summary>
+    /// Loads the keys and checkpoints, then puts "new" under each of <paramref name="keys"/>:
+    /// the closing checkpoint finds the disk full, so those commits live in the log only
+    /// (after a power loss that keeps what was synced).
+    /// </summary>
+    private static async Task LoadWithLogOnlyTail(FaultyFileSystem fs, IEnumerable<int> keys)
+    {
+        using (var engine = EngineFixture.Open(fs))
+        {
+            await Load(engine);
+            await engine.CheckpointAsync();
+            foreach (var i in keys)
+            {
+                await engine.CommitAsync(new WriteBatch().Put(Key(i), B("new")));
+            }
+
+            fs.AddRule(new FaultRule { Op = FaultOp.Write, PathContains = "quire.db", Error = Faults.NoSpace, Times = -1 });
+        }
+
+        fs.ClearRules();
+        fs.PowerLoss();
     }
 }
