@@ -48,7 +48,7 @@ internal sealed class BatchPlan
         var body = new ArrayBufferWriter<byte>(1024);
         Span<byte> digest = stackalloc byte[HashChain.HashSize];
         using var view = engine.OpenWriteView();
-        var numbers = new SearchNumbers(searchHome, (slot, version) => plan.Preconditions.AddRead(batch, slot, version));
+        SearchNumbers? numbers = null;   // made on the first op of a collection with a search index
         try
         {
             var nonceWrite = plan.TakeNonce(view, options, batch);
@@ -120,6 +120,7 @@ internal sealed class BatchPlan
                     var (number, held) = (0L, false);
                     if (schema.HasSearch)
                     {
+                        numbers ??= new SearchNumbers(searchHome, (slot, version) => plan.Preconditions.AddRead(batch, slot, version));
                         number = numbers.Find(view, op.Collection, op.Id, out held);
                     }
 
@@ -136,11 +137,11 @@ internal sealed class BatchPlan
                     {
                         if (next is not null && !held)
                         {
-                            numbers.Claim(builder, op.Collection, op.Id, number);
+                            numbers!.Claim(builder, op.Collection, op.Id, number);
                         }
                         else if (next is null && held)
                         {
-                            numbers.Release(view, builder, op.Collection, number);
+                            numbers!.Release(view, builder, op.Collection, number);
                         }
                     }
 
