@@ -27,5 +27,14 @@ public abstract class KeyValuePeer : IDisposable
     /// <summary>Makes everything written part of the main structure (checkpoint, flush).</summary>
     public abstract void Checkpoint();
 
+    /// <summary>
+    /// Waits, outside every clock, until work the system runs on its own threads after a
+    /// measurement (a compaction) is done, so that it does not run during the next
+    /// system's window and get counted against that one.
+    /// </summary>
+    public virtual void WaitUntilQuiet()
+    {
+    }
+
     public abstract void Dispose();
 }

@@ -117,6 +117,7 @@ public static class LogSuite
             Console.WriteLine($"  (opening {name} and loading {(name == "groupref" ? 0 : settings.Preload):N0} keys)");
             system.Peer = create(system.Directory.Path);
             system.Peer.Preload(settings.Preload);
+            system.Peer.WaitUntilQuiet();
         }
         catch (Exception ex)
         {
@@ -162,6 +163,7 @@ public static class LogSuite
             gc.Reset();
             var disk = DiskCounters.WrittenBytes();
             Samples.Add(measure());
+            Peer?.WaitUntilQuiet();
             DiskBytes += DiskCounters.WrittenBytes() - disk;
             if (gc.MaxPause > GcPauseMax)
             {

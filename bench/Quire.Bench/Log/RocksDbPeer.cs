@@ -43,5 +43,17 @@ public sealed class RocksDbPeer : KeyValuePeer
 
     public override void Checkpoint() => _db.Flush(new FlushOptions().SetWaitForFlush(true));
 
+    // A flush can set off compactions that run for seconds on RocksDB's own threads.
+    public override void WaitUntilQuiet()
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (DateTime.UtcNow < deadline && (Busy("rocksdb.num-running-compactions") || Busy("rocksdb.num-running-flushes") || Busy("rocksdb.compaction-pending")))
+        {
+            Thread.Sleep(50);
+        }
+    }
+
+    private bool Busy(string property) => _db.GetProperty(property) is { } value && value.Trim() != "0";
+
     public override void Dispose() => _db.Dispose();
 }
