@@ -8,9 +8,12 @@ namespace Quire.Storage.Engine;
 /// drains each burst, sequences it (checks preconditions, assigns seqs), applies it to
 /// the state (invisible until published), writes it with one write and one fdatasync,
 /// then publishes it and completes the waiters in seq order, through the
-/// <see cref="Publisher"/> when commits wait behind. A failed write or fsync turns the
-/// engine read-only: the failing group and everything queued fail with the cause, and
-/// nothing unsynced is acknowledged.
+/// <see cref="Publisher"/> when commits wait behind. A small sync commit that finds
+/// nothing queued and nothing in flight is led by its caller instead: the caller's
+/// thread does the same steps for a group of one, so a lone writer pays no thread
+/// hand-off on the way in nor on the way out. A failed write or fsync turns the engine
+/// read-only: the failing group and everything queued fail with the cause, and nothing
+/// unsynced is acknowledged.
 /// </summary>
 internal sealed class GroupCommitter : IDisposable
 {
@@ -32,13 +35,17 @@ internal sealed class GroupCommitter : IDisposable
     private readonly Func<long> _dirtyBytes;
 
     private List<PendingCommit> _queue = [];
-    private List<PendingCommit> _group = [];
+    // Between groups: nothing to fail, and nothing is ever added to it.
+    private static readonly List<PendingCommit> NoGroup = [];
+
+    private List<PendingCommit> _group = NoGroup;
     private long _groupBytes;
     private int _groupWrites;
     private int _handedOver;  // _group[0.._handedOver) belong to the publisher now
     private long _queuedBytes;
     private TaskCompletionSource? _roomAvailable;
     private bool _writerWaiting;
+    private bool _groupInFlight;  // a group (or a timed sync) holds the log: the writer's, or a leading caller's
     private bool _stopping;
     private StorageFailedException? _failure;
     private long _lastSyncTicks = Stopwatch.GetTimestamp();
@@ -70,13 +77,19 @@ internal sealed class GroupCommitter : IDisposable
         }
     }
 
-    /// <summary>Enqueues a commit. Hot path: no allocation unless the queue is full.</summary>
+    /// <summary>Enqueues a commit, or leads it on this thread when nothing else is in flight. Hot path: no allocation unless the queue is full.</summary>
     public ValueTask<CommitResult> CommitAsync(WriteBatch batch, Durability durability, CancellationToken cancellationToken)
     {
         var commit = PendingCommit.Rent(batch, durability);
         Task? wait;
         try
         {
+            if (TryLead(commit))
+            {
+                Lead();
+                return commit.Task;
+            }
+
             wait = TryEnqueue(commit);
         }
         catch (Exception ex) when (ex is StorageFailedException or ObjectDisposedException)
@@ -97,6 +110,52 @@ internal sealed class GroupCommitter : IDisposable
         }
 
         return await commit.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Makes the commit a group of its own for the caller to lead, when that can neither
+    /// delay nor reorder anything and the whole commit stays on the caller's thread: a
+    /// sync commit (async and batch ones rely on the writer's timed syncs) small enough to
+    /// apply inline, no queue, no group in flight, an idle publisher, no dirty-bytes wait
+    /// due. (A large group is applied by the publisher while the log syncs; a caller
+    /// waiting on it in fdatasync measured slower than the writer thread: see
+    /// docs/benchmarks.md.)
+    /// </summary>
+    private bool TryLead(PendingCommit commit)
+    {
+        if (commit.Durability != Durability.Sync || commit.Batch.WriteCount > InlineApplyWrites || commit.Batch.ByteSize >= InlineApplyLimit)
+        {
+            return false;
+        }
+
+        lock (_gate)
+        {
+            if (_failure is not null || _stopping || _groupInFlight || _queue.Count > 0 || !_publisher.IsIdle || _dirtyBytes() > _options.MaxDirtyBytes)
+            {
+                return false;
+            }
+
+            _groupInFlight = true;
+            _group = _publisher.RentList();
+            _group.Add(commit);
+            _groupBytes = commit.Batch.ByteSize;
+            _groupWrites = commit.Batch.WriteCount;
+            return true;
+        }
+    }
+
+    /// <summary>Processes the group <see cref="TryLead"/> formed, on the caller's thread, then lets the writer take what queued meanwhile.</summary>
+    private void Lead()
+    {
+        ProcessGroupAndHandOver();
+        lock (_gate)
+        {
+            _groupInFlight = false;
+            if (_queue.Count > 0 || _stopping)
+            {
+                Monitor.Pulse(_gate);
+            }
+        }
     }
 
     /// <summary>Adds the commit to the queue, or returns a task that completes when there may be room.</summary>
@@ -133,19 +192,10 @@ internal sealed class GroupCommitter : IDisposable
     {
         while (TakeGroup())
         {
-            try
+            ProcessGroupAndHandOver();
+            lock (_gate)
             {
-                ProcessGroup();
-            }
-            catch (Exception ex)
-            {
-                FailAll(ex);
-            }
-            finally
-            {
-                _publisher.Publish(_group, _handedOver, _group.Count, last: true, inline: true);
-                _group = [];
-                _handedOver = 0;
+                _groupInFlight = false;
             }
         }
 
@@ -177,19 +227,20 @@ internal sealed class GroupCommitter : IDisposable
         {
             lock (_gate)
             {
-                if (_queue.Count > 0)
+                if (_queue.Count > 0 && !_groupInFlight)
                 {
                     MoveBurstToGroup();
+                    _groupInFlight = true;
                     return true;
                 }
 
-                if (_stopping)
+                if (_stopping && !_groupInFlight)
                 {
                     return false;
                 }
 
                 var timeout = Timeout.Infinite;
-                if (_log.DurableSeq < _log.WrittenSeq && _failure is null)
+                if (_log.DurableSeq < _log.WrittenSeq && _failure is null && !_groupInFlight)
                 {
                     var due = _options.BatchSyncInterval - Stopwatch.GetElapsedTime(_lastSyncTicks);
                     timeout = due <= TimeSpan.Zero ? 0 : Math.Max(1, (int)Math.Ceiling(due.TotalMilliseconds));
@@ -208,14 +259,18 @@ internal sealed class GroupCommitter : IDisposable
                     _writerWaiting = true;
                     var woken = Monitor.Wait(_gate, timeout);
                     _writerWaiting = false;
-                    if (!woken && _queue.Count == 0 && _state.RetainedPages > 0 && _publisher.IsIdle)
+                    if (!woken && _queue.Count == 0 && !_groupInFlight && _state.RetainedPages > 0 && _publisher.IsIdle)
                     {
-                        // Only this thread hands work to the publisher, so an idle one stays idle meanwhile.
+                        // Only the holder of a group hands work to the publisher, and none can start
+                        // one while this thread holds the lock, so an idle publisher stays idle meanwhile.
                         _state.ReclaimIdle();
                     }
 
                     continue;
                 }
+
+                // Holding the log like a group does: no caller may lead a commit meanwhile.
+                _groupInFlight = true;
             }
 
             // The interval is up: sync outside the lock, so committers can keep queueing.
@@ -226,6 +281,11 @@ internal sealed class GroupCommitter : IDisposable
             catch (Exception ex)
             {
                 FailAll(ex);
+            }
+
+            lock (_gate)
+            {
+                _groupInFlight = false;
             }
         }
     }
@@ -258,6 +318,25 @@ internal sealed class GroupCommitter : IDisposable
         _groupWrites = writes;
         _roomAvailable?.TrySetResult();
         _roomAvailable = null;
+    }
+
+    /// <summary>Processes <see cref="_group"/>, then hands every commit of it over to be published, or failed.</summary>
+    private void ProcessGroupAndHandOver()
+    {
+        try
+        {
+            ProcessGroup();
+        }
+        catch (Exception ex)
+        {
+            FailAll(ex);
+        }
+        finally
+        {
+            _publisher.Publish(_group, _handedOver, _group.Count, last: true, inline: true);
+            _group = NoGroup;
+            _handedOver = 0;
+        }
     }
 
     private void ProcessGroup()

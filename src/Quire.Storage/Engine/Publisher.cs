@@ -71,7 +71,8 @@ internal sealed class Publisher : IDisposable
     /// </summary>
     public void Publish(List<PendingCommit> group, int from, int to, bool last, bool inline)
     {
-        // Only the log writer calls this, so an idle publisher stays idle until it returns.
+        // Only the holder of the group in flight (the log writer or a leading caller) calls
+        // this, so an idle publisher stays idle until it returns.
         if (inline && Volatile.Read(ref _unfinished) == 0)
         {
             PublishRange(group, from, to);

@@ -7,7 +7,7 @@ namespace Quire.Storage.Engine;
 /// state (everything sequenced before: the state once the publisher has caught up,
 /// plus the earlier commits of the same group), rejects
 /// those that fail, and gives the rest contiguous seqs by appending them to the log.
-/// Runs on the writer thread only.
+/// Runs on the thread that holds the group (the log writer, or a caller leading its own commit), one at a time.
 /// </summary>
 internal sealed class Sequencer
 {

@@ -155,11 +155,83 @@ public class CommitTests
     }
 
     [Fact]
+    public async Task A_lone_small_sync_commit_is_led_by_its_caller_and_durable_when_it_returns()
+    {
+        var fs = new FaultyFileSystem();
+        using (var engine = EngineFixture.Open(fs))
+        {
+            var pending = engine.CommitAsync(new WriteBatch().Put(B("led"), B("1")));
+
+            // Nothing queued or in flight: the caller's own thread wrote, synced and published it.
+            Assert.True(pending.IsCompletedSuccessfully);
+            Assert.Equal(new CommitResult(0, 0), await pending);
+            Assert.Equal("1", S(engine.Get(B("led"))));
+
+            // The machine dies in the next commit's write: only what was synced survives.
+            fs.AddRule(new FaultRule { Op = FaultOp.Write, PathContains = "/wal/", CrashMachine = true });
+            await Assert.ThrowsAsync<StorageFailedException>(async () => await engine.CommitAsync(new WriteBatch().Put(B("lost"), B("2"))));
+        }
+
+        fs.PowerLoss();
+        using var reopened = EngineFixture.Open(fs);
+        Assert.Equal("1", S(reopened.Get(B("led"))));
+        Assert.Null(reopened.Get(B("lost")));
+    }
+
+    [Fact]
+    public async Task Led_commits_racing_queued_groups_and_timed_syncs_take_contiguous_seqs_and_all_survive()
+    {
+        var fs = new FaultyFileSystem();
+        var results = new System.Collections.Concurrent.ConcurrentBag<(string Key, CommitResult Result)>();
+        using (var engine = StorageEngine.Open("/db", EngineFixture.Options(fs) with { BatchSyncInterval = TimeSpan.FromMilliseconds(1) }))
+        {
+            // Small sync commits may be led by their callers; large ones and batch-durability
+            // ones always go through the writer, whose timed syncs run between them.
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+            {
+                for (var i = 0; i < 150; i++)
+                {
+                    var key = $"w{w}-{i}";
+                    var kind = (w + i) % 3;
+                    using var batch = new WriteBatch();
+                    batch.Put(B(key), B("v"));
+                    for (var j = 0; kind == 1 && j < 20; j++)
+                    {
+                        batch.Put(B($"{key}-{j}"), B("x"));
+                    }
+
+                    results.Add((key, await engine.CommitAsync(batch, kind == 2 ? Durability.Batch : Durability.Sync)));
+                }
+            })));
+
+            var ranges = results.Select(r => r.Result).OrderBy(r => r.FirstSeq).ToList();
+            Assert.Equal(0, ranges[0].FirstSeq);
+            for (var i = 1; i < ranges.Count; i++)
+            {
+                Assert.Equal(ranges[i - 1].LastSeq + 1, ranges[i].FirstSeq);
+            }
+
+            Assert.Equal(engine.LastSeq, ranges[^1].LastSeq);
+            foreach (var (key, result) in results)
+            {
+                Assert.True(engine.TryGetVersioned(B(key), out var stored));
+                Assert.Equal(result.FirstSeq, stored.Version);
+            }
+        }
+
+        using var reopened = EngineFixture.Open(fs);
+        Assert.Equal(8 * 150, results.Count(r => reopened.Get(B(r.Key)) is not null));
+        Assert.Equal(results.Max(r => r.Result.LastSeq), reopened.LastSeq);
+    }
+
+    [Fact]
     public async Task A_full_queue_makes_commits_wait_and_all_complete()
     {
         var fs = new FaultyFileSystem();
         using var engine = StorageEngine.Open("/db", EngineFixture.Options(fs) with { MaxQueuedCommits = 2, MaxGroupBytes = 64 });
-        var commits = Enumerable.Range(0, 300).Select(i => engine.CommitAsync(new WriteBatch().Put(B($"k{i}"), B("v"))).AsTask()).ToArray();
+
+        // Batch durability: such a commit is never led by its caller, so every one queues.
+        var commits = Enumerable.Range(0, 300).Select(i => engine.CommitAsync(new WriteBatch().Put(B($"k{i}"), B("v")), Durability.Batch).AsTask()).ToArray();
         var results = await Task.WhenAll(commits);
 
         Assert.Equal(Enumerable.Range(0, 300).Select(i => (long)i), results.Select(r => r.FirstSeq).Order());
@@ -170,8 +242,10 @@ public class CommitTests
     public async Task Closing_the_engine_finishes_queued_commits_and_fails_those_waiting_for_room()
     {
         var fs = new FaultyFileSystem { SyncDelay = TimeSpan.FromMilliseconds(50) };
-        var engine = StorageEngine.Open("/db", EngineFixture.Options(fs) with { MaxQueuedCommits = 1, MaxGroupBytes = 16 });
-        var commits = Enumerable.Range(0, 6).Select(i => engine.CommitAsync(new WriteBatch().Put(B($"k{i}"), B("v"))).AsTask()).ToArray();
+        var engine = StorageEngine.Open("/db", EngineFixture.Options(fs) with { MaxQueuedCommits = 1, MaxGroupBytes = 16, BatchSyncInterval = TimeSpan.FromTicks(1) });
+
+        // Batch durability (synced after every group here): never led by the caller, so they queue.
+        var commits = Enumerable.Range(0, 6).Select(i => engine.CommitAsync(new WriteBatch().Put(B($"k{i}"), B("v")), Durability.Batch).AsTask()).ToArray();
         await Task.Delay(20);
         engine.Dispose();
 
