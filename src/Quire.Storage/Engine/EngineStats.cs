@@ -1,6 +1,6 @@
 namespace Quire.Storage.Engine;
 
-/// <summary>Counters of the write path and checkpoints. Updated by the writer and checkpointer threads; read anywhere (values may be a moment stale).</summary>
+/// <summary>Counters of the write path and checkpoints. Updated by the write path (one thread at a time: the log writer, or a caller leading its own commit) and the checkpointer; read anywhere (values may be a moment stale).</summary>
 public sealed class EngineStats
 {
     private long _syncTicksTotal;
@@ -15,7 +15,7 @@ public sealed class EngineStats
     /// <summary>How often a committer found the queue full and waited.</summary>
     public long QueueFullWaits { get; internal set; }
 
-    /// <summary>fdatasyncs issued by the writer.</summary>
+    /// <summary>fdatasyncs of the log.</summary>
     public long Syncs { get; private set; }
 
     /// <summary>Mean fdatasync latency.</summary>
@@ -30,7 +30,7 @@ public sealed class EngineStats
     /// <summary>Snapshots cancelled for their age or the memory they kept.</summary>
     public long SnapshotsExpired { get; internal set; }
 
-    /// <summary>Times the writer waited for a checkpoint because dirty nodes passed their limit.</summary>
+    /// <summary>Times the write path waited for a checkpoint because dirty nodes passed their limit.</summary>
     public long DirtyWaits { get; internal set; }
 
     /// <summary>Checkpoints completed.</summary>

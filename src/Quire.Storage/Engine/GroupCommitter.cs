@@ -114,12 +114,13 @@ internal sealed class GroupCommitter : IDisposable
 
     /// <summary>
     /// Makes the commit a group of its own for the caller to lead, when that can neither
-    /// delay nor reorder anything and the whole commit stays on the caller's thread: a
-    /// sync commit (async and batch ones rely on the writer's timed syncs) small enough to
-    /// apply inline, no queue, no group in flight, an idle publisher, no dirty-bytes wait
-    /// due. (A large group is applied by the publisher while the log syncs; a caller
-    /// waiting on it in fdatasync measured slower than the writer thread: see
-    /// docs/benchmarks.md.)
+    /// delay nor reorder anything and the commit can usually complete on the caller's
+    /// thread: a sync commit (async and batch ones rely on the writer's timed syncs) small
+    /// enough to apply inline, no queue, no group in flight, an idle publisher, no
+    /// dirty-bytes wait due. (A large group is applied by the publisher while the log
+    /// syncs; a caller waiting on it in fdatasync measured slower than the writer thread:
+    /// see docs/benchmarks.md.) If commits queue during its fsync, or it fails, it is
+    /// completed by the publisher instead, as any other.
     /// </summary>
     private bool TryLead(PendingCommit commit)
     {
@@ -147,13 +148,22 @@ internal sealed class GroupCommitter : IDisposable
     /// <summary>Processes the group <see cref="TryLead"/> formed, on the caller's thread, then lets the writer take what queued meanwhile.</summary>
     private void Lead()
     {
-        ProcessGroupAndHandOver();
-        lock (_gate)
+        try
         {
-            _groupInFlight = false;
-            if (_queue.Count > 0 || _stopping)
+            ProcessGroupAndHandOver();
+        }
+        finally
+        {
+            lock (_gate)
             {
-                Monitor.Pulse(_gate);
+                _groupInFlight = false;
+
+                // The writer takes what queued meanwhile, and syncs on time what an earlier
+                // batch-mode group left unsynced (a rejected led commit writes nothing).
+                if (_queue.Count > 0 || _stopping || _log.DurableSeq < _log.WrittenSeq)
+                {
+                    Monitor.Pulse(_gate);
+                }
             }
         }
     }
@@ -240,7 +250,7 @@ internal sealed class GroupCommitter : IDisposable
                 }
 
                 var timeout = Timeout.Infinite;
-                if (_log.DurableSeq < _log.WrittenSeq && _failure is null && !_groupInFlight)
+                if (!_groupInFlight && _log.DurableSeq < _log.WrittenSeq && _failure is null)
                 {
                     var due = _options.BatchSyncInterval - Stopwatch.GetElapsedTime(_lastSyncTicks);
                     timeout = due <= TimeSpan.Zero ? 0 : Math.Max(1, (int)Math.Ceiling(due.TotalMilliseconds));

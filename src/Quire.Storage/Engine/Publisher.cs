@@ -2,11 +2,12 @@ namespace Quire.Storage.Engine;
 
 /// <summary>
 /// Applies sequenced commits to the state, publishes them and completes their callers,
-/// in the order the log writer hands the work over. When commits wait behind a group,
-/// or it is large, the work runs on this class's thread while the writer writes and
-/// fsyncs the group (readers do not see it until it is published), so the group costs
-/// about max(fsync, apply) instead of their sum. Otherwise the writer does the same
-/// work inline, which only happens when nothing is queued here, so the order holds.
+/// in the order the holder of the group in flight (the log writer, or a caller leading
+/// its own small commit) hands the work over. When commits wait behind a group, or it
+/// is large, the work runs on this class's thread while the holder writes and fsyncs
+/// the group (readers do not see it until it is published), so the group costs about
+/// max(fsync, apply) instead of their sum. Otherwise the holder does the same work
+/// inline, which only happens when nothing is queued here, so the order holds.
 /// Applying may read pages from disk (evicted nodes), so it may fail: then no later
 /// range is published, their commits fail, and the engine is told to refuse commits.
 /// </summary>

@@ -156,7 +156,9 @@ public sealed class StorageEngine : IDisposable
     /// <summary>
     /// Commits a batch atomically. The result gives the seqs its ops took. With
     /// <see cref="Durability.Sync"/> (the default) the commit is durable when this
-    /// completes. Waits while the commit queue is full. Throws
+    /// completes. Waits while the commit queue is full. A small sync commit that finds
+    /// the engine idle is written and fsynced on the calling thread, which this call then
+    /// blocks for that long (about one fsync), and usually returns completed. Throws
     /// <see cref="PreconditionFailedException"/> (nothing applied) or
     /// <see cref="StorageFailedException"/> (the engine is read-only).
     /// </summary>

@@ -3,7 +3,8 @@ using Quire.Storage.Tree;
 namespace Quire.Storage.Engine;
 
 /// <summary>
-/// The state as roots of a copy-on-write tree. The writer applies each publication
+/// The state as roots of a copy-on-write tree. One thread at a time (the publisher,
+/// the log writer, or a caller leading its own commit) applies each publication
 /// range of a group (see <see cref="GroupCommitter"/>) in one pass and freezes its
 /// root; publishing the range makes that root the one readers see. So a root never
 /// shows a later range's writes, readers never see what is not yet published, and a
@@ -270,7 +271,7 @@ internal sealed class TreeState : ITreeRetirement
     private ReadOnlySpan<byte> LinkRecord(ref BatchPayload.Reader reader, long seq, scoped Span<byte> key)
     {
         // Value is digest || body; the record stored is previous || hash || digest || body.
-        // The tree copies the value, so one scratch buffer serves every record (only the writer applies).
+        // The tree copies the value, so one scratch buffer serves every record (applies run one at a time).
         var digest = reader.Value[..HashChain.HashSize];
         var length = (2 * HashChain.HashSize) + reader.Value.Length;
         if (_recordScratch.Length < length)

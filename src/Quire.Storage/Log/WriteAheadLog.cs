@@ -6,8 +6,8 @@ namespace Quire.Storage.Log;
 
 /// <summary>
 /// The write-ahead log: segment files of framed records with contiguous seqs. One
-/// thread appends (<see cref="Append"/>, <see cref="Flush"/>, <see cref="Sync"/>);
-/// any thread may read from a seq.
+/// thread at a time appends (<see cref="Append"/>, <see cref="Flush"/>, <see cref="Sync"/>):
+/// the log writer, or a caller leading its own commit; any thread may read from a seq.
 /// </summary>
 internal sealed class WriteAheadLog : IDisposable
 {
