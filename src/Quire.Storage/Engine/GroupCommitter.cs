@@ -46,6 +46,7 @@ internal sealed class GroupCommitter : IDisposable
     private TaskCompletionSource? _roomAvailable;
     private bool _writerWaiting;
     private bool _groupInFlight;  // a group (or a timed sync) holds the log: the writer's, or a leading caller's
+    private int _lastGroupCount;  // commits in the last group: one means a lone writer, as far as can be told
     private bool _stopping;
     private StorageFailedException? _failure;
     private long _lastSyncTicks = Stopwatch.GetTimestamp();
@@ -116,7 +117,9 @@ internal sealed class GroupCommitter : IDisposable
     /// Makes the commit a group of its own for the caller to lead, when that can neither
     /// delay nor reorder anything and the commit can usually complete on the caller's
     /// thread: a sync commit (async and batch ones rely on the writer's timed syncs) small
-    /// enough to apply inline, no queue, no group in flight, an idle publisher, no
+    /// enough to apply inline, no queue, no group in flight, a last group of one commit
+    /// (with several writers, a commit led alone would take the log from those about to
+    /// join it, and their group would wait for its fsync), an idle publisher, no
     /// dirty-bytes wait due. (A large group is applied by the publisher while the log
     /// syncs; a caller waiting on it in fdatasync measured slower than the writer thread:
     /// see docs/benchmarks.md.) If commits queue during its fsync, or it fails, it is
@@ -131,7 +134,7 @@ internal sealed class GroupCommitter : IDisposable
 
         lock (_gate)
         {
-            if (_failure is not null || _stopping || _groupInFlight || _queue.Count > 0 || !_publisher.IsIdle || _dirtyBytes() > _options.MaxDirtyBytes)
+            if (_failure is not null || _stopping || _groupInFlight || _queue.Count > 0 || _lastGroupCount > 1 || !_publisher.IsIdle || _dirtyBytes() > _options.MaxDirtyBytes)
             {
                 return false;
             }
@@ -353,6 +356,7 @@ internal sealed class GroupCommitter : IDisposable
     {
         WaitWhileTooDirty();
         var group = _group;
+        _lastGroupCount = group.Count;
         _sequencer.Sequence(group);
         _stats.Groups++;
         _stats.Commits += group.Count;
