@@ -179,6 +179,35 @@ public class CommitTests
     }
 
     [Fact]
+    public async Task After_a_group_of_several_commits_the_next_lone_commit_goes_through_the_writer()
+    {
+        var fs = new FaultyFileSystem { SyncDelay = TimeSpan.FromMilliseconds(100) };
+        using var engine = StorageEngine.Open("/db", EngineFixture.Options(fs) with { BatchSyncInterval = TimeSpan.FromTicks(1) });
+
+        // Batch-durability commits go to the writer, which syncs after each group here: two
+        // queued while it syncs the first make a group of two.
+        var first = engine.CommitAsync(new WriteBatch().Put(B("a"), B("1")), Durability.Batch).AsTask();
+        await Task.Delay(30);
+        await Task.WhenAll(
+            first,
+            engine.CommitAsync(new WriteBatch().Put(B("b"), B("1")), Durability.Batch).AsTask(),
+            engine.CommitAsync(new WriteBatch().Put(B("c"), B("1")), Durability.Batch).AsTask());
+        await Task.Delay(50); // the writer lets go of the log
+
+        // Several writers were seen: the next sync commit is left to the writer (still in its fsync here).
+        var next = engine.CommitAsync(new WriteBatch().Put(B("d"), B("1")));
+        Assert.False(next.IsCompleted);
+        await next;
+        await Task.Delay(50);
+
+        // That group was a lone commit: the one after it is led by its caller.
+        fs.SyncDelay = TimeSpan.Zero;
+        var led = engine.CommitAsync(new WriteBatch().Put(B("e"), B("1")));
+        Assert.True(led.IsCompletedSuccessfully);
+        Assert.Equal(new CommitResult(4, 4), await led);
+    }
+
+    [Fact]
     public async Task Led_commits_racing_queued_groups_and_timed_syncs_take_contiguous_seqs_and_all_survive()
     {
         var fs = new FaultyFileSystem();
