@@ -45,7 +45,7 @@ internal sealed class GroupCommitter : IDisposable
     private long _queuedBytes;
     private TaskCompletionSource? _roomAvailable;
     private bool _writerWaiting;
-    private bool _groupInFlight;  // a group (or a timed sync) holds the log: the writer's, or a leading caller's
+    private bool _logHeld;  // a group (or the writer's timed sync) holds the log: the writer's, or a leading caller's
     private int _lastGroupCount;  // commits in the last group: one means a lone writer, as far as can be told
     private bool _stopping;
     private StorageFailedException? _failure;
@@ -117,7 +117,7 @@ internal sealed class GroupCommitter : IDisposable
     /// Makes the commit a group of its own for the caller to lead, when that can neither
     /// delay nor reorder anything and the commit can usually complete on the caller's
     /// thread: a sync commit (async and batch ones rely on the writer's timed syncs) small
-    /// enough to apply inline, no queue, no group in flight, a last group of one commit
+    /// enough to apply inline, no queue, the log not held, a last group of one commit
     /// (with several writers, a commit led alone would take the log from those about to
     /// join it, and their group would wait for its fsync), an idle publisher, no
     /// dirty-bytes wait due. (A large group is applied by the publisher while the log
@@ -134,12 +134,12 @@ internal sealed class GroupCommitter : IDisposable
 
         lock (_gate)
         {
-            if (_failure is not null || _stopping || _groupInFlight || _queue.Count > 0 || _lastGroupCount > 1 || !_publisher.IsIdle || _dirtyBytes() > _options.MaxDirtyBytes)
+            if (_failure is not null || _stopping || _logHeld || _queue.Count > 0 || _lastGroupCount > 1 || !_publisher.IsIdle || _dirtyBytes() > _options.MaxDirtyBytes)
             {
                 return false;
             }
 
-            _groupInFlight = true;
+            _logHeld = true;
             _group = _publisher.RentList();
             _group.Add(commit);
             _groupBytes = commit.Batch.ByteSize;
@@ -157,16 +157,24 @@ internal sealed class GroupCommitter : IDisposable
         }
         finally
         {
-            lock (_gate)
-            {
-                _groupInFlight = false;
+            ReleaseLog();
+        }
+    }
 
-                // The writer takes what queued meanwhile, and syncs on time what an earlier
-                // batch-mode group left unsynced (a rejected led commit writes nothing).
-                if (_queue.Count > 0 || _stopping || _log.DurableSeq < _log.WrittenSeq)
-                {
-                    Monitor.Pulse(_gate);
-                }
+    /// <summary>
+    /// Ends a hold on the log (a group's, or the writer's timed sync). A waiting writer is
+    /// woken to take what queued meanwhile, to stop, or to sync on time what a batch-mode
+    /// group left unsynced (a rejected led commit writes nothing); on the writer's own
+    /// thread the pulse finds no one waiting.
+    /// </summary>
+    private void ReleaseLog()
+    {
+        lock (_gate)
+        {
+            _logHeld = false;
+            if (_queue.Count > 0 || _stopping || _log.DurableSeq < _log.WrittenSeq)
+            {
+                Monitor.Pulse(_gate);
             }
         }
     }
@@ -206,10 +214,7 @@ internal sealed class GroupCommitter : IDisposable
         while (TakeGroup())
         {
             ProcessGroupAndHandOver();
-            lock (_gate)
-            {
-                _groupInFlight = false;
-            }
+            ReleaseLog();
         }
 
         try
@@ -240,20 +245,20 @@ internal sealed class GroupCommitter : IDisposable
         {
             lock (_gate)
             {
-                if (_queue.Count > 0 && !_groupInFlight)
+                if (_queue.Count > 0 && !_logHeld)
                 {
                     MoveBurstToGroup();
-                    _groupInFlight = true;
+                    _logHeld = true;
                     return true;
                 }
 
-                if (_stopping && !_groupInFlight)
+                if (_stopping && !_logHeld)
                 {
                     return false;
                 }
 
                 var timeout = Timeout.Infinite;
-                if (!_groupInFlight && _log.DurableSeq < _log.WrittenSeq && _failure is null)
+                if (!_logHeld && _log.DurableSeq < _log.WrittenSeq && _failure is null)
                 {
                     var due = _options.BatchSyncInterval - Stopwatch.GetElapsedTime(_lastSyncTicks);
                     timeout = due <= TimeSpan.Zero ? 0 : Math.Max(1, (int)Math.Ceiling(due.TotalMilliseconds));
@@ -272,7 +277,7 @@ internal sealed class GroupCommitter : IDisposable
                     _writerWaiting = true;
                     var woken = Monitor.Wait(_gate, timeout);
                     _writerWaiting = false;
-                    if (!woken && _queue.Count == 0 && !_groupInFlight && _state.RetainedPages > 0 && _publisher.IsIdle)
+                    if (!woken && _queue.Count == 0 && !_logHeld && _state.RetainedPages > 0 && _publisher.IsIdle)
                     {
                         // Only the holder of a group hands work to the publisher, and none can start
                         // one while this thread holds the lock, so an idle publisher stays idle meanwhile.
@@ -283,7 +288,7 @@ internal sealed class GroupCommitter : IDisposable
                 }
 
                 // Holding the log like a group does: no caller may lead a commit meanwhile.
-                _groupInFlight = true;
+                _logHeld = true;
             }
 
             // The interval is up: sync outside the lock, so committers can keep queueing.
@@ -296,10 +301,7 @@ internal sealed class GroupCommitter : IDisposable
                 FailAll(ex);
             }
 
-            lock (_gate)
-            {
-                _groupInFlight = false;
-            }
+            ReleaseLog();
         }
     }
 
