@@ -6,7 +6,9 @@ namespace Quire.Storage.IO;
 internal static partial class NativeMethods
 {
     private const int ORdOnly = 0;
-    private const int ODirectory = 0x10000; // Linux x86_64 and arm64.
+
+    // O_DIRECTORY is 0x10000 on x86_64 but 0x4000 on arm64 (which has O_DIRECT at 0x10000).
+    private static readonly int ODirectory = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 0x4000 : 0x10000;
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int fdatasync(int fd);
