@@ -41,11 +41,14 @@ internal sealed class KeyOrderBuffer
             full.Sort();      // here, while the previous chunk applies
             WaitForApply();   // one chunk applies at a time, in log order
             (_filling, _spare) = (_spare, full);
-            _applying = Task.Run(() => full.ApplyTo(tree));
+            _applying = ApplyInBackground(full, tree);
         }
 
         _filling.Add(key, seq, value, tombstone, _chunkBytes);
     }
+
+    // Its own method: a lambda capturing Add's parameters would allocate a closure on every Add.
+    private static Task ApplyInBackground(Chunk chunk, BTree tree) => Task.Run(() => chunk.ApplyTo(tree));
 
     /// <summary>Applies every buffered write, after the chunk being applied, and empties the buffer.</summary>
     /// <exception cref="Format.CorruptDataException">A page the writes needed failed its checksum (in either chunk).</exception>

@@ -21,6 +21,10 @@ internal sealed class TreeState : ITreeRetirement
     private readonly PagePool _pool;
     private readonly FreeSpace? _space;
     private List<Retiree> _replaced = [];
+
+    // Lists of replaced nodes sorted out by Reclaim, kept for the next generations: one per
+    // generation, grown by doubling, was the largest allocation under many small commits.
+    private readonly Stack<List<Retiree>> _spareRetirees = new();
     private TreeRoot _oldest;
 
     // Roots applied and frozen, waiting (in order) to be published: at most one per publication range.
@@ -294,7 +298,7 @@ internal sealed class TreeState : ITreeRetirement
         root.ChainHead = (byte[])_chainHead.Clone();
         root.Replaced = _replaced;
         Interlocked.Add(ref _retainedPages, _replaced.Count);
-        _replaced = [];
+        _replaced = _spareRetirees.TryPop(out var spare) ? spare : [];
         _latest.Next = root;
         return root;
     }
@@ -317,6 +321,7 @@ internal sealed class TreeState : ITreeRetirement
             {
                 root.Replaced = null;
                 Sift(replaced, kept);
+                Recycle(replaced);
             }
 
             olderThanPublished &= root != published;
@@ -326,6 +331,7 @@ internal sealed class TreeState : ITreeRetirement
                 {
                     root.Held = null;
                     Sift(held, kept);
+                    Recycle(held);
                 }
 
                 if (kept is null)
@@ -341,6 +347,16 @@ internal sealed class TreeState : ITreeRetirement
             {
                 kept = root;
             }
+        }
+    }
+
+    /// <summary>Keeps a list whose retirees were sorted out, empty, for a later generation.</summary>
+    private void Recycle(List<Retiree> retirees)
+    {
+        retirees.Clear();
+        if (_spareRetirees.Count < 64)
+        {
+            _spareRetirees.Push(retirees);
         }
     }
 
@@ -380,6 +396,10 @@ internal sealed class TreeState : ITreeRetirement
             if (node.TryMarkReturned())
             {
                 _pool.Return(node.Page);
+                if (node.Children is { } children)
+                {
+                    _pool.ReturnChildren(children);
+                }
             }
 
             return;

@@ -452,8 +452,8 @@ internal sealed class BTree
             Interlocked.Increment(ref _dirtyPages);
             var offset = PageLayout.InsertSlot(root.Page, 0, size, key);
             PageLayout.WriteInternalCell(root.Page, offset, key);
-            root.SetChild(0, _root);
-            root.SetChild(1, right);
+            root.SetChild(0, _root, _pool);
+            root.SetChild(1, right, _pool);
             _root = root;
             Depth++;
             return;
@@ -471,7 +471,7 @@ internal sealed class BTree
             var childCount = node.Count + 1 + moved;
             for (var i = 0; i < moved; i++)
             {
-                sibling.SetChild(i, node.Children![node.Count + 1 + i]);
+                sibling.SetChild(i, node.Children![node.Count + 1 + i], _pool);
             }
 
             // The separator that moves up leaves its right child as the sibling's leftmost.
@@ -487,7 +487,7 @@ internal sealed class BTree
         var slot = ~PageLayout.Search(node.Page, key);
         var cellOffset = PageLayout.InsertSlot(node.Page, slot, size, key);
         PageLayout.WriteInternalCell(node.Page, cellOffset, key);
-        node.InsertChild(slot + 1, right, node.Count);
+        node.InsertChild(slot + 1, right, node.Count, _pool);
     }
 
     /// <summary>What an upsert writes into its leaf cell besides the key.</summary>

@@ -83,7 +83,7 @@ internal sealed class Node
     {
         var page = pool.Rent();
         PageLayout.Initialize(page, kind);
-        return new Node(page, generation);
+        return new Node(page, generation, kind == PageLayout.InternalKind ? pool.RentChildren(0) : null);
     }
 
     /// <summary>A mutable copy for the writer's <paramref name="generation"/>: the page's used bytes, the child references and blobs.</summary>
@@ -97,7 +97,7 @@ internal sealed class Node
             // References before bytes: the evictor writes a child's address into the page
             // before it drops the reference, so a dropped reference seen here comes with
             // its address in the bytes copied after.
-            children = new Node?[Math.Max(16, count + 1)];
+            children = pool.RentChildren(count + 1);
             for (var i = 0; i <= count; i++)
             {
                 children[i] = Volatile.Read(ref Children[i]);
@@ -116,12 +116,14 @@ internal sealed class Node
         return copy;
     }
 
-    public void SetChild(int index, Node? child)
+    /// <summary>Sets child <paramref name="index"/> of a node the writer may change, growing its array (the old one goes back to <paramref name="pool"/>: no reader sees a node before its generation ends).</summary>
+    public void SetChild(int index, Node? child, PagePool pool)
     {
         if (index >= Children!.Length)
         {
-            var bigger = new Node?[Math.Max(index + 1, Children.Length * 2)];
+            var bigger = pool.RentChildren(index + 1);
             Children.CopyTo(bigger, 0);
+            pool.ReturnChildren(Children);
             Children = bigger;
         }
 
@@ -129,9 +131,9 @@ internal sealed class Node
     }
 
     /// <summary>Inserts a child at <paramref name="index"/>, shifting later ones right (count is the child count before).</summary>
-    public void InsertChild(int index, Node child, int childCount)
+    public void InsertChild(int index, Node child, int childCount, PagePool pool)
     {
-        SetChild(childCount, null);
+        SetChild(childCount, null, pool);
         Array.Copy(Children!, index, Children!, index + 1, childCount - index);
         Children![index] = child;
     }

@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Quire.Storage.Tree;
 
 /// <summary>
@@ -5,12 +7,21 @@ namespace Quire.Storage.Tree;
 /// <see cref="TreeRoot"/>): copy-on-write replaces nodes at hundreds of thousands of
 /// keys per second, and fresh arrays for each would keep the GC busy promoting pages
 /// that die soon after. Buffers live on the pinned object heap: never moved, and ready
-/// for native I/O. Thread-safe.
+/// for native I/O. The child-reference arrays of internal nodes are reused the same way:
+/// each copy of an internal node needs one (about 2 KiB at 8 KiB pages), and fresh
+/// ones, living a few generations each, were most of what the GC had to trace and
+/// promote under many concurrent writers. Thread-safe.
 /// </summary>
 internal sealed class PagePool(int pageSize)
 {
     private readonly Lock _lock = new();
     private readonly Stack<byte[]> _free = new();
+
+    // Child arrays by length (powers of two from MinChildren), each stack bounded: beyond
+    // that many waiting, an array is left to the GC.
+    private const int MinChildren = 16;
+    private const int MaxChildrenKept = 4096;
+    private readonly Stack<Node?[]>[] _children = [.. Enumerable.Range(0, 12).Select(_ => new Stack<Node?[]>())];
 
     public int PageSize { get; } = pageSize;
 
@@ -48,6 +59,49 @@ internal sealed class PagePool(int pageSize)
         {
             InUse--;
             _free.Push(page);
+        }
+    }
+
+    /// <summary>An array for at least <paramref name="length"/> child references, all null (its length a power of two, at least 16).</summary>
+    public Node?[] RentChildren(int length)
+    {
+        var size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(MinChildren, length));
+        var bucket = BitOperations.Log2((uint)size) - BitOperations.Log2(MinChildren);
+        if (bucket < _children.Length)
+        {
+            lock (_lock)
+            {
+                if (_children[bucket].TryPop(out var reused))
+                {
+                    return reused;
+                }
+            }
+        }
+
+        return new Node?[size];
+    }
+
+    /// <summary>Takes back the child array of a node nothing refers to any more (cleared here, so it keeps no node alive).</summary>
+    public void ReturnChildren(Node?[] children)
+    {
+        if (children.Length < MinChildren || !BitOperations.IsPow2(children.Length))
+        {
+            return;
+        }
+
+        var bucket = BitOperations.Log2((uint)children.Length) - BitOperations.Log2(MinChildren);
+        if (bucket >= _children.Length)
+        {
+            return;
+        }
+
+        Array.Clear(children);
+        lock (_lock)
+        {
+            if (_children[bucket].Count < MaxChildrenKept)
+            {
+                _children[bucket].Push(children);
+            }
         }
     }
 }
