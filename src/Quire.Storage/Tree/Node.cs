@@ -96,13 +96,10 @@ internal sealed class Node
         {
             // References before bytes: the evictor writes a child's address into the page
             // before it drops the reference, so a dropped reference seen here comes with
-            // its address in the bytes copied after.
+            // its address in the bytes copied after the fence. Each reference is read whole
+            // (aligned), and one bulk copy marks the GC's cards once, not once per child.
             children = pool.RentChildren(count + 1);
-            for (var i = 0; i <= count; i++)
-            {
-                children[i] = Volatile.Read(ref Children[i]);
-            }
-
+            Array.Copy(Children, children, count + 1);
             Interlocked.MemoryBarrier();
         }
 
