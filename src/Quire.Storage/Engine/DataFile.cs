@@ -177,6 +177,9 @@ internal sealed class DataFile : INodeSource, IDisposable
         Interlocked.Add(ref _bytesWritten, page.Length);
     }
 
+    /// <summary>Starts writing pages just written to the device, so the checkpoint's fdatasync waits for less (a hint; durability still comes from <see cref="Sync"/>).</summary>
+    public void StartWriteback(long address, long bytes) => _file.StartWriteback(address * _pageSize, bytes);
+
     /// <summary>Writes a blob into the <see cref="BlobPages(int)"/> pages from <paramref name="address"/>.</summary>
     public void WriteBlob(long address, byte[] bytes)
     {

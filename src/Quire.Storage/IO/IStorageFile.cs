@@ -18,4 +18,13 @@ public interface IStorageFile : IDisposable
 
     /// <summary>Makes every write so far durable (fdatasync).</summary>
     void SyncData();
+
+    /// <summary>
+    /// Asks the OS to start writing a range just written to the device, without waiting
+    /// and without making it durable: a later <see cref="SyncData"/> then has less to
+    /// wait for. Only a hint; files that cannot take it ignore it.
+    /// </summary>
+    void StartWriteback(long offset, long length)
+    {
+    }
 }

@@ -22,6 +22,38 @@ internal static partial class NativeMethods
     [LibraryImport("libc", SetLastError = true)]
     private static partial int close(int fd);
 
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int sync_file_range(int fd, long offset, long nbytes, uint flags);
+
+    private const uint SyncFileRangeWrite = 2;
+
+    /// <summary>
+    /// sync_file_range(SYNC_FILE_RANGE_WRITE): starts writeback of a range and returns.
+    /// A hint only (it makes nothing durable), so a failure is ignored: the fdatasync that
+    /// must follow reports any real error.
+    /// </summary>
+    public static void StartWriteback(SafeHandle handle, long offset, long length)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        var added = false;
+        handle.DangerousAddRef(ref added);
+        try
+        {
+            _ = sync_file_range((int)handle.DangerousGetHandle(), offset, length, SyncFileRangeWrite);
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
     public static void SyncData(SafeHandle handle, string path)
     {
         if (!OperatingSystem.IsLinux())

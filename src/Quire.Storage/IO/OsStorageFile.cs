@@ -22,5 +22,7 @@ internal sealed class OsStorageFile : IStorageFile
 
     public void SyncData() => NativeMethods.SyncData(_handle, _path);
 
+    public void StartWriteback(long offset, long length) => NativeMethods.StartWriteback(_handle, offset, length);
+
     public void Dispose() => _handle.Dispose();
 }
