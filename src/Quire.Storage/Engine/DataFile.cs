@@ -142,6 +142,15 @@ internal sealed class DataFile : INodeSource, IDisposable
         }
     }
 
+    public void Forget(Node node)
+    {
+        if (node.TryMarkEvicted())
+        {
+            Pool!.Forget();
+            TreeReader.ForgetChildren(node, Pool);
+        }
+    }
+
     public byte[] LoadBlob(long address, int length)
     {
         var stored = new byte[BlobHeaderSize + length];

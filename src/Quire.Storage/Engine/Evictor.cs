@@ -104,6 +104,7 @@ internal sealed class Evictor(TreeState state, PagePool pool, StorageOptions opt
             {
                 pool.Forget();
                 stats.Evictions++;
+                TreeReader.ForgetChildren(child, pool);
             }
         }
 

@@ -95,6 +95,9 @@ public sealed class StorageEngine : IDisposable
     /// <summary>Bytes of node pages held in memory.</summary>
     public long ResidentBytes => _state.ResidentPages * Identity.PageSize;
 
+    /// <summary>The tree state, for tests that look inside.</summary>
+    internal TreeState State => _state;
+
     /// <summary>Bytes of nodes no checkpoint has written yet: what the next one writes (blobs aside).</summary>
     public long DirtyBytes => _state.DirtyPages * Identity.PageSize;
 

@@ -222,16 +222,24 @@ internal sealed class BTree
             return node;
         }
 
+        // Replaced before copied: a reader that installs a loaded child into this node after
+        // the copy read its references then sees the mark (both are full fences) and stops
+        // counting that child, which only this node, soon freed, will hold.
+        // A checkpoint may flip the node between dirty and clean meanwhile: try until one takes.
+        while (!node.IsReplaced)
+        {
+            if (node.TryChangeDirtiness(Node.Dirty, Node.Replaced))
+            {
+                Interlocked.Decrement(ref _dirtyPages);
+            }
+            else
+            {
+                node.TryChangeDirtiness(Node.Clean, Node.Replaced);
+            }
+        }
+
         var copy = node.CopyFor(_generation, _pool);
         Interlocked.Increment(ref _dirtyPages);
-        if (node.TryChangeDirtiness(Node.Dirty, Node.Replaced))
-        {
-            Interlocked.Decrement(ref _dirtyPages);
-        }
-        else
-        {
-            node.TryChangeDirtiness(Node.Clean, Node.Replaced);
-        }
 
         if (depth == 0)
         {

@@ -9,6 +9,13 @@ internal interface INodeSource
     /// <summary>Takes back a loaded node nothing refers to (another reader installed the same page first).</summary>
     void Discard(Node node);
 
+    /// <summary>
+    /// Stops counting a loaded node's buffer as resident while readers may still use it
+    /// (the GC takes it when they are done): it was installed under a parent the writer
+    /// has replaced, which will be freed without anyone else letting go of it.
+    /// </summary>
+    void Forget(Node node);
+
     /// <summary>Reads and checks the blob of <paramref name="length"/> bytes written at <paramref name="address"/>.</summary>
     byte[] LoadBlob(long address, int length);
 }

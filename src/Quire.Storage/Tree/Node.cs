@@ -73,6 +73,12 @@ internal sealed class Node
     /// </summary>
     public bool TryChangeDirtiness(int from, int to) => Interlocked.CompareExchange(ref _dirtiness, to, from) == from;
 
+    /// <summary>Whether the working tree has replaced this node with a copy.</summary>
+    public bool IsReplaced => Volatile.Read(ref _dirtiness) == Replaced;
+
+    /// <summary>Whether the node's buffer no longer counts as resident: it was evicted, or dropped from a tree that no longer holds it.</summary>
+    public bool IsEvicted => Volatile.Read(ref _residency) == 1;
+
     /// <summary>Marks the node evicted; false if it already was (or its buffer went back to the pool).</summary>
     public bool TryMarkEvicted() => Interlocked.CompareExchange(ref _residency, 1, 0) == 0;
 

@@ -36,11 +36,44 @@ internal static class TreeReader
         var installed = Interlocked.CompareExchange(ref children[index], loaded, null);
         if (installed is null)
         {
+            // A parent the writer has replaced, or one evicted or itself dropped like this,
+            // keeps the child only as long as readers hold the parent, and letting go of a
+            // node does not visit its children: stop counting this one now. The writer and
+            // the evictor mark a node before they look at its children, and the install above
+            // is a full fence, so each child is seen by one side or the other. (A child the
+            // writer's copy took as well merely goes uncounted while it lives on.)
+            if (parent.IsReplaced || parent.IsEvicted)
+            {
+                source.Forget(loaded);
+            }
+
             return loaded;
         }
 
         source.Discard(loaded);
         return installed;
+    }
+
+    /// <summary>
+    /// Stops counting the children readers installed under a node just marked evicted
+    /// (they went in after the evictor found none, or under a node no tree holds), and
+    /// theirs, down the subtree.
+    /// </summary>
+    public static void ForgetChildren(Node node, PagePool pool)
+    {
+        if (node.Children is not { } children)
+        {
+            return;
+        }
+
+        for (var i = 0; i < children.Length; i++)
+        {
+            if (Volatile.Read(ref children[i]) is { } child && child.TryMarkEvicted())
+            {
+                pool.Forget();
+                ForgetChildren(child, pool);
+            }
+        }
     }
 
     /// <summary>

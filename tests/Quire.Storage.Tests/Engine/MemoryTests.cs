@@ -199,6 +199,83 @@ public class MemoryTests
         Assert.Contains("MaxSnapshotPinnedBytes", Assert.Throws<SnapshotExpiredException>(() => snapshot.Scan().ToList()).Message);
     }
 
+    [Theory]
+    [InlineData(4096, false)]
+    [InlineData(128, true)]
+    public async Task Pages_readers_load_under_replaced_or_evicted_nodes_are_not_counted_forever(int budgetPages, bool evicting)
+    {
+        // Readers install pages they load into the frozen nodes they descend; meanwhile the
+        // writer replaces those nodes with copies made before the install, and (with the
+        // small budget) the evictor drops them. Once the old nodes are gone, only nodes a
+        // tree holds may count as resident, or the count creeps up until the evictor
+        // empties the cache for pages that no longer exist.
+        var fs = new FaultyFileSystem();
+        var options = SmallMemory(fs) with { MemoryBudget = budgetPages * 8192 };
+        using (var engine = StorageEngine.Open("/db", options))
+        {
+            await Load(engine);
+        }
+
+        using (var engine = StorageEngine.Open("/db", options))
+        {
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            var writer = Task.Run(async () =>
+            {
+                var random = new Random(4);
+                while (!stop.IsCancellationRequested)
+                {
+                    await engine.CommitAsync(new WriteBatch().Put(Key(random.Next(Count)), Value(0)));
+                }
+            });
+            var readers = Enumerable.Range(0, 2).Select(r => Task.Factory.StartNew(
+                () =>
+                {
+                    var random = new Random(r);
+                    while (!stop.IsCancellationRequested)
+                    {
+                        Assert.NotNull(engine.Get(Key(random.Next(Count))));
+                    }
+                },
+                TaskCreationOptions.LongRunning)).ToArray();
+            await writer;
+            await Task.WhenAll(readers);
+            await engine.CheckpointAsync();
+            Assert.Equal(evicting, engine.Stats.Evictions > 0);
+
+            // Once no older root is kept, every counted page must belong to a node of the
+            // published tree. (A page may go uncounted while it lives on when a reader's
+            // install and the writer's copy cross exactly: a few, never more.)
+            await WaitUntil(() => engine.State.RetainedPages == 0);
+            var root = engine.State.PinPublished();
+            try
+            {
+                var inMemory = InMemoryNodes(root.Node);
+                Assert.InRange(engine.State.ResidentPages, evicting ? 0 : inMemory - 4, inMemory);
+            }
+            finally
+            {
+                root.Unpin();
+            }
+        }
+    }
+
+    private static long InMemoryNodes(Quire.Storage.Tree.Node node)
+    {
+        long count = 1;
+        if (node.Children is { } children)
+        {
+            for (var i = 0; i <= node.Count; i++)
+            {
+                if (Volatile.Read(ref children[i]) is { } child)
+                {
+                    count += InMemoryNodes(child);
+                }
+            }
+        }
+
+        return count;
+    }
+
     private static async Task WaitUntil(Func<bool> condition)
     {
         for (var waited = 0; !condition(); waited += 10)
