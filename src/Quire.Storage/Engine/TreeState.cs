@@ -350,11 +350,11 @@ internal sealed class TreeState : ITreeRetirement
         }
     }
 
-    /// <summary>Keeps a list whose retirees were sorted out, empty, for a later generation.</summary>
+    /// <summary>Keeps a list whose retirees were sorted out, empty, for a later generation (not one a replay or a huge batch grew large: that memory would stay taken).</summary>
     private void Recycle(List<Retiree> retirees)
     {
         retirees.Clear();
-        if (_spareRetirees.Count < 64)
+        if (_spareRetirees.Count < 64 && retirees.Capacity <= 4096)
         {
             _spareRetirees.Push(retirees);
         }
