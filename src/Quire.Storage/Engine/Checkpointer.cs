@@ -30,7 +30,6 @@ internal sealed class Checkpointer : IDisposable
     private readonly Func<Exception?> _engineFailure;
     private readonly Action _maintenance;
     private readonly FreeSpace _space;
-    private readonly byte[] _image;
     private readonly PageRunWriter _writer;
     private readonly Thread _thread;
     private readonly List<Node> _writtenNodes = [];
@@ -54,7 +53,6 @@ internal sealed class Checkpointer : IDisposable
         _stats = stats;
         _fail = fail;
         _space = space;
-        _image = new byte[file.Identity.PageSize];
         _writer = new PageRunWriter(file, file.Identity.PageSize);
         _logBytesAtLast = log.RecordBytesWritten;
         _thread = new Thread(Run) { IsBackground = true, Name = "quire-checkpointer" };
@@ -265,8 +263,10 @@ internal sealed class Checkpointer : IDisposable
             }
         }
 
-        var image = _image;
-        node.Page.CopyTo(image, 0);
+        // The address first: the image is built where it will be written from.
+        address = _space.AllocatePage();
+        var image = _writer.Next(address);
+        node.Page.CopyTo(image);
         if (node.IsLeaf)
         {
             WriteBlobs(node, image);
@@ -283,9 +283,7 @@ internal sealed class Checkpointer : IDisposable
             }
         }
 
-        address = _space.AllocatePage();
         PageLayout.SetChecksum(image, address);
-        _writer.Write(address, image);
         node.Address = address;
         _writtenNodes.Add(node);
         _state.Written(node);
@@ -293,7 +291,7 @@ internal sealed class Checkpointer : IDisposable
     }
 
     /// <summary>Writes the leaf's blobs that have no address yet, and puts every in-memory blob's address into the page image.</summary>
-    private void WriteBlobs(Node leaf, byte[] image)
+    private void WriteBlobs(Node leaf, Span<byte> image)
     {
         if (leaf.Blobs is not { } blobs)
         {
@@ -322,7 +320,7 @@ internal sealed class Checkpointer : IDisposable
                 _writtenBlobs.Add(blob);
             }
 
-            PageLayout.WriteOverflowPayload(image.AsSpan(cell.ValueOffset), blob.Address, blobSlot);
+            PageLayout.WriteOverflowPayload(image[cell.ValueOffset..], blob.Address, blobSlot);
         }
     }
 

@@ -15,8 +15,12 @@ internal sealed class PageRunWriter(DataFile file, int pageSize)
     private long _first;
     private int _pages;
 
-    /// <summary>Queues <paramref name="page"/> for <paramref name="address"/>, writing the run so far first if it does not continue it.</summary>
-    public void Write(long address, ReadOnlySpan<byte> page)
+    /// <summary>
+    /// The buffer of the page for <paramref name="address"/>, in the run (the run so far is
+    /// written first if this page does not continue it): the caller builds the page image
+    /// in place, before the next call, so each page is copied once on its way out.
+    /// </summary>
+    public Span<byte> Next(long address)
     {
         if (_pages > 0 && (address != _first + _pages || (_pages + 1) * pageSize > RunBytes))
         {
@@ -28,8 +32,7 @@ internal sealed class PageRunWriter(DataFile file, int pageSize)
             _first = address;
         }
 
-        page.CopyTo(_run.AsSpan(_pages * pageSize));
-        _pages++;
+        return _run.AsSpan(_pages++ * pageSize, pageSize);
     }
 
     /// <summary>Writes what is queued.</summary>
