@@ -224,8 +224,8 @@ internal sealed class BTree
 
         // Replaced before copied: a reader that installs a loaded child into this node after
         // the copy read its references then sees the mark (both are full fences) and stops
-        // counting that child, which only this node, soon freed, will hold.
-        // A checkpoint may flip the node between dirty and clean meanwhile: try until one takes.
+        // counting that child, which only this node, soon freed, will hold. A checkpoint may
+        // flip the node between dirty and clean meanwhile: try until one change takes.
         while (!node.IsReplaced)
         {
             if (node.TryChangeDirtiness(Node.Dirty, Node.Replaced))
