@@ -97,10 +97,20 @@ internal sealed class Evictor(TreeState state, PagePool pool, StorageOptions opt
                 continue;
             }
 
+            // The working tree's copy of a replaced node holds the same child: dropping it
+            // here would free nothing, and would leave it uncounted while it lives on there.
+            if (node.IsReplaced)
+            {
+                continue;
+            }
+
             // The address first: whoever sees the reference gone must find it in the page.
             PageLayout.SetChildAddress(node.Page, i, child.Address);
-            Volatile.Write(ref children[i], null);
-            if (child.TryMarkEvicted())
+            Interlocked.Exchange(ref children[i], null);
+
+            // Replaced meanwhile: the copy may have taken the reference before it went, so the
+            // child stays counted (at worst one page counted after it is gone).
+            if (!node.IsReplaced && child.TryMarkEvicted())
             {
                 pool.Forget();
                 stats.Evictions++;

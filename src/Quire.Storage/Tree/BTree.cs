@@ -222,10 +222,10 @@ internal sealed class BTree
             return node;
         }
 
-        // Replaced before copied: a reader that installs a loaded child into this node after
-        // the copy read its references then sees the mark (both are full fences) and stops
-        // counting that child, which only this node, soon freed, will hold. A checkpoint may
-        // flip the node between dirty and clean meanwhile: try until one change takes.
+        // Replaced before copied: readers stop installing loaded children into the node
+        // and the evictor stops dropping them (both look at the mark), so the copy holds
+        // what the node holds. A checkpoint may flip the node between dirty and clean
+        // meanwhile: try until one change takes.
         while (!node.IsReplaced)
         {
             if (node.TryChangeDirtiness(Node.Dirty, Node.Replaced))

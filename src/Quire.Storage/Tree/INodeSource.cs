@@ -11,8 +11,8 @@ internal interface INodeSource
 
     /// <summary>
     /// Stops counting a loaded node's buffer as resident while readers may still use it
-    /// (the GC takes it when they are done): it was installed under a parent the writer
-    /// has replaced, which will be freed without anyone else letting go of it.
+    /// (the GC takes it when they are done): no tree keeps it, because its parent is one
+    /// the writer has replaced or the evictor has dropped.
     /// </summary>
     void Forget(Node node);
 

@@ -31,18 +31,25 @@ internal static class TreeReader
         }
 
         var loaded = source.LoadNode(PageLayout.ChildAddress(parent.Page, index));
+        if (parent.IsReplaced || parent.IsEvicted)
+        {
+            // No tree holds this parent any more, or the writer's copy of it does not hold
+            // what it had not loaded: keeping the page here would count it as resident for
+            // as long as the parent lives (freeing a node does not visit its children). It
+            // stays this reader's own, uncounted, and the GC takes it when the reader is done.
+            source.Forget(loaded);
+            return loaded;
+        }
 
         // Two readers may load the same child; the first to install it wins.
         var installed = Interlocked.CompareExchange(ref children[index], loaded, null);
         if (installed is null)
         {
-            // A parent the writer has replaced, or one evicted or itself dropped like this,
-            // keeps the child only as long as readers hold the parent, and letting go of a
-            // node does not visit its children: stop counting this one now. The writer and
-            // the evictor mark a node before they look at its children, and the install above
-            // is a full fence, so each child is seen by one side or the other. (A child the
-            // writer's copy took as well merely goes uncounted while it lives on.)
-            if (parent.IsReplaced || parent.IsEvicted)
+            // Evicted since the check: the evictor marks a node before it looks at the
+            // children, and the install is a full fence, so one side or the other stops
+            // counting this one. (Replaced since the check: the writer's copy may have taken
+            // it, so it stays counted; at worst, one page counted after it is gone.)
+            if (parent.IsEvicted)
             {
                 source.Forget(loaded);
             }
@@ -56,7 +63,7 @@ internal static class TreeReader
 
     /// <summary>
     /// Stops counting the children readers installed under a node just marked evicted
-    /// (they went in after the evictor found none, or under a node no tree holds), and
+    /// (they went in after the evictor found none, so only that node holds them), and
     /// theirs, down the subtree.
     /// </summary>
     public static void ForgetChildren(Node node, PagePool pool)
