@@ -142,14 +142,7 @@ internal sealed class DataFile : INodeSource, IDisposable
         }
     }
 
-    public void Forget(Node node)
-    {
-        if (node.TryMarkEvicted())
-        {
-            Pool!.Forget();
-            TreeReader.ForgetChildren(node, Pool);
-        }
-    }
+    public void Forget(Node node) => TreeReader.Forget(node, Pool!);
 
     public byte[] LoadBlob(long address, int length)
     {

@@ -110,11 +110,9 @@ internal sealed class Evictor(TreeState state, PagePool pool, StorageOptions opt
 
             // Replaced meanwhile: the copy may have taken the reference before it went, so the
             // child stays counted (at worst one page counted after it is gone).
-            if (!node.IsReplaced && child.TryMarkEvicted())
+            if (!node.IsReplaced && TreeReader.Forget(child, pool))
             {
-                pool.Forget();
                 stats.Evictions++;
-                TreeReader.ForgetChildren(child, pool);
             }
         }
 

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace Quire.Storage.IO;
 
@@ -10,8 +11,9 @@ internal static partial class NativeMethods
     // O_DIRECTORY is 0x10000 on x86_64 but 0x4000 on arm64 (which has O_DIRECT at 0x10000).
     private static readonly int ODirectory = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 0x4000 : 0x10000;
 
+    // SafeFileHandle parameters: the marshaller keeps the handle open for the call.
     [LibraryImport("libc", SetLastError = true)]
-    private static partial int fdatasync(int fd);
+    private static partial int fdatasync(SafeFileHandle fd);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int fsync(int fd);
@@ -23,7 +25,7 @@ internal static partial class NativeMethods
     private static partial int close(int fd);
 
     [LibraryImport("libc", SetLastError = true)]
-    private static partial int sync_file_range(int fd, long offset, long nbytes, uint flags);
+    private static partial int sync_file_range(SafeFileHandle fd, long offset, long nbytes, uint flags);
 
     private const uint SyncFileRangeWrite = 2;
 
@@ -32,51 +34,20 @@ internal static partial class NativeMethods
     /// A hint only (it makes nothing durable), so a failure is ignored: the fdatasync that
     /// must follow reports any real error.
     /// </summary>
-    public static void StartWriteback(SafeHandle handle, long offset, long length)
+    public static void StartWriteback(SafeFileHandle handle, long offset, long length)
     {
-        if (!OperatingSystem.IsLinux())
+        if (OperatingSystem.IsLinux())
         {
-            return;
-        }
-
-        var added = false;
-        handle.DangerousAddRef(ref added);
-        try
-        {
-            _ = sync_file_range((int)handle.DangerousGetHandle(), offset, length, SyncFileRangeWrite);
-        }
-        finally
-        {
-            if (added)
-            {
-                handle.DangerousRelease();
-            }
+            _ = sync_file_range(handle, offset, length, SyncFileRangeWrite);
         }
     }
 
-    public static void SyncData(SafeHandle handle, string path)
+    public static void SyncData(SafeFileHandle handle, string path)
     {
-        if (!OperatingSystem.IsLinux())
+        // Other platforms: FlushFileBuffers / F_FULLFSYNC through the runtime.
+        if (OperatingSystem.IsLinux() && fdatasync(handle) != 0)
         {
-            // Other platforms: FlushFileBuffers / F_FULLFSYNC through the runtime.
-            return;
-        }
-
-        var added = false;
-        handle.DangerousAddRef(ref added);
-        try
-        {
-            if (fdatasync((int)handle.DangerousGetHandle()) != 0)
-            {
-                throw new IOException($"fdatasync failed on '{path}': errno {Marshal.GetLastPInvokeError()}");
-            }
-        }
-        finally
-        {
-            if (added)
-            {
-                handle.DangerousRelease();
-            }
+            throw new IOException($"fdatasync failed on '{path}': errno {Marshal.GetLastPInvokeError()}");
         }
     }
 

@@ -66,7 +66,7 @@ internal sealed class PagePool(int pageSize)
     public Node?[] RentChildren(int length)
     {
         var size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(MinChildren, length));
-        var bucket = BitOperations.Log2((uint)size) - BitOperations.Log2(MinChildren);
+        var bucket = ChildBucket(size);
         if (bucket < _children.Length)
         {
             lock (_lock)
@@ -84,13 +84,8 @@ internal sealed class PagePool(int pageSize)
     /// <summary>Takes back the child array of a node nothing refers to any more (cleared here, so it keeps no node alive).</summary>
     public void ReturnChildren(Node?[] children)
     {
-        if (children.Length < MinChildren || !BitOperations.IsPow2(children.Length))
-        {
-            return;
-        }
-
-        var bucket = BitOperations.Log2((uint)children.Length) - BitOperations.Log2(MinChildren);
-        if (bucket >= _children.Length)
+        var bucket = ChildBucket(children.Length);
+        if (children.Length < MinChildren || !BitOperations.IsPow2(children.Length) || bucket >= _children.Length)
         {
             return;
         }
@@ -104,4 +99,7 @@ internal sealed class PagePool(int pageSize)
             }
         }
     }
+
+    // The stack for arrays of this power-of-two length: 16 -> 0, 32 -> 1, ...
+    private static int ChildBucket(int length) => BitOperations.Log2((uint)length) - BitOperations.Log2(MinChildren);
 }

@@ -62,25 +62,31 @@ internal static class TreeReader
     }
 
     /// <summary>
-    /// Stops counting the children readers installed under a node just marked evicted
-    /// (they went in after the evictor found none, so only that node holds them), and
-    /// theirs, down the subtree.
+    /// Marks a node no tree keeps any more as evicted and stops counting its buffer as
+    /// resident (readers still using it keep it alive; the GC takes it after them), and
+    /// does the same down what readers installed under it, which only it holds. False,
+    /// doing nothing, when the node already stopped counting.
     /// </summary>
-    public static void ForgetChildren(Node node, PagePool pool)
+    public static bool Forget(Node node, PagePool pool)
     {
-        if (node.Children is not { } children)
+        if (!node.TryMarkEvicted())
         {
-            return;
+            return false;
         }
 
-        for (var i = 0; i < children.Length; i++)
+        pool.Forget();
+        if (node.Children is { } children)
         {
-            if (Volatile.Read(ref children[i]) is { } child && child.TryMarkEvicted())
+            for (var i = 0; i < children.Length; i++)
             {
-                pool.Forget();
-                ForgetChildren(child, pool);
+                if (Volatile.Read(ref children[i]) is { } child)
+                {
+                    Forget(child, pool);
+                }
             }
         }
+
+        return true;
     }
 
     /// <summary>
