@@ -20,8 +20,8 @@ internal sealed class FreeSpace
 
     private readonly object _pendingLock = new();
     private readonly List<RetiredRun> _pending = [];
-    private readonly SortedSet<long> _free;
-    private readonly HashSet<long> _unpersisted = []; // free, but no durable list says so yet
+    private readonly PageSet _free = new();
+    private readonly PageSet _unpersisted = new(); // free, but no durable list says so yet
     private List<long> _chain;                         // the persisted list's pages, newest first
 
     // One checkpoint attempt: what it took and freed, to persist or to give back.
@@ -35,7 +35,7 @@ internal sealed class FreeSpace
     public FreeSpace(long pageCount, IEnumerable<long> free, List<long> chain)
     {
         PageCount = pageCount;
-        _free = [.. free];
+        _free.UnionWith(free);
         _chain = chain;
     }
 
@@ -64,14 +64,17 @@ internal sealed class FreeSpace
             address = isBase ? 0 : previous;
         }
 
-        var free = new HashSet<long>();
+        var space = new FreeSpace(superblock.PageCount, [], chain);
         for (var i = pages.Count - 1; i >= 0; i--)
         {
-            free.UnionWith(pages[i].Added);
-            free.ExceptWith(pages[i].Removed);
+            space._free.UnionWith(pages[i].Added);
+            foreach (var page in pages[i].Removed)
+            {
+                space._free.Remove(page);
+            }
         }
 
-        return new FreeSpace(superblock.PageCount, free, chain);
+        return space;
     }
 
     /// <summary>Pages that a root of <paramref name="generation"/> on no longer reaches, nor will any root in use.</summary>
@@ -126,13 +129,12 @@ internal sealed class FreeSpace
     /// <summary>A page for a node: the lowest free one, else a new one at the end.</summary>
     public long AllocatePage()
     {
-        if (_free.Count == 0)
+        var page = _free.TakeLowest();
+        if (page < 0)
         {
             return PageCount++;
         }
 
-        var page = _free.Min;
-        _free.Remove(page);
         (_unpersisted.Remove(page) ? _takenUnpersisted : _taken).Add(page);
         return page;
     }
@@ -156,13 +158,18 @@ internal sealed class FreeSpace
         if (_chain.Count >= CompactAfterPages)
         {
             // Everything free once this checkpoint is durable, the old chain included.
-            added = [.. _free, .. _freedAfter, .. _chain];
+            added = [];
+            _free.CopyTo(added);
+            added.AddRange(_freedAfter);
+            added.AddRange(_chain);
             _freedAfter.AddRange(_chain);
             isBase = true;
         }
         else
         {
-            added = [.. _unpersisted, .. _freedAfter];
+            added = [];
+            _unpersisted.CopyTo(added);
+            added.AddRange(_freedAfter);
             removed = _taken;
             isBase = false;
             if (added.Count + removed.Count == 0)
