@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Quire.Storage.Engine;
 
 namespace Quire.Bench.Log;
@@ -20,6 +21,9 @@ public sealed class QuirePeer(string directory) : KeyValuePeer
         Checkpoint();
     }
 
+    // Pooled state machine: the adapter should not allocate per put what a caller of the
+    // engine (who awaits CommitAsync directly) does not.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask PutAsync(int writer, byte[] key, byte[] value)
     {
         var batch = _batches[writer] ??= new WriteBatch();
