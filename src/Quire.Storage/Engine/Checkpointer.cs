@@ -92,6 +92,7 @@ internal sealed class Checkpointer : IDisposable
         }
 
         _thread.Join();
+        _writer.Dispose();
     }
 
     private void Run()
