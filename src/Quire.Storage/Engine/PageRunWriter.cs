@@ -18,7 +18,7 @@ namespace Quire.Storage.Engine;
 internal sealed class PageRunWriter : IDisposable
 {
     private const int BufferBytes = 1024 * 1024;
-    private const int BufferCount = 3; // one being filled, one being written, one spare
+    private const int BufferCount = 3; // one being filled, one being written, one spare: 3 MiB pinned per engine once it checkpoints
 
     private readonly object _gate = new();
     private readonly DataFile _file;
@@ -27,6 +27,7 @@ internal sealed class PageRunWriter : IDisposable
     private readonly Queue<Batch> _queued = new();
     private readonly Thread _thread;
     private Batch? _current;
+    private int _buffers;
     private bool _writing;
     private bool _stopping;
     private ExceptionDispatchInfo? _failure;
@@ -35,11 +36,6 @@ internal sealed class PageRunWriter : IDisposable
     {
         _file = file;
         _pageSize = pageSize;
-        for (var i = 0; i < BufferCount; i++)
-        {
-            _free.Push(new Batch(BufferBytes / pageSize, pageSize));
-        }
-
         _thread = new Thread(WriteBatches) { IsBackground = true, Name = "quire-page-writer" };
         _thread.Start();
     }
@@ -132,6 +128,15 @@ internal sealed class PageRunWriter : IDisposable
     {
         lock (_gate)
         {
+            ThrowIfFailedLocked();
+
+            // Buffers are made on first need: an engine that never checkpoints holds none.
+            if (_free.Count == 0 && _buffers < BufferCount)
+            {
+                _buffers++;
+                return new Batch(BufferBytes / _pageSize, _pageSize);
+            }
+
             while (_free.Count == 0 && _failure is null)
             {
                 Monitor.Wait(_gate);
