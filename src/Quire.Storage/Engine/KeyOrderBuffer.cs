@@ -17,7 +17,9 @@ namespace Quire.Storage.Engine;
 /// applied at a time, in order, and only the applying thread touches the tree.
 /// <see cref="ApplyTo"/> (the last chunk) or <see cref="Abandon"/> must end every use,
 /// so that no apply outlives it. With chunks larger than anything added (as for a
-/// publication range) nothing is handed over and <see cref="ApplyTo"/> applies all.
+/// publication range) nothing is handed over and <see cref="ApplyTo"/> applies all;
+/// for a publication range a large chunk is applied in two halves on two threads
+/// (<see cref="BTree.TryApplySortedInParallel"/>).
 /// </summary>
 internal sealed class KeyOrderBuffer
 {
@@ -25,12 +27,18 @@ internal sealed class KeyOrderBuffer
     public const int ChunkBytes = 32 * 1024 * 1024;
 
     private readonly int _chunkBytes;
+    private readonly bool _parallel;
     private Chunk _filling = new();
     private Chunk _spare = new();
     private Task? _applying;
 
     /// <param name="chunkBytes">Bytes of keys and values held before a chunk is applied (tests use small ones).</param>
-    public KeyOrderBuffer(int chunkBytes = ChunkBytes) => _chunkBytes = chunkBytes;
+    /// <param name="parallel">Whether a large chunk may be applied on two threads (<see cref="BTree.TryApplySortedInParallel"/>).</param>
+    public KeyOrderBuffer(int chunkBytes = ChunkBytes, bool parallel = false)
+    {
+        _chunkBytes = chunkBytes;
+        _parallel = parallel;
+    }
 
     /// <summary>Buffers one write; hands the chunk to a pool thread to apply to <paramref name="tree"/> when it is full.</summary>
     public void Add(BTree tree, ReadOnlySpan<byte> key, long seq, ReadOnlySpan<byte> value, bool tombstone)
@@ -47,8 +55,12 @@ internal sealed class KeyOrderBuffer
         _filling.Add(key, seq, value, tombstone, _chunkBytes);
     }
 
-    // Its own method: a lambda capturing Add's parameters would allocate a closure on every Add.
-    private static Task ApplyInBackground(Chunk chunk, BTree tree) => Task.Run(() => chunk.ApplyTo(tree));
+    // Its own method: a lambda in Add capturing Add's parameters would allocate a closure on every Add.
+    private Task ApplyInBackground(Chunk chunk, BTree tree)
+    {
+        var parallel = _parallel;
+        return Task.Run(() => chunk.ApplyTo(tree, parallel));
+    }
 
     /// <summary>Applies every buffered write, after the chunk being applied, and empties the buffer.</summary>
     /// <exception cref="Format.CorruptDataException">A page the writes needed failed its checksum (in either chunk).</exception>
@@ -56,7 +68,7 @@ internal sealed class KeyOrderBuffer
     {
         _filling.Sort();
         WaitForApply();
-        _filling.ApplyTo(tree);
+        _filling.ApplyTo(tree, _parallel);
     }
 
     /// <summary>Waits for the chunk being applied, if any, ignoring how it ended: the replay failed and its tree is dropped.</summary>
@@ -154,18 +166,27 @@ internal sealed class KeyOrderBuffer
             }
         }
 
-        /// <summary>Applies every write in the order <see cref="Sort"/> left and empties the chunk.</summary>
-        public void ApplyTo(BTree tree)
+        /// <summary>Applies every write in the order <see cref="Sort"/> left (on two threads when allowed and worth it) and empties the chunk.</summary>
+        public void ApplyTo(BTree tree, bool parallel)
         {
-            var writes = _writes.AsSpan(0, Count);
-            foreach (var i in _order.AsSpan(0, Count))
+            if (!parallel || !tree.TryApplySortedInParallel(Count, index => Key(_writes[_order[index]]), Apply))
             {
-                ref readonly var write = ref writes[i];
-                tree.Upsert(Key(write), write.Seq, _bytes.AsSpan(write.Offset + write.KeyLength, write.ValueLength), write.Tombstone);
+                Apply(tree, 0, Count);
             }
 
             Count = 0;
             Used = 0;
+        }
+
+        /// <summary>Applies the sorted writes [<paramref name="from"/>, <paramref name="to"/>) to <paramref name="writer"/>.</summary>
+        private void Apply(BTree writer, int from, int to)
+        {
+            var writes = _writes.AsSpan(0, Count);
+            foreach (var i in _order.AsSpan(from, to - from))
+            {
+                ref readonly var write = ref writes[i];
+                writer.Upsert(Key(write), write.Seq, _bytes.AsSpan(write.Offset + write.KeyLength, write.ValueLength), write.Tombstone);
+            }
         }
 
         /// <summary>Orders two buffered writes (by index) whose heads tie: by whole key, then log order (one op may write a key twice; the later write wins).</summary>

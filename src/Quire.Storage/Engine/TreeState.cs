@@ -192,7 +192,7 @@ internal sealed class TreeState : ITreeRetirement
 
         // Many writes go in key order (see KeyOrderBuffer): descents stay in cache. The root
         // is frozen only at the end, so the order inside the range is not observable.
-        var sorted = writes >= SortedApplyWrites ? _sortedApply ??= new KeyOrderBuffer(int.MaxValue) : null;
+        var sorted = writes >= SortedApplyWrites ? _sortedApply ??= new KeyOrderBuffer(int.MaxValue, parallel: true) : null;
         for (var i = from; i < to; i++)
         {
             var commit = commits[i];

@@ -10,11 +10,12 @@ namespace Quire.Storage.Tree;
 /// copy per touched node, not one per key. <see cref="Freeze"/> ends the generation
 /// and returns its root; nothing reachable from a frozen root changes again, so
 /// readers (<see cref="TreeReader"/>, <see cref="TreeCursor"/>) need no locks. One
-/// thread at a time writes. Hot path: upserts work on spans and allocate only to copy
+/// thread at a time writes, except that a large sorted run may be applied in two halves
+/// on two threads (<see cref="TryApplySortedInParallel"/>). Hot path: upserts work on spans and allocate only to copy
 /// or split a node; a write whose key falls within the last write's leaf goes straight
 /// there, so writes in key order (a replayed log tail, a sorted load) skip the descent.
 /// </summary>
-internal sealed class BTree
+internal sealed partial class BTree
 {
     private const int MaxDepth = 32;
 
@@ -136,7 +137,11 @@ internal sealed class BTree
                 _path[depth] = node;
                 _pathChild[depth] = child;
                 depth++;
-                node = WritableChild(node, child, depth);
+
+                // A half of a parallel run goes through the root's separators it keeps aside.
+                node = depth == 1 && _deferred is not null && DeferredRight(key, node.Page, child) is { } right
+                    ? right
+                    : WritableChild(node, child, depth);
             }
 
             (_finger, _fingerDepth) = (node, depth);
@@ -453,6 +458,13 @@ internal sealed class BTree
     /// <summary>Inserts separator <paramref name="key"/> with its right child into the node at <paramref name="level"/> of the path (a new root above level 0).</summary>
     private void InsertSeparator(int level, byte[] key, Node right)
     {
+        if (level == 0 && _deferred is not null)
+        {
+            // The root is shared with the other half: its separators wait for the merge.
+            _deferred.Add(key, right);
+            return;
+        }
+
         var size = PageLayout.InternalCellOverhead + key.Length;
         if (level < 0)
         {

@@ -1,0 +1,245 @@
+using System.Runtime.ExceptionServices;
+
+namespace Quire.Storage.Tree;
+
+/// <summary>
+/// Applying a large run of writes sorted by key on two threads. Random writes copy a
+/// leaf each (8 KiB for a 200-byte put), and one thread copying them is bound by the
+/// memory bandwidth one core gets; a group of a thousand such writes left the second
+/// core idle while its fsync ran. The run is cut at a boundary between two children of
+/// the root, and each half is applied by a writer of its own that shares the root:
+/// each changes only its own children's slots in it and no other node the other
+/// reaches, and the separators a split would add to the root are kept aside (the
+/// writer routes its later writes through them) until both halves are done, when they
+/// go into the root in key order as sequential splits would have put them.
+/// </summary>
+internal sealed partial class BTree
+{
+    /// <summary>The key of write <paramref name="index"/> of a run sorted by key.</summary>
+    public delegate ReadOnlySpan<byte> SortedKey(int index);
+
+    /// <summary>Applies writes [<paramref name="from"/>, <paramref name="to"/>) of a run sorted by key to <paramref name="writer"/>.</summary>
+    public delegate void SortedWrites(BTree writer, int from, int to);
+
+    // Below this, handing half to another thread costs more than it saves.
+    private const int ParallelMinimumWrites = 512;
+
+    // In a half's writer: separators for the shared root, kept aside until the merge.
+    private readonly DeferredSeparators? _deferred;
+
+    // In a half's writer: what it retired, handed to the tree's retirement at the merge
+    // (which is not thread-safe).
+    private readonly RecordedRetirement? _recorded;
+
+    /// <summary>A writer for one half of a parallel run: shares the root (already writable), and counts from zero.</summary>
+    private BTree(BTree tree)
+    {
+        _pool = tree._pool;
+        _source = tree._source;
+        _maxInlineCell = tree._maxInlineCell;
+        _scratch = new byte[tree._scratch.Length];
+        _generation = tree._generation;
+        _root = tree._root;
+        Depth = tree.Depth;
+        _deferred = new DeferredSeparators();
+        _recorded = new RecordedRetirement();
+        Retirement = _recorded;
+    }
+
+    /// <summary>
+    /// Applies writes [0, <paramref name="count"/>), sorted by key, in two halves on two
+    /// threads (the upper half on a pool thread), when the run is large, the machine has
+    /// two cores and the writes fall under more than one child of the root. False, with
+    /// nothing applied, otherwise. A failure in either half is thrown once both are done;
+    /// the tree is then as unusable as after a failed sequential write.
+    /// </summary>
+    public bool TryApplySortedInParallel(int count, SortedKey keyAt, SortedWrites apply)
+    {
+        if (count < ParallelMinimumWrites || Depth < 2 || Environment.ProcessorCount < 2 || _deferred is not null)
+        {
+            return false;
+        }
+
+        var root = Writable(_root, 0);
+        var split = SplitPoint(root.Page, count, keyAt);
+        if (split <= 0 || split >= count)
+        {
+            return false;
+        }
+
+        var forkDepth = Depth;
+        var lower = new BTree(this);
+        var upper = new BTree(this);
+        var upperDone = Task.Run(() => apply(upper, split, count));
+        Exception? failure = null;
+        try
+        {
+            apply(lower, 0, split);
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+        }
+
+        try
+        {
+            upperDone.GetAwaiter().GetResult();
+        }
+        catch (Exception ex)
+        {
+            failure ??= ex;
+        }
+
+        if (failure is not null)
+        {
+            ExceptionDispatchInfo.Throw(failure);
+        }
+
+        _finger = null;
+        Merge(lower, forkDepth);
+        Merge(upper, forkDepth);
+        return true;
+    }
+
+    /// <summary>The index nearest the middle of the run where the root child its keys fall under changes (0 when there is none).</summary>
+    private static int SplitPoint(byte[] rootPage, int count, SortedKey keyAt)
+    {
+        var middle = count / 2;
+        var child = TreeReader.ChildIndex(rootPage, keyAt(middle));
+        var first = FirstUnder(rootPage, keyAt, 0, middle, child);
+        var next = FirstUnder(rootPage, keyAt, middle, count, child + 1);
+        if (first == 0)
+        {
+            return next == count ? 0 : next;
+        }
+
+        return next == count || middle - first <= next - middle ? first : next;
+    }
+
+    /// <summary>The first index in [<paramref name="from"/>, <paramref name="to"/>) whose key falls under root child <paramref name="child"/> or a later one (<paramref name="to"/> if none).</summary>
+    private static int FirstUnder(byte[] rootPage, SortedKey keyAt, int from, int to, int child)
+    {
+        while (from < to)
+        {
+            var mid = (int)((uint)(from + to) >> 1);
+            if (TreeReader.ChildIndex(rootPage, keyAt(mid)) >= child)
+            {
+                to = mid;
+            }
+            else
+            {
+                from = mid + 1;
+            }
+        }
+
+        return from;
+    }
+
+    /// <summary>Takes in what a half's writer did: its counts, its retirements, and its separators for the root.</summary>
+    private void Merge(BTree half, int forkDepth)
+    {
+        Count += half.Count;
+        Interlocked.Add(ref _dirtyPages, half._dirtyPages);
+        half._recorded!.ReplayInto(Retirement);
+        foreach (var (key, right) in half._deferred!.Entries)
+        {
+            // The separator goes into the node at the old root's height, which a split
+            // of the root during these insertions may have moved down a level.
+            var level = Depth - forkDepth;
+            var node = _root;
+            for (var d = 0; d < level; d++)
+            {
+                var child = TreeReader.ChildIndex(node.Page, key);
+                _path[d] = node;
+                _pathChild[d] = child;
+                node = node.Children![child]!;
+            }
+
+            _path[level] = node;
+            InsertSeparator(level, key, right);
+        }
+    }
+
+    /// <summary>
+    /// The node a half's writer goes to below root child <paramref name="child"/> for
+    /// <paramref name="key"/>: a right sibling split off that child in this run, if one
+    /// holds the key, else null (the child itself).
+    /// </summary>
+    private Node? DeferredRight(ReadOnlySpan<byte> key, byte[] rootPage, int child) =>
+        _deferred!.Find(key, child == 0 ? default : PageLayout.KeyAt(rootPage, child - 1), child == 0);
+
+    /// <summary>Separators for the shared root, in key order, each with the node to its right.</summary>
+    private sealed class DeferredSeparators
+    {
+        private readonly List<(byte[] Key, Node Right)> _entries = [];
+
+        public IReadOnlyList<(byte[] Key, Node Right)> Entries => _entries;
+
+        public void Add(byte[] key, Node right)
+        {
+            var at = _entries.Count;
+            while (at > 0 && _entries[at - 1].Key.AsSpan().SequenceCompareTo(key) > 0)
+            {
+                at--;
+            }
+
+            _entries.Insert(at, (key, right));
+        }
+
+        /// <summary>The right node of the greatest separator at or below <paramref name="key"/> and at or above the child's own low fence.</summary>
+        public Node? Find(ReadOnlySpan<byte> key, ReadOnlySpan<byte> lowFence, bool unbounded)
+        {
+            for (var i = _entries.Count - 1; i >= 0; i--)
+            {
+                var separator = _entries[i].Key.AsSpan();
+                if (separator.SequenceCompareTo(key) <= 0)
+                {
+                    return unbounded || separator.SequenceCompareTo(lowFence) >= 0 ? _entries[i].Right : null;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>Retirements of a half's writer, kept for the tree's own retirement, which one thread at a time may call.</summary>
+    private sealed class RecordedRetirement : ITreeRetirement
+    {
+        private readonly List<(Node? Node, Blob? Blob, long Address, int Length, byte Kind)> _calls = [];
+
+        public void Retired(Node node) => _calls.Add((node, null, 0, 0, 0));
+
+        public void Retired(Blob blob, int length) => _calls.Add((null, blob, 0, length, 1));
+
+        public void Retired(long blobAddress, int length) => _calls.Add((null, null, blobAddress, length, 2));
+
+        public void RetiredPage(long address) => _calls.Add((null, null, address, 0, 3));
+
+        public void ReplayInto(ITreeRetirement? retirement)
+        {
+            if (retirement is null)
+            {
+                return;
+            }
+
+            foreach (var (node, blob, address, length, kind) in _calls)
+            {
+                switch (kind)
+                {
+                    case 0:
+                        retirement.Retired(node!);
+                        break;
+                    case 1:
+                        retirement.Retired(blob!, length);
+                        break;
+                    case 2:
+                        retirement.Retired(address, length);
+                        break;
+                    default:
+                        retirement.RetiredPage(address);
+                        break;
+                }
+            }
+        }
+    }
+}
