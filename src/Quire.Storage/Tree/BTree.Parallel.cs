@@ -70,7 +70,18 @@ internal sealed partial class BTree
         var forkDepth = Depth;
         var lower = new BTree(this);
         var upper = new BTree(this);
-        var upperDone = Task.Run(() => apply(upper, split, count));
+
+        // Whichever thread claims the upper half first applies it: a pool busy with other
+        // work may not start it before this thread is done with the lower half, and then
+        // this thread is better off applying it than waiting.
+        var claimed = 0;
+        var upperOnPool = Task.Run(() =>
+        {
+            if (Interlocked.Exchange(ref claimed, 1) == 0)
+            {
+                apply(upper, split, count);
+            }
+        });
         Exception? failure = null;
         try
         {
@@ -81,9 +92,27 @@ internal sealed partial class BTree
             failure = ex;
         }
 
+        if (Interlocked.Exchange(ref claimed, 1) == 0)
+        {
+            // The pool never started the upper half (and now never will): apply it here,
+            // unless the lower half failed.
+            upperOnPool = null;
+            try
+            {
+                if (failure is null)
+                {
+                    apply(upper, split, count);
+                }
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+        }
+
         try
         {
-            upperDone.GetAwaiter().GetResult();
+            upperOnPool?.GetAwaiter().GetResult();
         }
         catch (Exception ex)
         {
