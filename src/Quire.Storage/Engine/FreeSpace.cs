@@ -32,10 +32,10 @@ internal sealed class FreeSpace
     private List<long>? _newChain;
     private long _mark;
 
-    public FreeSpace(long pageCount, IEnumerable<long> free, List<long> chain)
+    /// <summary>The space of a file of <paramref name="pageCount"/> pages with no free page yet, whose persisted list is <paramref name="chain"/>.</summary>
+    public FreeSpace(long pageCount, List<long> chain)
     {
         PageCount = pageCount;
-        _free.UnionWith(free);
         _chain = chain;
     }
 
@@ -64,7 +64,7 @@ internal sealed class FreeSpace
             address = isBase ? 0 : previous;
         }
 
-        var space = new FreeSpace(superblock.PageCount, [], chain);
+        var space = new FreeSpace(superblock.PageCount, chain);
         for (var i = pages.Count - 1; i >= 0; i--)
         {
             space._free.UnionWith(pages[i].Added);

@@ -273,7 +273,7 @@ public sealed class StorageEngine : IDisposable
             var file = DataFile.Open(fs, directory);
             var pool = new PagePool(identity.PageSize);
             file.Pool = pool;
-            var space = new FreeSpace(file.Superblock.PageCount, [], []);
+            var space = new FreeSpace(file.Superblock.PageCount, []);
             return (file, space, log, new TreeState(pool, file, space), new LogRecoveryReport());
         }
         catch

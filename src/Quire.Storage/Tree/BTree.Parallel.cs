@@ -202,7 +202,7 @@ internal sealed partial class BTree
     /// holds the key, else null (the child itself).
     /// </summary>
     private Node? DeferredRight(ReadOnlySpan<byte> key, byte[] rootPage, int child) =>
-        _deferred!.Find(key, child == 0 ? default : PageLayout.KeyAt(rootPage, child - 1), child == 0);
+        _deferred!.Find(key, child == 0 ? [] : PageLayout.KeyAt(rootPage, child - 1));
 
     /// <summary>Separators for the shared root, in key order, each with the node to its right.</summary>
     private sealed class DeferredSeparators
@@ -222,15 +222,15 @@ internal sealed partial class BTree
             _entries.Insert(at, (key, right));
         }
 
-        /// <summary>The right node of the greatest separator at or below <paramref name="key"/> and at or above the child's own low fence.</summary>
-        public Node? Find(ReadOnlySpan<byte> key, ReadOnlySpan<byte> lowFence, bool unbounded)
+        /// <summary>The right node of the greatest separator at or below <paramref name="key"/>, if it is at or above the child's own low fence (empty for the first child).</summary>
+        public Node? Find(ReadOnlySpan<byte> key, ReadOnlySpan<byte> lowFence)
         {
             for (var i = _entries.Count - 1; i >= 0; i--)
             {
                 var separator = _entries[i].Key.AsSpan();
                 if (separator.SequenceCompareTo(key) <= 0)
                 {
-                    return unbounded || separator.SequenceCompareTo(lowFence) >= 0 ? _entries[i].Right : null;
+                    return separator.SequenceCompareTo(lowFence) >= 0 ? _entries[i].Right : null;
                 }
             }
 
@@ -241,40 +241,21 @@ internal sealed partial class BTree
     /// <summary>Retirements of a half's writer, kept for the tree's own retirement, which one thread at a time may call.</summary>
     private sealed class RecordedRetirement : ITreeRetirement
     {
-        private readonly List<(Node? Node, Blob? Blob, long Address, int Length, byte Kind)> _calls = [];
+        private readonly List<Action<ITreeRetirement>> _calls = [];
 
-        public void Retired(Node node) => _calls.Add((node, null, 0, 0, 0));
+        public void Retired(Node node) => _calls.Add(retirement => retirement.Retired(node));
 
-        public void Retired(Blob blob, int length) => _calls.Add((null, blob, 0, length, 1));
+        public void Retired(Blob blob, int length) => _calls.Add(retirement => retirement.Retired(blob, length));
 
-        public void Retired(long blobAddress, int length) => _calls.Add((null, null, blobAddress, length, 2));
+        public void Retired(long blobAddress, int length) => _calls.Add(retirement => retirement.Retired(blobAddress, length));
 
-        public void RetiredPage(long address) => _calls.Add((null, null, address, 0, 3));
+        public void RetiredPage(long address) => _calls.Add(retirement => retirement.RetiredPage(address));
 
         public void ReplayInto(ITreeRetirement? retirement)
         {
-            if (retirement is null)
+            if (retirement is not null)
             {
-                return;
-            }
-
-            foreach (var (node, blob, address, length, kind) in _calls)
-            {
-                switch (kind)
-                {
-                    case 0:
-                        retirement.Retired(node!);
-                        break;
-                    case 1:
-                        retirement.Retired(blob!, length);
-                        break;
-                    case 2:
-                        retirement.Retired(address, length);
-                        break;
-                    default:
-                        retirement.RetiredPage(address);
-                        break;
-                }
+                _calls.ForEach(call => call(retirement));
             }
         }
     }
