@@ -51,10 +51,11 @@ internal sealed partial class BTree
 
     /// <summary>
     /// Applies writes [0, <paramref name="count"/>), sorted by key, in two halves on two
-    /// threads (the upper half on a pool thread), when the run is large, the machine has
-    /// two cores and the writes fall under more than one child of the root. False, with
-    /// nothing applied, otherwise. A failure in either half is thrown once both are done;
-    /// the tree is then as unusable as after a failed sequential write.
+    /// threads (the upper half on a pool thread, or on this one if the pool has not
+    /// started it when the lower half is done), when the run is large, the machine has
+    /// two cores and the cut between two children of the root is not lopsided. False,
+    /// with nothing applied, otherwise. A failure in either half is thrown once both are
+    /// done, and the tree must not be used again (the engine turns read-only).
     /// </summary>
     public bool TryApplySortedInParallel(int count, SortedKey keyAt, SortedWrites apply)
     {
