@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Microsoft.Extensions.Logging;
 using Quire.Server;
 
 namespace Quire.Cli;
@@ -26,8 +25,10 @@ internal static class ServeCommand
         var tlsPort = new Option<int>("--tls-port") { Description = "TLS port (HTTP/1.1 and HTTP/2 by ALPN); 0 disables", DefaultValueFactory = _ => 0 };
         var tlsCert = new Option<string?>("--tls-cert") { Description = "Server certificate for --tls-port, a .pfx file" };
         var tlsPassword = new Option<string?>("--tls-cert-password") { Description = "Password of the .pfx file" };
-        var logLevel = new Option<LogLevel>("--log-level") { Description = "Least severe log level: Information logs every request", DefaultValueFactory = _ => defaults.LogLevel };
-        var command = new Command("serve", "Run the nedbd-compatible HTTP server.") { host, port, data, token, resp2, h2c, maxBody, queueWait, maxQueued, tlsPort, tlsCert, tlsPassword, logLevel };
+        var logLevel = new Option<string>("--log-level") { Description = "0 errors only, 1 every request, 2 and more detail, 3 everything (nedbd's), or a level name (Warning, Information, ...)", DefaultValueFactory = _ => defaults.LogLevel.ToString() };
+        var sweep = new Option<double>("--sweep-s") { Description = "Seconds between sweeps of expired documents, 0 disables (env NEDBD_SWEEP_S)", DefaultValueFactory = _ => EnvDouble("NEDBD_SWEEP_S") ?? 30 };
+        var checkpointMinutes = new Option<int>("--checkpoint-interval") { Description = "Minutes between timed checkpoints, 0 keeps Quire's default of 60 s (env NEDBD_CHECKPOINT_INTERVAL)", DefaultValueFactory = _ => EnvInt("NEDBD_CHECKPOINT_INTERVAL") ?? 0 };
+        var command = new Command("serve", "Run the nedbd-compatible HTTP server.") { host, port, data, token, resp2, h2c, maxBody, queueWait, maxQueued, tlsPort, tlsCert, tlsPassword, logLevel, sweep, checkpointMinutes };
         command.SetAction(async (result, cancellation) =>
         {
             if (result.GetValue(resp2) != 0)
@@ -48,6 +49,19 @@ internal static class ServeCommand
                 return 2;
             }
 
+            if (LogLevels.Parse(result.GetValue(logLevel)!) is not { } level)
+            {
+                await Console.Error.WriteLineAsync($"quire serve: --log-level {result.GetValue(logLevel)} is not 0-3 or a level name (Warning, Information, ...)").ConfigureAwait(false);
+                return 2;
+            }
+
+            var sweepSeconds = result.GetValue(sweep);
+            var storage = defaults.Databases.Storage with { MaxQueuedCommits = Math.Max(1, result.GetValue(maxQueued)) };
+            if (result.GetValue(checkpointMinutes) > 0)
+            {
+                storage = storage with { CheckpointInterval = TimeSpan.FromMinutes(result.GetValue(checkpointMinutes)) };
+            }
+
             var options = new ServerOptions
             {
                 Host = result.GetValue(host)!,
@@ -60,8 +74,13 @@ internal static class ServeCommand
                 TlsPort = result.GetValue(tlsPort),
                 TlsCertificatePath = result.GetValue(tlsCert),
                 TlsCertificatePassword = result.GetValue(tlsPassword),
-                LogLevel = result.GetValue(logLevel),
-                Databases = defaults.Databases with { Storage = defaults.Databases.Storage with { MaxQueuedCommits = Math.Max(1, result.GetValue(maxQueued)) } },
+                LogLevel = level,
+                Databases = defaults.Databases with
+                {
+                    Storage = storage,
+                    SweepExpired = sweepSeconds > 0,
+                    ExpiryScanInterval = sweepSeconds > 0 ? TimeSpan.FromSeconds(sweepSeconds) : defaults.Databases.ExpiryScanInterval,
+                },
             };
             Console.WriteLine($"quire serve: http://{options.Host}:{options.Port} (HTTP/1.1){(options.H2cPort != 0 ? $", h2c on {options.H2cPort}" : "")}{(options.TlsPort != 0 ? $", TLS on {options.TlsPort}" : "")}, data in {Path.GetFullPath(options.DataRoot)}");
             await QuireServer.RunAsync(options, cancellation).ConfigureAwait(false);
@@ -71,6 +90,8 @@ internal static class ServeCommand
     }
 
     private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
+
+    private static double? EnvDouble(string name) => Env(name) is { } value && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) ? n : null;
 
     private static int? EnvInt(string name) => Env(name) is { } value && int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
 }

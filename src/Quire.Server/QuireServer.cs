@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
 using Quire.Databases;
 using Quire.Server.Http;
+using Quire.Server.Service;
 
 namespace Quire.Server;
 
@@ -67,7 +68,8 @@ public static class QuireServer
         }
 
         using var catalog = DatabaseCatalog.Open(options.DataRoot, options.Databases);
-        var api = new NedbdApi(catalog, options, app.Logger);
+        var service = new QuireService(catalog, new ServiceOptions { QueueWait = options.QueueWait, MaxRequestBytes = options.MaxBodyBytes });
+        var api = new HttpApi(service, options.Token, app.Logger);
         app.Run(api.HandleAsync);
         // SIGINT/SIGTERM stop the host; so does the caller's token.
         using var stop = stopping.Register(() => app.Lifetime.StopApplication());

@@ -76,7 +76,7 @@ public class HttpApiTests
         Assert.True(verify.Body.GetProperty("ok").GetBoolean());
         var log = await server.SendAsync(HttpMethod.Get, "/v1/databases/shop/log?limit=2");
         Assert.Equal(2, log.Body.GetProperty("log").GetArrayLength());
-        Assert.Equal(verify.Body.GetProperty("head").GetString(), log.Body.GetProperty("log")[1].GetProperty("hash").GetString());
+        Assert.Equal(verify.Body.GetProperty("head").GetString(), log.Body.GetProperty("log")[0].GetProperty("hash").GetString());   // newest first
         Assert.True((await server.SendAsync(HttpMethod.Post, "/v1/databases/shop/checkpoint")).Body.GetProperty("ok").GetBoolean());
         Assert.Equal("full-scan", (await server.SendAsync(HttpMethod.Post, "/v1/databases/shop/explain", """{"nql": "FROM users WHERE x = 1"}""")).Body.GetProperty("plan").GetProperty("access").GetString());
 

@@ -53,10 +53,10 @@ public static class QuerySuite
                 Expect(db.Query($"FROM blocks WHERE height >= {x} AND height < {x + 100}").Rows.Count, 100);
             }), "µs"));
             report.Add(new BenchResult("quire", "eq-limit100", Micros(queries, () => Expect(db.Query($"FROM blocks WHERE miner = \"m{q.Next(50)}\" LIMIT 100").Rows.Count, 100)), "µs"));
-            var pagesBefore = db.Engine.PagesRead;
+            var pagesBefore = db.Stats.PagesRead;
             report.Add(new BenchResult("quire", "search", Micros(queries, () =>
                 db.Query($"FROM blocks SEARCH \"{vocabulary[q.Next(1000)]} {vocabulary[q.Next(1000)]}\"")), "µs"));
-            Console.WriteLine($"  (quire read {db.Engine.PagesRead - pagesBefore:N0} pages from its file during search)");
+            Console.WriteLine($"  (quire read {db.Stats.PagesRead - pagesBefore:N0} pages from its file during search)");
             report.Add(new BenchResult("quire", "scan", count / (Micros(3, () => db.Query("FROM blocks WHERE size > 2000000"), warmUpRuns: 1) / 1e6), "docs/s"));
             gcMax = run.Gc.MaxPause;
             report.Add(new BenchResult("quire", "gc-pause-max", gcMax.TotalMilliseconds, "ms"));

@@ -2,17 +2,18 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Quire.Server.Service;
 
 namespace Quire.Server.Http;
 
-/// <summary>Reads a request's JSON body: at most the configured size (else 413), a JSON object (else 400 <c>invalid JSON body</c>).</summary>
+/// <summary>Reads a request's JSON body: at most the configured size (else 413), a JSON object (else 400 <c>invalid JSON body</c>); an empty body reads as <c>{}</c>, as nedbd's.</summary>
 internal static class RequestBody
 {
     public static async Task<JsonDocument> ReadObjectAsync(HttpContext context, long maxBytes)
     {
         if (context.Request.ContentLength > maxBytes)
         {
-            throw new HttpStatusException(413, $"request body larger than {maxBytes} bytes");
+            throw new ServiceException(ServiceErrorKind.TooLarge, $"request body larger than {maxBytes} bytes");
         }
 
         // Read the whole body from the request's pipe, then copy it once: the document keeps using
@@ -25,7 +26,7 @@ internal static class RequestBody
             if (read.Buffer.Length > maxBytes)
             {
                 reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
-                throw new HttpStatusException(413, $"request body larger than {maxBytes} bytes");
+                throw new ServiceException(ServiceErrorKind.TooLarge, $"request body larger than {maxBytes} bytes");
             }
 
             if (read.IsCompleted)
@@ -38,40 +39,27 @@ internal static class RequestBody
 
         try
         {
+            if (read.Buffer.IsEmpty)
+            {
+                return JsonDocument.Parse("{}"u8.ToArray());
+            }
+
             var document = JsonDocument.Parse(read.Buffer.ToArray(), new JsonDocumentOptions { MaxDepth = 64 });
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 document.Dispose();
-                throw new HttpStatusException(400, "invalid JSON body");
+                throw ServiceException.BadInput("invalid JSON body");
             }
 
             return document;
         }
         catch (JsonException)
         {
-            throw new HttpStatusException(400, "invalid JSON body");
+            throw ServiceException.BadInput("invalid JSON body");
         }
         finally
         {
             reader.AdvanceTo(read.Buffer.End);
         }
-    }
-
-    public static string? String(JsonElement body, string name) =>
-        body.ValueKind == JsonValueKind.Object && body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    public static long? Integer(JsonElement body, string name, string what)
-    {
-        if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var number))
-        {
-            throw new HttpStatusException(400, $"{what}: {name} must be an integer");
-        }
-
-        return number;
     }
 }

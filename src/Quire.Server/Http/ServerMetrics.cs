@@ -16,7 +16,7 @@ internal sealed class ServerMetrics
 
     public void Count(string route, int status) => _requests.AddOrUpdate((route, status), 1, (_, n) => n + 1);
 
-    public string Render(IReadOnlyList<Database> databases)
+    public string Render(IReadOnlyList<(string Name, DatabaseStats Stats)> databases)
     {
         var text = new StringBuilder();
         text.AppendLine("# HELP quire_http_requests_total HTTP requests by route and status.");
@@ -27,16 +27,16 @@ internal sealed class ServerMetrics
         }
 
         Gauge(text, "quire_open_databases", "Databases open now.", databases.Count);
-        Family(text, "quire_commits_total", "counter", "Commits sequenced.", databases, d => d.Engine.Stats.Commits);
-        Family(text, "quire_groups_total", "counter", "Groups of commits (one log write each).", databases, d => d.Engine.Stats.Groups);
-        Family(text, "quire_queue_depth", "gauge", "Commits waiting in the queue.", databases, d => d.Engine.QueueDepth);
-        Family(text, "quire_queue_full_waits_total", "counter", "Commits that found the queue full and waited.", databases, d => d.Engine.Stats.QueueFullWaits);
-        Family(text, "quire_fsyncs_total", "counter", "Log fsyncs.", databases, d => d.Engine.Stats.Syncs);
-        Family(text, "quire_fsync_seconds_mean", "gauge", "Mean log fsync latency.", databases, d => d.Engine.Stats.MeanSyncLatency.TotalSeconds);
-        Family(text, "quire_fsync_seconds_max", "gauge", "Longest log fsync.", databases, d => d.Engine.Stats.MaxSyncLatency.TotalSeconds);
-        Family(text, "quire_checkpoints_total", "counter", "Checkpoints written.", databases, d => d.Engine.Stats.Checkpoints);
-        Family(text, "quire_checkpoint_pages_total", "counter", "Pages written by checkpoints.", databases, d => d.Engine.Stats.CheckpointPages);
-        Family(text, "quire_last_checkpoint_bytes", "gauge", "Bytes the last checkpoint wrote.", databases, d => d.Engine.Stats.LastCheckpoint?.Bytes ?? 0);
+        Family(text, "quire_commits_total", "counter", "Commits sequenced.", databases, d => d.Commits);
+        Family(text, "quire_groups_total", "counter", "Groups of commits (one log write each).", databases, d => d.Groups);
+        Family(text, "quire_queue_depth", "gauge", "Commits waiting in the queue.", databases, d => d.QueueDepth);
+        Family(text, "quire_queue_full_waits_total", "counter", "Commits that found the queue full and waited.", databases, d => d.QueueFullWaits);
+        Family(text, "quire_fsyncs_total", "counter", "Log fsyncs.", databases, d => d.Syncs);
+        Family(text, "quire_fsync_seconds_mean", "gauge", "Mean log fsync latency.", databases, d => d.MeanSyncLatency.TotalSeconds);
+        Family(text, "quire_fsync_seconds_max", "gauge", "Longest log fsync.", databases, d => d.MaxSyncLatency.TotalSeconds);
+        Family(text, "quire_checkpoints_total", "counter", "Checkpoints written.", databases, d => d.Checkpoints);
+        Family(text, "quire_checkpoint_pages_total", "counter", "Pages written by checkpoints.", databases, d => d.CheckpointPages);
+        Family(text, "quire_last_checkpoint_bytes", "gauge", "Bytes the last checkpoint wrote.", databases, d => d.LastCheckpointBytes);
         Family(text, "quire_seq", "gauge", "The last visible seq.", databases, d => d.Seq);
         Gauge(text, "quire_gc_pause_seconds_total", "Time the process spent paused for GC.", GC.GetTotalPauseDuration().TotalSeconds);
         return text.ToString();
@@ -47,12 +47,12 @@ internal sealed class ServerMetrics
         text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n");
     }
 
-    private static void Family(StringBuilder text, string name, string type, string help, IReadOnlyList<Database> databases, Func<Database, double> value)
+    private static void Family(StringBuilder text, string name, string type, string help, IReadOnlyList<(string Name, DatabaseStats Stats)> databases, Func<DatabaseStats, double> value)
     {
         text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} {type}\n");
-        foreach (var db in databases)
+        foreach (var (db, stats) in databases)
         {
-            text.Append(CultureInfo.InvariantCulture, $"{name}{{db=\"{db.Name}\"}} {value(db)}\n");
+            text.Append(CultureInfo.InvariantCulture, $"{name}{{db=\"{db}\"}} {value(stats)}\n");
         }
     }
 }

@@ -40,7 +40,7 @@ internal sealed class Sequencer
                 var failures = Check(group, i, preconditions);
                 if (failures is not null)
                 {
-                    commit.Rejection = new PreconditionFailedException(failures);
+                    commit.Rejection = new KeyPreconditionFailedException(failures);
                     continue;
                 }
             }
@@ -50,12 +50,12 @@ internal sealed class Sequencer
         }
     }
 
-    private List<PreconditionFailure>? Check(List<PendingCommit> group, int index, IReadOnlyList<Precondition> preconditions)
+    private List<KeyPreconditionFailure>? Check(List<PendingCommit> group, int index, IReadOnlyList<Precondition> preconditions)
     {
         // Earlier groups may still be on their way into the state; preconditions need all of them.
         _publisher.WaitUntilIdle();
         IncludeGroupWrites(group, index);
-        List<PreconditionFailure>? failures = null;
+        List<KeyPreconditionFailure>? failures = null;
         foreach (var p in preconditions)
         {
             long? actual = null;
@@ -75,7 +75,7 @@ internal sealed class Sequencer
             var holds = p.Expected == WriteBatch.Absent ? !exists : actual == p.Expected;
             if (!holds)
             {
-                (failures ??= []).Add(new PreconditionFailure(p.OpIndex, p.Key, p.Expected, actual));
+                (failures ??= []).Add(new KeyPreconditionFailure(p.OpIndex, p.Key, p.Expected, actual));
             }
         }
 

@@ -162,7 +162,7 @@ public sealed class StorageEngine : IDisposable
     /// completes. Waits while the commit queue is full. A small sync commit that finds
     /// the engine idle is written and fsynced on the calling thread, which this call then
     /// blocks for that long (about one fsync), and usually returns completed. Throws
-    /// <see cref="PreconditionFailedException"/> (nothing applied) or
+    /// <see cref="KeyPreconditionFailedException"/> (nothing applied) or
     /// <see cref="StorageFailedException"/> (the engine is read-only).
     /// </summary>
     /// <param name="batch">The ops; not to be changed until the commit completes.</param>

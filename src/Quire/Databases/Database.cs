@@ -5,7 +5,6 @@ using Quire.Keys;
 using Quire.OpLog;
 using Quire.Query;
 using Quire.Storage.Engine;
-using StoragePreconditionFailed = Quire.Storage.Engine.PreconditionFailedException;
 
 namespace Quire.Databases;
 
@@ -15,7 +14,7 @@ namespace Quire.Databases;
 /// batch of them) is one commit that carries the document and every index entry derived
 /// from it. Thread-safe; open and create it through <see cref="DatabaseCatalog"/>.
 /// </summary>
-public sealed class Database : IDisposable
+public sealed partial class Database : IDisposable
 {
     private readonly SchemaCache _schemas = new();
     private readonly BatchWriter _writer;
@@ -40,7 +39,9 @@ public sealed class Database : IDisposable
         _builder = new IndexBuilder(engine, _schemas, options.SearchHome);
         _reaper = new ExpiryReaper(this);
         _pruner = new OpLogPruner(engine, options.OpLogRetention);
-        _maintenance = new MaintenanceLoop(options.Clock, options.ExpiryScanInterval, _reaper.ReapDueAsync, _pruner.PruneAsync);
+        _maintenance = options.SweepExpired
+            ? new MaintenanceLoop(options.Clock, options.ExpiryScanInterval, _reaper.ReapDueAsync, _pruner.PruneAsync)
+            : new MaintenanceLoop(options.Clock, options.ExpiryScanInterval, _pruner.PruneAsync);
     }
 
     /// <summary>The options it was opened with.</summary>
@@ -52,8 +53,31 @@ public sealed class Database : IDisposable
     /// <summary>The directory holding its files.</summary>
     public string Directory { get; }
 
-    /// <summary>The storage engine underneath (stats, checkpoints, raw reads).</summary>
-    public StorageEngine Engine { get; }
+    /// <summary>The storage engine underneath: the documents layer's alone (callers read <see cref="Stats"/>).</summary>
+    internal StorageEngine Engine { get; }
+
+    /// <summary>What the engine has done since the database opened.</summary>
+    public DatabaseStats Stats
+    {
+        get
+        {
+            var stats = Engine.Stats;
+            return new DatabaseStats(
+                Engine.LastSeq,
+                stats.Commits,
+                stats.Groups,
+                Engine.QueueDepth,
+                stats.QueueFullWaits,
+                stats.Syncs,
+                stats.MeanSyncLatency,
+                stats.MaxSyncLatency,
+                stats.Checkpoints,
+                stats.CheckpointPages,
+                stats.LastCheckpoint?.Bytes ?? 0,
+                Engine.PagesRead,
+                Engine.Failure is not null);
+        }
+    }
 
     /// <summary>The database's clock, epoch milliseconds: what TTLs are measured by.</summary>
     internal long NowMs => _options.Clock.GetUtcNow().ToUnixTimeMilliseconds();
@@ -67,20 +91,20 @@ public sealed class Database : IDisposable
     /// <summary>Opens an existing database, checks its formats and resumes unfinished index builds.</summary>
     internal static Database Open(string name, string directory, DatabaseOptions options)
     {
-        FormatRecord.Check(directory, options.Storage.FileSystem);
+        var documentsVersion = FormatRecord.Check(directory, options.Storage.FileSystem);
         var engine = StorageEngine.Open(directory, options.Storage);
         try
         {
             var database = new Database(name, directory, engine, options);
-            database._maintenance.Start();
-            foreach (var (collection, indexes) in database.AllIndexes())
+            if (documentsVersion < FormatRecord.DocumentsVersion)
             {
-                foreach (var index in indexes.Where(i => !i.Ready))
-                {
-                    database.StartBuild(collection, index.Id);
-                }
+                // Before anything else reads or writes: documents of form 1 hold expiries in ms.
+                ExpiryUnitsUpgrade.RunAsync(database, CancellationToken.None).GetAwaiter().GetResult();
+                FormatRecord.Write(directory, options.Storage.FileSystem);
             }
 
+            database._maintenance.Start();
+            database.ResumeIndexWork();
             return database;
         }
         catch
@@ -171,118 +195,6 @@ public sealed class Database : IDisposable
         }
     }
 
-    /// <summary>The indexes of <paramref name="collection"/>.</summary>
-    public IReadOnlyList<IndexDefinition> Indexes(string collection)
-    {
-        Names.CheckCollection(collection);
-        using var snapshot = Engine.OpenSnapshot();
-        return _schemas.Read(snapshot, collection).Indexes;
-    }
-
-    /// <summary>Every collection's indexes.</summary>
-    public IReadOnlyDictionary<string, IReadOnlyList<IndexDefinition>> AllIndexes()
-    {
-        var result = new SortedDictionary<string, IReadOnlyList<IndexDefinition>>(StringComparer.Ordinal);
-        var prefix = Keyspace.SchemaPrefix();
-        using var snapshot = Engine.OpenSnapshot();
-        foreach (var entry in snapshot.Scan(prefix, Keyspace.End(prefix)))
-        {
-            var reader = new KeyReader(entry.Key);
-            reader.Byte();
-            reader.Skip();
-            var collection = reader.String();
-            result[collection] = CollectionSchema.Parse(entry.Version, entry.Value).Indexes;
-        }
-
-        return result;
-    }
-
-    /// <summary>
-    /// Defines an index (or returns the one already defined on that field and kind). Writes
-    /// maintain it from now on; documents already stored are added in the background, and
-    /// it is <see cref="IndexDefinition.Ready"/> once they are (<see cref="WhenIndexesReadyAsync"/>).
-    /// </summary>
-    /// <exception cref="InvalidIndexException">The field is empty or too long.</exception>
-    public async Task<IndexDefinition> CreateIndexAsync(string collection, string field, IndexKind kind, CancellationToken cancellationToken = default)
-    {
-        Names.CheckCollection(collection);
-        if (string.IsNullOrEmpty(field) || field.Length > 256)
-        {
-            throw new InvalidIndexException("coll and field are required (a field is 1 to 256 characters)");
-        }
-
-        if (field == "_seq")
-        {
-            throw new InvalidIndexException("_seq cannot be indexed: it is each document's version, not a stored field");
-        }
-
-        if (!Enum.IsDefined(kind))
-        {
-            throw new InvalidIndexException($"unknown index kind: {kind}");
-        }
-
-        var schemaKey = Keyspace.SchemaKey(collection);
-        while (true)
-        {
-            CollectionSchema schema;
-            using (var view = Engine.OpenWriteView())
-            {
-                schema = _schemas.Read(view, collection, schemaKey);
-            }
-
-            if (schema.Find(field, kind) is { } existing)
-            {
-                return existing;
-            }
-
-            var index = new IndexDefinition(schema.NextId(), field, kind, Since: -1, Ready: false);
-            using var batch = new WriteBatch();
-
-            // The definition's op takes seq D; "since" is only known once sequenced, so it
-            // records the seq before: every write sequenced after it maintains the index.
-            index = index with { Since = Engine.LastSeq };
-            batch.Require(schemaKey, schema.Version).Put(schemaKey, schema.With(index).Serialize());
-            try
-            {
-                await Engine.CommitAsync(batch, cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
-            catch (StoragePreconditionFailed)
-            {
-                continue; // the schema moved: read it again
-            }
-
-            StartBuild(collection, index.Id);
-            return index;
-        }
-    }
-
-    /// <summary>Completes when every index build started so far (and any they lead to) has finished.</summary>
-    public async Task WhenIndexesReadyAsync()
-    {
-        while (true)
-        {
-            Task[] pending;
-            lock (_builds)
-            {
-                pending = _builds.Where(t => !t.IsCompleted).ToArray();
-            }
-
-            if (pending.Length == 0)
-            {
-                Task[] all;
-                lock (_builds)
-                {
-                    all = [.. _builds];
-                }
-
-                await Task.WhenAll(all).ConfigureAwait(false);   // surfaces a failed build
-                return;
-            }
-
-            await Task.WhenAll(pending).ConfigureAwait(false);
-        }
-    }
-
     /// <summary>Deletes the documents that have expired now (the reaper does this every <see cref="DatabaseOptions.ExpiryScanInterval"/>); returns how many.</summary>
     public Task<int> ReapExpiredAsync(CancellationToken cancellationToken = default) => _reaper.ReapDueAsync(cancellationToken);
 
@@ -296,7 +208,7 @@ public sealed class Database : IDisposable
         }
     }
 
-    /// <summary>The most recent <paramref name="limit"/> ops of the op log, oldest first.</summary>
+    /// <summary>The most recent <paramref name="limit"/> ops of the op log, newest first.</summary>
     public IReadOnlyList<OpRecord> ReadLog(int limit)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
@@ -347,35 +259,6 @@ public sealed class Database : IDisposable
         return new QueryResult(rows, snapshot.Seq, head, executor.Examined);
     }
 
-    /// <summary>Starts a sorted index on the first field the query filters or orders on that has none (see <see cref="DatabaseOptions.AutoIndexes"/>).</summary>
-    private void ConsiderAutoIndex(NqlQuery query, CollectionSchema schema)
-    {
-        var fields = query.Where.Where(c => c.Value.Kind != NqlValueKind.Null).Select(c => c.Field).Append(query.OrderBy).OfType<string>();
-        var field = fields.FirstOrDefault(f => f is not ("_id" or "_seq") && schema.Find(f, IndexKind.Sorted) is null);
-        if (field is null || !_autoIndexed.TryAdd((query.Collection, field), true))
-        {
-            return;
-        }
-
-        var definition = Task.Run(async () =>
-        {
-            try
-            {
-                await CreateIndexAsync(query.Collection, field, IndexKind.Sorted, _closing.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                // An automatic index is a hint: closing, a failed engine or a field it cannot
-                // index leaves the queries as they were (a later query may try again).
-                _autoIndexed.TryRemove((query.Collection, field), out _);
-            }
-        });
-        lock (_builds)
-        {
-            _builds.Add(definition);   // so WhenIndexesReadyAsync covers it before its build starts
-        }
-    }
-
     /// <summary>The plan the query would run with (what <c>EXPLAIN</c> shows).</summary>
     public QueryPlan Explain(string nql)
     {
@@ -416,15 +299,5 @@ public sealed class Database : IDisposable
 
         Engine.Dispose();
         _closing.Dispose();
-    }
-
-    private void StartBuild(string collection, uint indexId)
-    {
-        var build = Task.Run(() => _builder.BuildAsync(collection, indexId, _closing.Token));
-        lock (_builds)
-        {
-            _builds.RemoveAll(t => t.IsCompletedSuccessfully);
-            _builds.Add(build);
-        }
     }
 }

@@ -33,6 +33,13 @@ public sealed record DatabaseOptions
     /// <summary>How often expired documents are deleted and the op log pruned. Default 1 s; expired documents read as absent from the moment they expire.</summary>
     public TimeSpan ExpiryScanInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Whether the background loop deletes expired documents (the server's <c>NEDBD_SWEEP_S=0</c>
+    /// turns it off). Default true. Off, expired documents still read as absent; they go
+    /// when <see cref="Database.ReapExpiredAsync"/> (<c>POST .../sweep</c>) runs.
+    /// </summary>
+    public bool SweepExpired { get; init; } = true;
+
     /// <summary>Where a document's search number probe starts (<see cref="Indexes.SearchNumbers.Sha256Home"/>); tests make homes collide with it.</summary>
     internal Func<string, long> SearchHome { get; init; } = Indexes.SearchNumbers.Sha256Home;
 }

@@ -8,18 +8,26 @@ namespace Quire.Databases;
 
 /// <summary>
 /// The database header, <c>format.json</c>: the key encoding and text analyzer versions
-/// the database's keys were made with, written once when it is created. An open refuses
-/// a database made with versions this build does not know rather than misreading it.
-/// (A file, not a key, so that a new database's first op is seq 0.)
+/// the database's keys were made with, and the version of its documents' form. An open
+/// refuses a database made with versions this build does not know rather than misreading
+/// it, and upgrades an older documents form (<see cref="Database"/>) before writing the
+/// new version here. (A file, not a key, so that a new database's first op is seq 0.)
 /// </summary>
 internal static class FormatRecord
 {
     public const string FileName = "format.json";
 
+    /// <summary>
+    /// The documents' form this build writes. 1: <c>_expires_at</c> in epoch milliseconds
+    /// (before December 2026; no <c>documents</c> member). 2: in epoch seconds, as nedbd.
+    /// </summary>
+    public const int DocumentsVersion = 2;
+
     /// <summary>The longest header read; a real one is a few dozen bytes.</summary>
     private const int MaxBytes = 4096;
 
-    public static void Write(string directory, IFileSystem fileSystem)
+    /// <summary>Writes the header of a new database, or replaces it atomically (a new file renamed over the old).</summary>
+    public static void Write(string directory, IFileSystem fileSystem, int documentsVersion = DocumentsVersion)
     {
         if (!fileSystem.DirectoryExists(directory))
         {
@@ -30,17 +38,28 @@ internal static class FormatRecord
         {
             ["key_encoding"] = KeyBuilder.EncodingVersion,
             ["analyzer"] = TextAnalyzer.Version,
+            ["documents"] = documentsVersion,
         });
-        using (var file = fileSystem.Open(Path.Combine(directory, FileName), create: true))
+        var path = Path.Combine(directory, FileName);
+        var next = path + ".next";
+        if (fileSystem.FileExists(next))
+        {
+            fileSystem.Delete(next);
+        }
+
+        using (var file = fileSystem.Open(next, create: true))
         {
             file.Write(0, json);
             file.SyncData();
         }
 
+        fileSystem.Rename(next, path);
         fileSystem.SyncDirectory(directory);
     }
 
-    public static void Check(string directory, IFileSystem fileSystem)
+    /// <summary>Checks the header and returns the documents' form version it records.</summary>
+    /// <exception cref="IncompatibleFormatException">Not a database, a damaged header, or versions this build does not read.</exception>
+    public static int Check(string directory, IFileSystem fileSystem)
     {
         var path = Path.Combine(directory, FileName);
         if (!fileSystem.FileExists(path))
@@ -55,12 +74,13 @@ internal static class FormatRecord
             length = file.ReadFully(0, buffer);
         }
 
-        int encoding, analyzer;
+        int encoding, analyzer, documents;
         try
         {
             using var document = JsonDocument.Parse(buffer.AsMemory(0, length));
             encoding = document.RootElement.GetProperty("key_encoding").GetInt32();
             analyzer = document.RootElement.GetProperty("analyzer").GetInt32();
+            documents = document.RootElement.TryGetProperty("documents", out var version) ? version.GetInt32() : 1;
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
@@ -72,5 +92,12 @@ internal static class FormatRecord
             throw new IncompatibleFormatException(
                 $"{directory} was written with key encoding {encoding} and analyzer {analyzer}; this build reads key encoding {KeyBuilder.EncodingVersion} and analyzer {TextAnalyzer.Version}");
         }
+
+        if (documents > DocumentsVersion)
+        {
+            throw new IncompatibleFormatException($"{directory} holds documents of form {documents}, newer than this build's {DocumentsVersion}: open it with a newer Quire");
+        }
+
+        return documents;
     }
 }

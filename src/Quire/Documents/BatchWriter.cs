@@ -1,7 +1,6 @@
 using Quire.Databases;
 using Quire.Indexes;
 using Quire.Storage.Engine;
-using StoragePreconditionFailed = Quire.Storage.Engine.PreconditionFailedException;
 
 namespace Quire.Documents;
 
@@ -70,7 +69,7 @@ internal sealed class BatchWriter
                 var commit = await _engine.CommitAsync(batch, cancellationToken: cancellationToken).ConfigureAwait(false);
                 return plan.Result(ops, commit, commit.LastSeq);
             }
-            catch (StoragePreconditionFailed ex)
+            catch (KeyPreconditionFailedException ex)
             {
                 var failures = plan.Preconditions.Final(ex.Failures);
                 if (failures is not null)
@@ -119,7 +118,7 @@ internal sealed class BatchWriter
                 }
                 catch (ArgumentException ex) when (ops.Count > 1)
                 {
-                    throw new InvalidOpException($"bad op at index {i}: {ex.Message}");
+                    throw new InvalidOpException(ex is InvalidOpException { OpIndex: null } bad ? bad.Detail : ex.Message, i, ex);
                 }
             }
 

@@ -7,10 +7,11 @@ using System.Text.Json;
 namespace Quire.Documents;
 
 /// <summary>
-/// How a document is stored: a small header (format byte, flags, and the expiry time
-/// when it has one, so reads check expiry without parsing), then its JSON object with
-/// <c>_id</c> first and no <c>_seq</c> (the seq is the key's version, known only once the
-/// op is sequenced). Reading adds <c>_seq</c> at the end.
+/// How a document is stored: a small header (format byte, flags, and the expiry time in
+/// epoch milliseconds when it has one, so reads check expiry without parsing), then its
+/// JSON object with <c>_id</c> first, the provenance fields and <c>_expires_at</c> (epoch
+/// seconds, as nedbd) last, and no <c>_seq</c> (the seq is the key's version, known only
+/// once the op is sequenced). Reading adds <c>_seq</c> at the end.
 /// </summary>
 internal static class DocumentCodec
 {
@@ -26,9 +27,13 @@ internal static class DocumentCodec
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
 
-    /// <summary>The stored form of <paramref name="document"/> written as <paramref name="id"/>, expiring at <paramref name="expiresAt"/> (epoch ms) when given.</summary>
+    /// <summary>
+    /// The stored form of <paramref name="document"/> written as <paramref name="id"/>, with
+    /// <paramref name="provenance"/>'s fields, expiring at <paramref name="expiresAt"/> (epoch
+    /// ms) when given.
+    /// </summary>
     /// <exception cref="InvalidDocumentException">It is not an object, or is larger than <paramref name="maxBytes"/>.</exception>
-    public static byte[] Encode(string id, JsonElement document, int maxBytes, long? expiresAt)
+    public static byte[] Encode(string id, JsonElement document, int maxBytes, long? expiresAt, Provenance? provenance = null)
     {
         if (document.ValueKind != JsonValueKind.Object)
         {
@@ -59,7 +64,8 @@ internal static class DocumentCodec
             {
                 var keep = last is null || last.Contains(index);
                 index++;
-                if (!keep || property.NameEquals("_id") || property.NameEquals("_seq") || property.NameEquals(ExpiresAtField))
+                if (!keep || property.NameEquals("_id") || property.NameEquals("_seq") || property.NameEquals(ExpiresAtField)
+                    || (provenance is not null && provenance.Sets(property.Name)))
                 {
                     continue;
                 }
@@ -67,9 +73,10 @@ internal static class DocumentCodec
                 property.WriteTo(writer);
             }
 
+            provenance?.WriteTo(writer);
             if (expiresAt is { } expiry)
             {
-                writer.WriteNumber(ExpiresAtField, expiry);
+                WriteExpiresAt(writer, expiry);
             }
 
             writer.WriteEndObject();
@@ -137,33 +144,52 @@ internal static class DocumentCodec
     }
 
     /// <summary>
-    /// The expiry a write asks for: <paramref name="ttlSeconds"/> from <paramref name="nowMs"/>,
-    /// else the document's own <c>_expires_at</c> (epoch ms), else none.
+    /// The expiry a write asks for, in epoch milliseconds: <paramref name="ttlSeconds"/>
+    /// (fractions allowed) from <paramref name="nowMs"/>, else the document's own
+    /// <c>_expires_at</c> (epoch seconds, fractions allowed, as nedbd), else none.
     /// </summary>
-    /// <exception cref="InvalidDocumentException"><c>_expires_at</c> is not an integer, or the TTL is not positive.</exception>
-    public static long? ExpiryOf(JsonElement document, long? ttlSeconds, long nowMs)
+    /// <exception cref="InvalidDocumentException"><c>_expires_at</c> is not a number of seconds, or the TTL is not positive.</exception>
+    public static long? ExpiryOf(JsonElement document, double? ttlSeconds, long nowMs)
     {
         if (ttlSeconds is { } ttl)
         {
-            if (ttl <= 0 || ttl > 100L * 365 * 24 * 3600)
+            if (!(ttl > 0) || ttl > MaxSeconds)
             {
                 throw new InvalidDocumentException("ttl_s must be a positive number of seconds (at most 100 years)");
             }
 
-            return nowMs + (ttl * 1000);
+            return nowMs + Math.Max(1, (long)Math.Round(ttl * 1000));
         }
 
         if (document.ValueKind == JsonValueKind.Object && document.TryGetProperty(ExpiresAtField, out var value) && value.ValueKind != JsonValueKind.Null)
         {
-            if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var at))
+            if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out var at) || !(at >= 0) || at > MaxEpochSeconds)
             {
-                throw new InvalidDocumentException("_expires_at must be an integer (epoch milliseconds)");
+                throw new InvalidDocumentException("_expires_at must be a time in epoch seconds");
             }
 
-            return at;
+            return (long)Math.Round(at * 1000);
         }
 
         return null;
+    }
+
+    private const double MaxSeconds = 100.0 * 365 * 24 * 3600;
+
+    /// <summary>The year 9999: later is no time, and its milliseconds still fit a long.</summary>
+    private const double MaxEpochSeconds = 253_402_300_799;
+
+    /// <summary>Writes <c>_expires_at</c> in epoch seconds (with a fraction only when the milliseconds have one).</summary>
+    public static void WriteExpiresAt(Utf8JsonWriter writer, long expiresAtMs)
+    {
+        if (expiresAtMs % 1000 == 0)
+        {
+            writer.WriteNumber(ExpiresAtField, expiresAtMs / 1000);
+        }
+        else
+        {
+            writer.WriteNumber(ExpiresAtField, expiresAtMs / 1000m);
+        }
     }
 
     /// <summary>The JSON part of a stored document.</summary>

@@ -36,8 +36,11 @@ public sealed record DocumentOp
     /// </summary>
     public string? Idem { get; init; }
 
-    /// <summary>For a put: the document expires this many seconds after the write (sets <c>_expires_at</c>).</summary>
-    public long? TtlSeconds { get; init; }
+    /// <summary>For a put: the document expires this many seconds after the write (fractions allowed; sets <c>_expires_at</c>).</summary>
+    public double? TtlSeconds { get; init; }
+
+    /// <summary>For a put: where its content came from, stored on the document (<c>_caused_by</c>, ...).</summary>
+    public Provenance? Provenance { get; init; }
 
     /// <summary>A link's source, <c>"coll:id"</c> by convention.</summary>
     public string From { get; private init; } = "";

@@ -38,7 +38,7 @@ internal sealed class PendingPreconditions
     /// The callers' failures when every read still held, so the refusal is final; null
     /// when a read moved and the batch must be computed again.
     /// </summary>
-    public List<PreconditionFailure>? Final(IReadOnlyList<Storage.Engine.PreconditionFailure> failures)
+    public List<PreconditionFailure>? Final(IReadOnlyList<KeyPreconditionFailure> failures)
     {
         var result = new List<PreconditionFailure>();
         foreach (var failure in failures)

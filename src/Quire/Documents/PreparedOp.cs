@@ -55,7 +55,7 @@ internal sealed class PreparedOp : IDisposable
                 Names.CheckId(op.Id);
                 CheckIndexable(op.Document);
                 var expiresAt = DocumentCodec.ExpiryOf(op.Document, op.TtlSeconds, nowMs);
-                var stored = DocumentCodec.Encode(op.Id, op.Document, maxDocumentBytes, expiresAt);
+                var stored = DocumentCodec.Encode(op.Id, op.Document, maxDocumentBytes, expiresAt, op.Provenance);
                 return new PreparedOp(op)
                 {
                     Stored = stored,

@@ -20,12 +20,19 @@ internal sealed class CollectionSchema
     /// </summary>
     public const int SearchPostingsFormat = 2;
 
-    public CollectionSchema(long version, IReadOnlyList<IndexDefinition> indexes)
+    public CollectionSchema(long version, IReadOnlyList<IndexDefinition> indexes, IReadOnlyList<uint>? dropping = null, uint nextId = 1)
     {
         Version = version;
         Indexes = indexes;
+        Dropping = dropping ?? [];
         HasSearch = indexes.Any(i => i.Kind == IndexKind.Search);
+        _nextId = Math.Max(nextId, Math.Max(indexes.Count == 0 ? 1 : indexes.Max(i => i.Id) + 1, Dropping.Count == 0 ? 1 : Dropping.Max() + 1));
     }
+
+    private readonly uint _nextId;
+
+    /// <summary>Ids of dropped indexes whose entries are still being deleted (<see cref="IndexReclaimer"/>).</summary>
+    public IReadOnlyList<uint> Dropping { get; }
 
     /// <summary>The seq of the op that last wrote the schema, or -1 when there is none.</summary>
     public long Version { get; }
@@ -49,13 +56,21 @@ internal sealed class CollectionSchema
     }
 
     /// <summary>The schema with one more index.</summary>
-    public CollectionSchema With(IndexDefinition index) => new(Version, [.. Indexes, index]);
+    public CollectionSchema With(IndexDefinition index) => new(Version, [.. Indexes, index], Dropping, _nextId);
 
     /// <summary>The schema with an index marked ready.</summary>
     public CollectionSchema WithReady(uint id) =>
-        new(Version, Indexes.Select(i => i.Id == id ? i with { Ready = true } : i).ToList());
+        new(Version, Indexes.Select(i => i.Id == id ? i with { Ready = true } : i).ToList(), Dropping, _nextId);
 
-    public uint NextId() => Indexes.Count == 0 ? 1 : Indexes.Max(i => i.Id) + 1;
+    /// <summary>The schema without the indexes <paramref name="ids"/>, whose entries are now to be deleted.</summary>
+    public CollectionSchema Without(IReadOnlyCollection<uint> ids) =>
+        new(Version, Indexes.Where(i => !ids.Contains(i.Id)).ToList(), [.. Dropping, .. ids], _nextId);
+
+    /// <summary>The schema once a dropped index's entries are all deleted.</summary>
+    public CollectionSchema Reclaimed(uint id) => new(Version, Indexes, Dropping.Where(d => d != id).ToList(), _nextId);
+
+    /// <summary>The id the next index takes: never one a dropped index had, so no stale entry can be read as a new index's.</summary>
+    public uint NextId() => _nextId;
 
     public byte[] Serialize()
     {
@@ -80,6 +95,18 @@ internal sealed class CollectionSchema
             }
 
             writer.WriteEndArray();
+            writer.WriteNumber("next_id", _nextId);
+            if (Dropping.Count > 0)
+            {
+                writer.WriteStartArray("dropping");
+                foreach (var id in Dropping)
+                {
+                    writer.WriteNumberValue(id);
+                }
+
+                writer.WriteEndArray();
+            }
+
             writer.WriteEndObject();
         }
 
@@ -113,6 +140,9 @@ internal sealed class CollectionSchema
                 ready));
         }
 
-        return new CollectionSchema(version, indexes);
+        var root = document.RootElement;
+        var dropping = root.TryGetProperty("dropping", out var ids) ? ids.EnumerateArray().Select(i => i.GetUInt32()).ToList() : null;
+        var nextId = root.TryGetProperty("next_id", out var next) ? next.GetUInt32() : 1;
+        return new CollectionSchema(version, indexes, dropping, nextId);
     }
 }

@@ -108,6 +108,15 @@ internal sealed class IndexBuilder
             using var batch = new WriteBatch();
             using (var view = _engine.OpenWriteView())
             {
+                // Pinned to the schema: an index dropped meanwhile gets no entries its reclaim would miss.
+                var schemaKey = Keyspace.SchemaKey(collection);
+                var schema = _schemas.Read(view, collection, schemaKey);
+                if (!schema.Indexes.Any(i => i.Id == index.Id))
+                {
+                    return;
+                }
+
+                batch.Require(schemaKey, schema.Version);
                 var numbers = new SearchNumbers(_searchHome, (slot, version) => batch.Require(slot, version));
                 foreach (var document in chunk)
                 {
@@ -160,7 +169,7 @@ internal sealed class IndexBuilder
                 await _engine.CommitAsync(batch, cancellationToken: cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (Storage.Engine.PreconditionFailedException)
+            catch (KeyPreconditionFailedException)
             {
                 // A document moved or a number slot was taken meanwhile: compute the chunk again.
             }
@@ -261,7 +270,7 @@ internal sealed class IndexBuilder
                 await _engine.CommitAsync(batch, cancellationToken: cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (Storage.Engine.PreconditionFailedException)
+            catch (KeyPreconditionFailedException)
             {
                 // The schema changed (another index defined): read it again.
             }

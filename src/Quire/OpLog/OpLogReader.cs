@@ -8,7 +8,7 @@ namespace Quire.OpLog;
 /// <summary>Reads the op log and checks its hash chain, from one snapshot.</summary>
 internal static class OpLogReader
 {
-    /// <summary>The most recent <paramref name="limit"/> records, oldest first.</summary>
+    /// <summary>The most recent <paramref name="limit"/> records, newest first (as nedbd's log).</summary>
     public static List<OpRecord> Recent(Snapshot snapshot, int limit)
     {
         var records = new List<OpRecord>();
@@ -22,8 +22,31 @@ internal static class OpLogReader
             records.Add(Parse(entry));
         }
 
-        records.Reverse();
         return records;
+    }
+
+    /// <summary>The inclusion proof of the op whose chain hash is <paramref name="hash"/> (lower-case hex), or null when no retained op has it.</summary>
+    public static OpProof? Proof(Snapshot snapshot, string hash)
+    {
+        var fold = OpProof.Genesis;
+        (long Seq, string PrevHead)? target = null;
+        var subsequent = new List<string>();
+        foreach (var entry in snapshot.Scan(Keyspace.OpLogPrefix, Keyspace.End(Keyspace.OpLogPrefix)))
+        {
+            var opHash = Convert.ToHexStringLower(HashChain.HashOf(entry.Value));
+            if (target is not null)
+            {
+                subsequent.Add(opHash);
+            }
+            else if (opHash == hash)
+            {
+                target = (SeqOf(entry.Key), fold);
+            }
+
+            fold = OpProof.Step(fold, opHash);
+        }
+
+        return target is { } found ? new OpProof(hash, found.Seq, found.PrevHead, subsequent, fold) : null;
     }
 
     /// <summary>

@@ -18,7 +18,7 @@ namespace Quire.OpLog;
 /// <param name="Body">The canonical JSON of <c>{client, idem, nonce, op, payload, ts}</c>.</param>
 public sealed record OpRecord(long Seq, string? Client, long? Nonce, string Op, JsonElement Payload, long Ts, string? Idem, string PrevHash, string Hash, byte[] Body)
 {
-    /// <summary>Writes the record as nedbd's log shows it: <c>{seq, client, nonce, op, payload, ts, idem, prev_hash, hash}</c>.</summary>
+    /// <summary>Writes the record as nedbd's log shows it: <c>{seq, client, nonce, op, payload, ts, idem, prev_hash, hash}</c>, <c>ts</c> in epoch seconds.</summary>
     public void WriteTo(Utf8JsonWriter writer)
     {
         writer.WriteStartObject();
@@ -36,7 +36,7 @@ public sealed record OpRecord(long Seq, string? Client, long? Nonce, string Op, 
         writer.WriteString("op", Op);
         writer.WritePropertyName("payload");
         Payload.WriteTo(writer);
-        writer.WriteNumber("ts", Ts);
+        writer.WriteNumber("ts", Ts / 1000m);   // epoch seconds, as nedbd; the hashed body keeps milliseconds
         WriteNullable(writer, "idem", Idem);
         writer.WriteString("prev_hash", PrevHash);
         writer.WriteString("hash", Hash);

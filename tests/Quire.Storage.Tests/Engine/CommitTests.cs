@@ -57,7 +57,7 @@ public class CommitTests
             .Put(B("y"), B("2"))
             .Require(B("never"), 3).Put(B("never"), B("2"))
             .Require(B("x"), WriteBatch.Absent).Put(B("z"), B("2"));
-        var error = await Assert.ThrowsAsync<PreconditionFailedException>(async () => await engine.CommitAsync(batch));
+        var error = await Assert.ThrowsAsync<KeyPreconditionFailedException>(async () => await engine.CommitAsync(batch));
 
         Assert.Equal(
             [new(0, B("x"), 5, 0), new(2, B("never"), 3, null), new(3, B("x"), WriteBatch.Absent, 0)],
@@ -79,7 +79,7 @@ public class CommitTests
         var third = engine.CommitAsync(new WriteBatch().Require(B("k"), 0).Put(B("k"), B("3")));
 
         Assert.Equal(0, (await first).FirstSeq);
-        var error = await Assert.ThrowsAsync<PreconditionFailedException>(async () => await second);
+        var error = await Assert.ThrowsAsync<KeyPreconditionFailedException>(async () => await second);
         Assert.Equal(0, error.Failures.Single().Actual);
         Assert.Equal(1, (await third).FirstSeq);
         Assert.Equal("3", S(engine.Get(B("k"))));
@@ -356,11 +356,11 @@ public class CommitTests
         }
     }
 
-    private sealed class FailureComparer : IEqualityComparer<PreconditionFailure>
+    private sealed class FailureComparer : IEqualityComparer<KeyPreconditionFailure>
     {
-        public bool Equals(PreconditionFailure? x, PreconditionFailure? y) =>
+        public bool Equals(KeyPreconditionFailure? x, KeyPreconditionFailure? y) =>
             x!.OpIndex == y!.OpIndex && x.Key.AsSpan().SequenceEqual(y.Key) && x.Expected == y.Expected && x.Actual == y.Actual;
 
-        public int GetHashCode(PreconditionFailure obj) => obj.OpIndex;
+        public int GetHashCode(KeyPreconditionFailure obj) => obj.OpIndex;
     }
 }

@@ -160,7 +160,7 @@ public class EnginePropertyTests
                 Assert.Equal(new CommitResult(before.NextSeq, after.NextSeq - 1), result);
                 acknowledged = after;
             }
-            catch (PreconditionFailedException ex)
+            catch (KeyPreconditionFailedException ex)
             {
                 Assert.True(failures == ex.Failures.Count, $"seed {seed} round {round}: engine listed {ex.Failures.Count} failures, model {failures}");
             }

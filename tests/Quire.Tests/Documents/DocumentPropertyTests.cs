@@ -8,8 +8,6 @@ using Quire.Indexes;
 using Quire.Keys;
 using Quire.Storage.Engine;
 using Quire.TestSupport;
-using PreconditionFailedException = Quire.Documents.PreconditionFailedException;
-using PreconditionFailure = Quire.Documents.PreconditionFailure;
 
 namespace Quire.Tests.Documents;
 
@@ -257,7 +255,7 @@ public class DocumentPropertyTests
                 switch (op.Kind)
                 {
                     case OpKind.Put:
-                        var expires = op.TtlSeconds is { } ttl ? now + (ttl * 1000) : (long?)null;
+                        var expires = op.TtlSeconds is { } ttl ? now + (long)(ttl * 1000) : (long?)null;
                         var stored = JsonNode.Parse(op.Document.GetRawText())!.AsObject();
                         var json = new JsonObject { ["_id"] = op.Id };
                         foreach (var (name, value) in stored)
@@ -267,7 +265,7 @@ public class DocumentPropertyTests
 
                         if (expires is { } at)
                         {
-                            json["_expires_at"] = at;
+                            json["_expires_at"] = at % 1000 == 0 ? JsonValue.Create(at / 1000) : JsonValue.Create(at / 1000m);   // epoch seconds
                         }
 
                         json["_seq"] = seq;

@@ -23,7 +23,8 @@ public class OpLogTests
             DocumentOp.Delete("kv", "a") with { Idem = "once" },
         ], new BatchOptions { Client = "app" });
 
-        var log = f.Db.ReadLog(10);
+        var log = f.Db.ReadLog(10).Reverse().ToList();   // newest first, as nedbd's
+        Assert.Equal([2L, 1, 0], f.Db.ReadLog(10).Select(r => r.Seq));
         Assert.Equal([0L, 1, 2], log.Select(r => r.Seq));
         Assert.Equal(["put", "link", "del"], log.Select(r => r.Op));
         Assert.Equal("""{"coll":"kv","doc":{"_id":"a","v":1},"id":"a"}""", log[0].Payload.GetRawText());
@@ -35,7 +36,7 @@ public class OpLogTests
         Assert.Equal((2L, log[2].Hash), f.Db.Head);
         Assert.Equal(Expected(log[0].PrevHash, 0, log[0].Body), log[0].Hash);
 
-        Assert.Equal([1L, 2], f.Db.ReadLog(2).Select(r => r.Seq));
+        Assert.Equal([2L, 1], f.Db.ReadLog(2).Select(r => r.Seq));
         var verified = f.Db.Verify();
         Assert.True(verified.Ok, verified.Problem);
         Assert.Equal(3, verified.Records);
@@ -75,7 +76,7 @@ public class OpLogTests
         f.Reopen();
         Assert.Equal(head, f.Db.Head);
         Assert.Equal(15, await f.Db.PruneOpLogAsync());
-        Assert.Equal([15L, 16, 17, 18, 19], f.Db.ReadLog(100).Select(r => r.Seq));
+        Assert.Equal([19L, 18, 17, 16, 15], f.Db.ReadLog(100).Select(r => r.Seq));
         var result = f.Db.Verify();
         Assert.True(result.Ok, result.Problem);
         Assert.Equal(5, result.Records);

@@ -5,4 +5,4 @@ namespace Quire.Storage.Engine;
 /// <param name="Key">The key it was about.</param>
 /// <param name="Expected">The version required, or <see cref="WriteBatch.Absent"/> for "must not exist".</param>
 /// <param name="Actual">The key's current version (a tombstone's too), or null when it was never written.</param>
-public sealed record PreconditionFailure(int OpIndex, byte[] Key, long Expected, long? Actual);
+public sealed record KeyPreconditionFailure(int OpIndex, byte[] Key, long Expected, long? Actual);

@@ -1,0 +1,144 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Quire.Server.Http.Routes;
+using Quire.Server.Service;
+
+namespace Quire.Server.Http;
+
+/// <summary>
+/// nedbd's HTTP API over the <see cref="QuireService"/> (the contract is the shared
+/// NEDBD-API.md; Quire's additions and differences are in docs/http.md): CORS, the bearer
+/// token, request logging and metrics, dispatch to the route files by area, and errors as
+/// <c>{"error": ...}</c> with the contract's status, never a stack trace.
+/// </summary>
+internal sealed class HttpApi
+{
+    private readonly ServerMetrics _metrics = new();
+    private readonly ILogger _logger;
+    private readonly byte[]? _token;
+    private readonly AdminRoutes _admin;
+    private readonly DatabaseRoutes _databases;
+    private readonly DocumentRoutes _documents;
+    private readonly QueryRoutes _queries;
+    private readonly HistoryRoutes _history;
+
+    public HttpApi(QuireService service, string? token, ILogger logger)
+    {
+        _logger = logger;
+        _token = token is { Length: > 0 } ? Encoding.UTF8.GetBytes(token) : null;
+        _admin = new AdminRoutes(service, _metrics);
+        _databases = new DatabaseRoutes(service);
+        _documents = new DocumentRoutes(service);
+        _queries = new QueryRoutes(service);
+        _history = new HistoryRoutes(service);
+    }
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        context.Response.Headers.AccessControlAllowOrigin = "*";
+        try
+        {
+            await RouteAsync(context).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!context.Response.HasStarted)
+        {
+            if (ServiceErrors.Classify(ex) is { } error)
+            {
+                await HttpErrors.WriteAsync(context, error).ConfigureAwait(false);
+            }
+            else
+            {
+                _logger.LogError(ex, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
+                await JsonResponse.ErrorAsync(context, 500, "internal error").ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            var route = HttpRoutes.Name(context.Request.Path.Value);
+            _metrics.Count(route, context.Response.StatusCode);
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                _logger.LogInformation(
+                    "{Method} {Route} {Status} {Milliseconds:F1} ms {Protocol}",
+                    context.Request.Method,
+                    route,
+                    context.Response.StatusCode,
+                    System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                    context.Request.Protocol);
+            }
+        }
+    }
+
+    private Task RouteAsync(HttpContext context)
+    {
+        var method = context.Request.Method;
+        if (method == "OPTIONS")
+        {
+            context.Response.Headers.AccessControlAllowMethods = "GET, POST, DELETE, OPTIONS";
+            context.Response.Headers.AccessControlAllowHeaders = "Authorization, Content-Type";
+            context.Response.StatusCode = 204;
+            return Task.CompletedTask;
+        }
+
+        var parts = HttpRoutes.Split(context.Request.Path.Value);
+        switch (parts)
+        {
+            case [] or ["health"] when method == "GET":
+                return _admin.Health(context);
+            case ["ready"] when method == "GET":
+                return _admin.Ready(context);
+            case ["metrics"] when method == "GET":
+                return _admin.Metrics(context);
+            case ["v1", "databases", ..]:
+                Authorize(context);
+                break;
+            case ["v1", ..]:
+                Authorize(context);
+                throw HttpRoutes.NoSuchRoute();
+            default:
+                throw HttpRoutes.NoSuchRoute();
+        }
+
+        return (method, parts[2..]) switch
+        {
+            ("GET", []) => _databases.List(context),
+            ("POST", []) => _databases.Create(context),
+            ("GET", [var db]) => _databases.Detail(context, db),
+            ("DELETE", [var db]) => _databases.Drop(context, db),
+            ("POST", [var db, "index"]) => _admin.CreateIndex(context, db),
+            ("DELETE", [var db, "index"]) => _admin.DropIndex(context, db),
+            ("POST", [var db, "checkpoint"]) => _admin.Checkpoint(context, db),
+            ("POST", [var db, "sweep"]) => _admin.Sweep(context, db),
+            ("POST", [var db, "put"]) => _documents.Put(context, db),
+            ("POST", [var db, "batch"]) => _documents.Batch(context, db),
+            ("POST", [var db, "link"]) => _documents.Link(context, db),
+            ("DELETE", [var db, "rows", var coll, var id]) => _documents.Delete(context, db, coll, id),
+            ("GET", [var db, "docs", var coll, var id]) => _documents.Get(context, db, coll, id),
+            ("POST", [var db, "query"]) => _queries.Query(context, db),
+            ("POST", [var db, "explain"]) => _queries.Explain(context, db),
+            ("POST", [var db, "neighbors"]) => _queries.Neighbors(context, db),
+            ("GET", [var db, "verify"]) => _history.Verify(context, db),
+            ("GET", [var db, "log"]) => _history.Log(context, db),
+            ("POST", [var db, "proof"]) => _history.Proof(context, db),
+            _ => throw HttpRoutes.NoSuchRoute(),
+        };
+    }
+
+    private void Authorize(HttpContext context)
+    {
+        if (_token is null)
+        {
+            return;
+        }
+
+        var header = context.Request.Headers.Authorization.ToString();
+        var given = header.StartsWith("Bearer ", StringComparison.Ordinal) ? Encoding.UTF8.GetBytes(header[7..]) : [];
+        if (!CryptographicOperations.FixedTimeEquals(given, _token))
+        {
+            throw new ServiceException(ServiceErrorKind.Unauthorized, "missing or invalid bearer token");
+        }
+    }
+}

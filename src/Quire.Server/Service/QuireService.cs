@@ -1,0 +1,108 @@
+using Quire.Databases;
+using Quire.Documents;
+using Quire.Indexes;
+using Quire.OpLog;
+using Quire.Query;
+
+namespace Quire.Server.Service;
+
+/// <summary>
+/// What the server does, whichever protocol asks: the catalog's databases, writes with
+/// the commit deadline, queries, indexes, history and maintenance. Transports (HTTP, RESP)
+/// parse their requests, call this, and render its results and its
+/// <see cref="ServiceException"/>s in their own form; none of them sees the storage engine.
+/// </summary>
+internal sealed class QuireService(DatabaseCatalog catalog, ServiceOptions options)
+{
+    /// <summary>The service's options.</summary>
+    public ServiceOptions Options => options;
+
+    /// <summary>Every database's name, in order.</summary>
+    public IReadOnlyList<string> DatabaseNames() => catalog.List();
+
+    /// <summary>The open databases' names and stats, for metrics.</summary>
+    public IReadOnlyList<(string Name, DatabaseStats Stats)> OpenDatabaseStats() =>
+        [.. catalog.OpenDatabases().Select(d => (d.Name, d.Stats))];
+
+    /// <summary>Opens every database (each in constant time), so the first request to each does not wait.</summary>
+    public void OpenAll()
+    {
+        foreach (var name in catalog.List())
+        {
+            catalog.Get(name);
+        }
+    }
+
+    /// <summary>The database, opened on first use.</summary>
+    /// <exception cref="DatabaseNotFoundException">It does not exist.</exception>
+    public Database Get(string name) => catalog.Get(name);
+
+    /// <summary>Creates a database with its <c>init</c>: all of it, or (a bad seed or index) none.</summary>
+    public async Task<Database> CreateAsync(string name, DatabaseSeed seed, CancellationToken cancellationToken)
+    {
+        Names.CheckDatabase(name);
+        var db = catalog.Create(name);
+        try
+        {
+            foreach (var (coll, field, kind) in seed.Indexes)
+            {
+                await db.CreateIndexAsync(coll, field, kind, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (seed.Ops.Count > 0)
+            {
+                await db.BatchAsync(seed.Ops, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+
+            await db.WhenIndexesReadyAsync().ConfigureAwait(false);
+            return db;
+        }
+        catch
+        {
+            catalog.Drop(name);
+            throw;
+        }
+    }
+
+    /// <summary>Drops a database; false when there was none.</summary>
+    public bool Drop(string name) => catalog.Drop(name);
+
+    /// <summary>Commits <paramref name="ops"/> atomically, waiting at most the queue wait for room in a full queue.</summary>
+    public Task<BatchResult> WriteAsync(Database db, IReadOnlyList<DocumentOp> ops, BatchOptions? client, CancellationToken clientGone) =>
+        CommitDeadline.RunAsync(options.QueueWait, token => db.BatchAsync(ops, client, token), clientGone);
+
+    /// <summary>Runs an NQL query.</summary>
+    public static QueryResult Query(Database db, string nql) => db.Query(nql);
+
+    /// <summary>Defines an index (or finds the one defined) on a collection's field.</summary>
+    public static Task<IndexDefinition> CreateIndexAsync(Database db, string coll, string field, string? kind, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(coll) || string.IsNullOrEmpty(field))
+        {
+            throw ServiceException.BadInput("coll and field are required");
+        }
+
+        return db.CreateIndexAsync(coll, field, IndexKinds.Parse(kind ?? "eq"), cancellationToken);
+    }
+
+    /// <summary>Drops the indexes on a collection's field (of one kind, or all); returns how many went.</summary>
+    public static Task<int> DropIndexAsync(Database db, string coll, string field, string? kind, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(coll) || string.IsNullOrEmpty(field))
+        {
+            throw ServiceException.BadInput("coll and field are required");
+        }
+
+        return db.DropIndexAsync(coll, field, kind is null ? null : IndexKinds.Parse(kind), cancellationToken);
+    }
+
+    /// <summary>Deletes the documents that have expired; returns how many.</summary>
+    public static Task<int> SweepAsync(Database db, CancellationToken cancellationToken) => db.ReapExpiredAsync(cancellationToken);
+
+    /// <summary>The most recent <paramref name="limit"/> ops, newest first.</summary>
+    public static IReadOnlyList<OpRecord> Log(Database db, int limit) =>
+        limit < 0 ? throw ServiceException.BadInput("limit must be a non-negative integer") : db.ReadLog(Math.Min(limit, MaxLogLimit));
+
+    /// <summary>The most ops one log request returns.</summary>
+    public const int MaxLogLimit = 100_000;
+}

@@ -1,0 +1,11 @@
+namespace Quire.Server.Service;
+
+/// <summary>The service's limits, whichever transport carries the request.</summary>
+internal sealed record ServiceOptions
+{
+    /// <summary>How long a write waits for room in a full commit queue before it is refused as busy.</summary>
+    public TimeSpan QueueWait { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>The largest request accepted.</summary>
+    public long MaxRequestBytes { get; init; } = 32L * 1024 * 1024;
+}
