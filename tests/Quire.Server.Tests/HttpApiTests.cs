@@ -87,6 +87,43 @@ public class HttpApiTests
     }
 
     [Fact]
+    public async Task The_routes_nedbd_v1_added_answer_with_its_shapes_and_errors()
+    {
+        using var server = new ServerProcess(extraArgs: ["--log-level", "1", "--sweep-s", "0"]);
+        await server.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "v1", "init": {"indexes": [["c", "n", "sorted"]]}}""");
+        var root = await server.SendAsync(HttpMethod.Get, "/");
+        Assert.Equal(["v1"], root.Body.GetProperty("databases").EnumerateArray().Select(d => d.GetString()));
+        Assert.False(root.Body.GetProperty("encrypted").GetBoolean());
+
+        var put = await server.SendAsync(HttpMethod.Post, "/v1/databases/v1/batch", """{"ops": [{"op": "put", "coll": "c", "id": "a", "doc": {"n": 1}, "ttl_s": 0.05}, {"op": "put", "coll": "c", "id": "b", "doc": {"n": 2}}]}""");
+        Assert.True(put.Body.GetProperty("results")[0].GetProperty("doc").GetProperty("_expires_at").GetDouble() > DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 5);
+        await Task.Delay(200);
+        var swept = await server.SendAsync(HttpMethod.Post, "/v1/databases/v1/sweep");
+        Assert.Equal(1, swept.Body.GetProperty("swept").GetInt32());
+        Assert.True(swept.Body.GetProperty("ok").GetBoolean());
+        var summary = (await server.SendAsync(HttpMethod.Get, "/v1/databases")).Body.GetProperty("databases")[0];
+        Assert.Equal(1, summary.GetProperty("rows").GetInt32());
+        Assert.Equal(1, summary.GetProperty("collections").GetProperty("c").GetInt32());
+
+        Assert.Equal("node and rel are required", (await server.SendAsync(HttpMethod.Post, "/v1/databases/v1/neighbors", """{"node": "c:a"}""")).Body.GetProperty("error").GetString());
+        Assert.Equal("hash (64-char hex) is required", (await server.SendAsync(HttpMethod.Post, "/v1/databases/v1/proof", """{"hash": "abc"}""")).Body.GetProperty("error").GetString());
+        Assert.Equal("hash must be 64-char hexadecimal", (await server.SendAsync(HttpMethod.Post, "/v1/databases/v1/proof", "{\"hash\": \"" + new string('g', 64) + "\"}")).Body.GetProperty("error").GetString());
+        var missing = await server.SendAsync(HttpMethod.Post, "/v1/databases/v1/proof", "{\"hash\": \"" + new string('a', 64) + "\"}");
+        Assert.Equal(HttpStatusCode.NotFound, missing.Status);
+        Assert.Equal("collection and op are required", (await server.SendAsync(HttpMethod.Post, "/v1/databases/v1/mongo", """{"op": "find"}""")).Body.GetProperty("error").GetString());
+        Assert.Equal("unknown mongo op: 'x'", (await server.SendAsync(HttpMethod.Post, "/v1/databases/v1/mongo", """{"collection": "c", "op": "x"}""")).Body.GetProperty("error").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, (await server.SendAsync(HttpMethod.Post, "/v1/databases/v1/put", """{"coll": "c", "id": "x", "doc": {}, "ttl_s": "soon"}""")).Status);
+
+        Assert.Equal("sorted-range", (await server.SendAsync(HttpMethod.Post, "/v1/databases/v1/explain", """{"nql": "FROM c WHERE n > 0"}""")).Body.GetProperty("plan").GetProperty("access").GetString());
+        var dropped = await server.SendAsync(HttpMethod.Delete, "/v1/databases/v1/index", """{"coll": "c", "field": "n"}""");
+        Assert.Equal(1, dropped.Body.GetProperty("dropped").GetInt32());
+        Assert.Equal("full-scan", (await server.SendAsync(HttpMethod.Post, "/v1/databases/v1/explain", """{"nql": "FROM c WHERE n > 0"}""")).Body.GetProperty("plan").GetProperty("access").GetString());
+        Assert.Empty((await server.SendAsync(HttpMethod.Get, "/v1/databases/v1")).Body.GetProperty("indexes").EnumerateArray());
+        Assert.Equal("coll and field are required", (await server.SendAsync(HttpMethod.Delete, "/v1/databases/v1/index", "{}")).Body.GetProperty("error").GetString());
+        Assert.Contains("GET health 200", server.Output, StringComparison.Ordinal);   // --log-level 1 logs each request
+    }
+
+    [Fact]
     public async Task The_bearer_token_guards_v1_routes_but_not_health()
     {
         using var server = new ServerProcess(token: "s3cret");

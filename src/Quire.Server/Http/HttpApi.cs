@@ -23,6 +23,7 @@ internal sealed class HttpApi
     private readonly DocumentRoutes _documents;
     private readonly QueryRoutes _queries;
     private readonly HistoryRoutes _history;
+    private readonly MongoRoutes _mongo;
 
     public HttpApi(QuireService service, string? token, ILogger logger)
     {
@@ -33,6 +34,7 @@ internal sealed class HttpApi
         _documents = new DocumentRoutes(service);
         _queries = new QueryRoutes(service);
         _history = new HistoryRoutes(service);
+        _mongo = new MongoRoutes(service);
     }
 
     public async Task HandleAsync(HttpContext context)
@@ -120,6 +122,7 @@ internal sealed class HttpApi
             ("POST", [var db, "query"]) => _queries.Query(context, db),
             ("POST", [var db, "explain"]) => _queries.Explain(context, db),
             ("POST", [var db, "neighbors"]) => _queries.Neighbors(context, db),
+            ("POST", [var db, "mongo"]) => _mongo.Mongo(context, db),
             ("GET", [var db, "verify"]) => _history.Verify(context, db),
             ("GET", [var db, "log"]) => _history.Log(context, db),
             ("POST", [var db, "proof"]) => _history.Proof(context, db),

@@ -1,6 +1,7 @@
 using Quire.Databases;
 using Quire.Documents;
 using Quire.Indexes;
+using Quire.Mongo;
 using Quire.Query;
 using Quire.Storage.Engine;
 
@@ -24,7 +25,7 @@ internal static class ServiceErrors
         NqlException or NqlSyntaxException => new(ServiceErrorKind.BadInput, $"NQL error: {ex.Message}", ex),
         InvalidOpException { OpIndex: null } e => new(ServiceErrorKind.BadInput, $"bad op: {e.Detail}", e),
         InvalidOpException e => new(ServiceErrorKind.BadInput, e.Message, e),
-        InvalidNameException or InvalidDocumentException or InvalidIndexException => new(ServiceErrorKind.BadInput, ex.Message, ex),
+        InvalidNameException or InvalidDocumentException or InvalidIndexException or MongoException => new(ServiceErrorKind.BadInput, ex.Message, ex),
         BatchTooLargeException e => new(ServiceErrorKind.TooLarge, e.Message, e),
         StorageFailedException e => new(ServiceErrorKind.StorageFailed, "storage failed: the database is read-only until restarted", e),
         TimeoutException e => new(ServiceErrorKind.Busy, "the documents this write reads kept changing: retry", e),

@@ -205,6 +205,7 @@ def main():
     except NedbNotFound:
         pass
 
+    mongo(c)
     assert c.checkpoint()["ok"] is True
     assert c.delete("users", "u2")["ok"] is True
     assert c.get_doc("users", "u2") is None
@@ -214,6 +215,37 @@ def main():
     except NedbBadRequest:
         pass
     print("nedb client ok")
+
+
+def mongo(c):
+    ins = c.mongo("people", "insertOne", document={"name": "ada", "age": 36, "tags": ["x"]})
+    assert ins["acknowledged"] is True and isinstance(ins["insertedId"], str) and len(ins["insertedId"]) == 24
+    c.mongo("people", "insertOne", document={"_id": "b", "name": "bob", "age": 25})
+    c.mongo("people", "insertOne", document={"_id": "c", "name": "cy", "age": 41, "city": "Oslo"})
+    try:
+        c.mongo("people", "insertOne", document={"_id": "b"})
+        raise AssertionError("a duplicate _id was inserted")
+    except NedbBadRequest as e:
+        assert "duplicate key" in str(e)
+    one = c.mongo("people", "findOne", filter={"name": "bob"})
+    assert one["doc"]["_id"] == "b"
+    found = c.mongo("people", "find", filter={"age": {"$gte": 30}}, sort={"age": -1})
+    assert [r["name"] for r in found["rows"]] == ["cy", "ada"] and found["count"] == 2
+    assert c.mongo("people", "count", filter={"$or": [{"city": {"$exists": True}}, {"name": {"$regex": "^B", "$options": "i"}}]})["count"] == 2
+    assert c.mongo("people", "distinct", key="name", filter={"age": {"$lt": 40}})["values"] == ["ada", "bob"]
+    upd = c.mongo("people", "updateOne", filter={"_id": "b"}, update={"$set": {"city": "Rome"}, "$inc": {"age": 1}})
+    assert upd["matchedCount"] == 1 and upd["modifiedCount"] == 1 and upd["upsertedId"] is None
+    ups = c.mongo("people", "updateOne", filter={"name": "dee"}, update={"$set": {"age": 5}}, upsert=True)
+    assert ups["matchedCount"] == 0 and ups["upsertedId"] is not None
+    agg = c.mongo("people", "aggregate", pipeline=[{"$match": {"age": {"$gt": 10}}}, {"$group": {"_id": None, "n": {"$sum": 1}, "avg": {"$avg": "$age"}}}])
+    assert agg["rows"][0]["n"] == 3, agg
+    assert c.mongo("people", "deleteMany", filter={"age": {"$lt": 30}})["deletedCount"] == 2
+    assert c.count("people") == 2   # mongo writes are ordinary commits: NQL sees them at once
+    try:
+        c.mongo("people", "explode")
+        raise AssertionError("an unknown mongo op was accepted")
+    except NedbBadRequest:
+        pass
 
 
 if __name__ == "__main__":
