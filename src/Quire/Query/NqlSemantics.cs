@@ -13,7 +13,7 @@ namespace Quire.Query;
 /// their UTF-8 bytes). ORDER BY and GROUP BY order values as the key encoding does:
 /// booleans, numbers, strings, arrays and objects, then null and missing last.
 /// </summary>
-public static class NqlSemantics
+public static partial class NqlSemantics
 {
     /// <summary>True when <paramref name="document"/> satisfies <paramref name="condition"/>.</summary>
     public static bool Matches(JsonElement document, NqlCondition condition)
@@ -65,6 +65,28 @@ public static class NqlSemantics
 
         return wanted.Count > 0 && wanted.All(have.Contains);
     }
+
+    /// <summary>
+    /// SEARCH on a collection without a search index, as nedbd's fallback: every run of
+    /// letters and digits in the text (lower-cased) must occur somewhere in the document's
+    /// top-level values written out as text and lower-cased (so <c>ada</c> finds
+    /// "Adamant"); a text without such runs matches every document. A scan: slower than an
+    /// index, never different from nedbd.
+    /// </summary>
+    public static bool MatchesSearchWithoutIndex(JsonElement document, string search)
+    {
+        var blob = new System.Text.StringBuilder();
+        foreach (var property in document.EnumerateObject())
+        {
+            blob.Append(property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString() : property.Value.GetRawText()).Append(' ');
+        }
+
+        var text = blob.ToString().ToLowerInvariant();
+        return SearchTokens().Matches(search.ToLowerInvariant()).All(token => text.Contains(token.Value, StringComparison.Ordinal));
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("[a-z0-9]+")]
+    private static partial System.Text.RegularExpressions.Regex SearchTokens();
 
     /// <summary>The bytes a field's value sorts by (a missing field as null): the key encoding of the value.</summary>
     internal static byte[] SortKey(JsonElement document, string field, KeyBuilder? key = null)

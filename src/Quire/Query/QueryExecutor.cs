@@ -59,7 +59,8 @@ internal sealed class QueryExecutor
 
         if (query.Traverse is { } relation)
         {
-            rows = rows.SelectMany(row => Traverse(row, relation));
+            var reached = new HashSet<string>(StringComparer.Ordinal);   // each document once, first reached first (nedbd's)
+            rows = rows.SelectMany(row => Traverse(row, relation, reached));
         }
 
         if (query.Limit is { } limit)
@@ -510,7 +511,9 @@ internal sealed class QueryExecutor
 
         // The search path intersects every term's entries, which is the whole of SEARCH.
         if (filter && _plan.Query.Search is { } search && _plan.Access != AccessPath.SearchIndex
-            && !NqlSemantics.MatchesSearch(row.Document.RootElement, search, _schema.Indexes.Where(i => i.Kind == IndexKind.Search && i.Ready).Select(i => i.Field)))
+            && !(_schema.Indexes.Any(i => i.Kind == IndexKind.Search && i.Ready)
+                ? NqlSemantics.MatchesSearch(row.Document.RootElement, search, _schema.Indexes.Where(i => i.Kind == IndexKind.Search && i.Ready).Select(i => i.Field))
+                : NqlSemantics.MatchesSearchWithoutIndex(row.Document.RootElement, search)))
         {
             row.Dispose();
             return null;
@@ -549,8 +552,8 @@ internal sealed class QueryExecutor
         return sortable.Select(s => s.Row);
     }
 
-    /// <summary>The documents <paramref name="row"/> links to by <paramref name="relation"/>, in key order; missing ones are skipped.</summary>
-    private IEnumerable<Row> Traverse(Row row, string relation)
+    /// <summary>The documents <paramref name="row"/> links to by <paramref name="relation"/>, in key order; missing ones and ones already <paramref name="reached"/> are skipped.</summary>
+    private IEnumerable<Row> Traverse(Row row, string relation, HashSet<string> reached)
     {
         var from = $"{_plan.Collection}:{row.Id}";
         row.Dispose();
@@ -560,7 +563,7 @@ internal sealed class QueryExecutor
             var reader = new KeyReader(edge.Key, prefix.Length);
             var to = reader.String();
             var colon = to.IndexOf(':', StringComparison.Ordinal);
-            if (colon <= 0 || !Names.IsCollectionName(to[..colon]) || to.Length == colon + 1)
+            if (colon <= 0 || !Names.IsCollectionName(to[..colon]) || to.Length == colon + 1 || !reached.Add(to))
             {
                 continue;
             }

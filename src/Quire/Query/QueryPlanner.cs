@@ -14,11 +14,6 @@ internal static class QueryPlanner
     public static QueryPlan Plan(NqlQuery query, CollectionSchema schema)
     {
         var ready = schema.Indexes.Where(i => i.Ready && i.Field != "_seq").ToList();
-        if (query.Search is not null && !ready.Any(i => i.Kind == IndexKind.Search))
-        {
-            throw new NqlException($"SEARCH needs a search index on collection '{query.Collection}'");
-        }
-
         var idOrder = query.OrderBy is null;
         foreach (var condition in query.Where)
         {

@@ -36,13 +36,15 @@ internal static class NaiveNql
 
         if (q.Traverse is { } rel)
         {
+            // Each document reached once: where it is first reached (nedbd's).
             rows = rows.SelectMany(d => links
                     .Where(l => l.From == $"{q.Collection}:{Id(d)}" && l.Rel == rel)
                     .Select(l => l.To)
                     .Distinct()
-                    .OrderBy(Bytes, Comparer<byte[]>.Create((a, b) => a.AsSpan().SequenceCompareTo(b)))
-                    .Select(to => lookup(to))
-                    .OfType<JsonElement>())
+                    .OrderBy(Bytes, Comparer<byte[]>.Create((a, b) => a.AsSpan().SequenceCompareTo(b))))
+                .Distinct()
+                .Select(to => lookup(to))
+                .OfType<JsonElement>()
                 .ToList();
         }
 

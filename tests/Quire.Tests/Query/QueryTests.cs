@@ -75,8 +75,14 @@ public class QueryTests
         Assert.Equal(AccessPath.SearchIndex, f.Db.Explain("FROM posts SEARCH \"fox\"").Access);
         Assert.Equal(["p1"], Ids(f.Db.Query("FROM posts WHERE tags = a")));
         Assert.Equal(AccessPath.IndexEquality, f.Db.Explain("FROM posts WHERE tags = a").Access);
-        var error = Assert.Throws<NqlException>(() => f.Db.Query("FROM other SEARCH \"x\""));
-        Assert.Equal("SEARCH needs a search index on collection 'other'", error.Message);
+        // Without a search index SEARCH scans, as nedbd's: each token a substring of the top-level values' text.
+        await f.Db.PutAsync("other", "o1", Json("""{"name": "Adamant", "n": 12}"""));
+        await f.Db.PutAsync("other", "o2", Json("""{"name": "bob", "ok": true}"""));
+        Assert.Equal(["o1"], Ids(f.Db.Query("FROM other SEARCH \"ADA 12\"")));
+        Assert.Equal(["o2"], Ids(f.Db.Query("FROM other SEARCH \"true\"")));
+        Assert.Equal(["o1", "o2"], Ids(f.Db.Query("FROM other SEARCH \"!!!\"")));
+        Assert.Empty(f.Db.Query("FROM other SEARCH \"zed\"").Rows);
+        Assert.Equal(AccessPath.FullScan, f.Db.Explain("FROM other SEARCH \"ada\"").Access);
     }
 
     [Fact]
@@ -90,6 +96,8 @@ public class QueryTests
         await f.Db.LinkAsync("kv:a", "touched_by", "kv:b");
         await f.Db.LinkAsync("kv:a", "touched_by", "kv:gone");
         Assert.Equal(["b", "c"], Ids(f.Db.Query("FROM kv WHERE n = 1 TRAVERSE touched_by")));
+        await f.Db.LinkAsync("kv:b", "touched_by", "kv:c");
+        Assert.Equal(["b", "c"], Ids(f.Db.Query("FROM kv WHERE n < 3 TRAVERSE touched_by")));   // c, reached from a and b, once
 
         var explained = f.Db.Query("EXPLAIN FROM kv WHERE n > 1 ORDER BY n DESC LIMIT 5");
         using var plan = JsonDocument.Parse(explained.Rows[0]);
