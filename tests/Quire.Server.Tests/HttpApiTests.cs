@@ -124,6 +124,31 @@ public class HttpApiTests
     }
 
     [Fact]
+    public async Task Files_are_versioned_with_a_merkle_root_and_a_size_limit()
+    {
+        using var server = new ServerProcess();
+        await server.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "f"}""");
+        var first = await server.SendAsync(HttpMethod.Post, "/v1/databases/f/files", """{"name": "a.txt", "data_b64": "aGVsbG8="}""");
+        Assert.Equal(HttpStatusCode.Created, first.Status);
+        Assert.Equal("324dcf027dd4a30a932c441f365a25e86b173defa4b8e58948253471b81b72cf", first.Body.GetProperty("root").GetString());   // nedb's root of "hello"
+        Assert.Equal((0, 5, "warm"), (first.Body.GetProperty("version").GetInt32(), first.Body.GetProperty("size").GetInt32(), first.Body.GetProperty("tier").GetString()));
+        Assert.Equal(1, (await server.SendAsync(HttpMethod.Post, "/v1/databases/f/files", """{"name": "a.txt", "data_b64": "aGVsbG8gYWdhaW4="}""")).Body.GetProperty("version").GetInt32());
+        var latest = await server.SendAsync(HttpMethod.Get, "/v1/databases/f/files/a.txt");
+        Assert.Equal(("aGVsbG8gYWdhaW4=", 1), (latest.Body.GetProperty("data_b64").GetString(), latest.Body.GetProperty("version").GetInt32()));
+        Assert.Equal("aGVsbG8=", (await server.SendAsync(HttpMethod.Get, "/v1/databases/f/files/a.txt?version=0")).Body.GetProperty("data_b64").GetString());
+        Assert.Equal(first.Body.GetProperty("root").GetString(), (await server.SendAsync(HttpMethod.Get, "/v1/databases/f/files/a.txt/root?version=0")).Body.GetProperty("root").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await server.SendAsync(HttpMethod.Get, "/v1/databases/f/files/a.txt?version=9")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await server.SendAsync(HttpMethod.Get, "/v1/databases/f/files/nope")).Status);
+        Assert.Equal("name and data_b64 are required", (await server.SendAsync(HttpMethod.Post, "/v1/databases/f/files", """{"name": "x"}""")).Body.GetProperty("error").GetString());
+        Assert.Equal("data_b64 is not base64", (await server.SendAsync(HttpMethod.Post, "/v1/databases/f/files", """{"name": "x", "data_b64": "%%%"}""")).Body.GetProperty("error").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, (await server.SendAsync(HttpMethod.Post, "/v1/databases/f/files", """{"name": "x", "data_b64": "", "tier": "hot"}""")).Status);
+        var big = Convert.ToBase64String(new byte[(8 * 1024 * 1024) + 1]);
+        var tooLarge = await server.SendAsync(HttpMethod.Post, "/v1/databases/f/files", "{\"name\": \"big\", \"data_b64\": \"" + big + "\"}");
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.Status);
+        Assert.Contains("exceeds the limit", tooLarge.Body.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_bearer_token_guards_v1_routes_but_not_health()
     {
         using var server = new ServerProcess(token: "s3cret");

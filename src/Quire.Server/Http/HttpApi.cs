@@ -24,6 +24,7 @@ internal sealed class HttpApi
     private readonly QueryRoutes _queries;
     private readonly HistoryRoutes _history;
     private readonly MongoRoutes _mongo;
+    private readonly FileRoutes _files;
 
     public HttpApi(QuireService service, string? token, ILogger logger)
     {
@@ -35,6 +36,7 @@ internal sealed class HttpApi
         _queries = new QueryRoutes(service);
         _history = new HistoryRoutes(service);
         _mongo = new MongoRoutes(service);
+        _files = new FileRoutes(service);
     }
 
     public async Task HandleAsync(HttpContext context)
@@ -123,6 +125,9 @@ internal sealed class HttpApi
             ("POST", [var db, "explain"]) => _queries.Explain(context, db),
             ("POST", [var db, "neighbors"]) => _queries.Neighbors(context, db),
             ("POST", [var db, "mongo"]) => _mongo.Mongo(context, db),
+            ("POST", [var db, "files"]) => _files.Put(context, db),
+            ("GET", [var db, "files", var file]) => _files.Get(context, db, file, rootOnly: false),
+            ("GET", [var db, "files", var file, "root"]) => _files.Get(context, db, file, rootOnly: true),
             ("GET", [var db, "verify"]) => _history.Verify(context, db),
             ("GET", [var db, "log"]) => _history.Log(context, db),
             ("POST", [var db, "proof"]) => _history.Proof(context, db),

@@ -1,5 +1,6 @@
 using Quire.Databases;
 using Quire.Documents;
+using Quire.Files;
 using Quire.Indexes;
 using Quire.Mongo;
 using Quire.Query;
@@ -27,6 +28,7 @@ internal static class ServiceErrors
         InvalidOpException e => new(ServiceErrorKind.BadInput, e.Message, e),
         InvalidNameException or InvalidDocumentException or InvalidIndexException or MongoException => new(ServiceErrorKind.BadInput, ex.Message, ex),
         BatchTooLargeException e => new(ServiceErrorKind.TooLarge, e.Message, e),
+        FileTooLargeException e => new(ServiceErrorKind.TooLarge, e.Message, e),
         StorageFailedException e => new(ServiceErrorKind.StorageFailed, "storage failed: the database is read-only until restarted", e),
         TimeoutException e => new(ServiceErrorKind.Busy, "the documents this write reads kept changing: retry", e),
         OperationCanceledException e => new(ServiceErrorKind.Cancelled, "request cancelled", e),

@@ -40,6 +40,9 @@ public sealed record DatabaseOptions
     /// </summary>
     public bool SweepExpired { get; init; } = true;
 
+    /// <summary>The largest file <see cref="Database.PutFileAsync"/> stores (a version is one commit). Default 8 MiB.</summary>
+    public int MaxFileBytes { get; init; } = 8 * 1024 * 1024;
+
     /// <summary>Where a document's search number probe starts (<see cref="Indexes.SearchNumbers.Sha256Home"/>); tests make homes collide with it.</summary>
     internal Func<string, long> SearchHome { get; init; } = Indexes.SearchNumbers.Sha256Home;
 }

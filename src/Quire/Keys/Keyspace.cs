@@ -13,6 +13,8 @@ namespace Quire.Keys;
 /// <item>idempotency keys: (0x06, idem), whose version is the seq of the op that used it</item>
 /// <item>expiry: (0x07, expires_at, coll, id) for documents with a TTL</item>
 /// <item>op log: (0x08, seq), written by the engine as it links each op into the hash chain</item>
+/// <item>files: (0x09, tier, name, version) holding a version's manifest (size, Merkle root, chunk hashes)</item>
+/// <item>file chunks: (0x0A, BLAKE2b-256 of the chunk) holding its bytes, shared by every version that has it</item>
 /// </list>
 /// </summary>
 internal static class Keyspace
@@ -25,6 +27,8 @@ internal static class Keyspace
     public const byte IdempotencyKeys = 0x06;
     public const byte Expiry = 0x07;
     public const byte OpLog = 0x08;
+    public const byte Files = 0x09;
+    public const byte FileChunks = 0x0A;
 
     /// <summary>The prefix the engine puts before an op record's seq: with the 8 seq bytes it is the tuple (0x08, Int64 seq).</summary>
     public static readonly byte[] OpLogPrefix = [OpLog, KeyTags.Int64];
@@ -62,6 +66,16 @@ internal static class Keyspace
     /// <summary>The expiry entry of a document.</summary>
     public static KeyBuilder ExpiryEntry(KeyBuilder key, long expiresAt, string collection, string id) =>
         key.Clear().Byte(Expiry).Int64(expiresAt).String(collection).String(id);
+
+    /// <summary>The key of a file version's manifest; without a version, the prefix of the file's versions.</summary>
+    public static KeyBuilder FileVersion(KeyBuilder key, string tier, string name, long? version = null)
+    {
+        key.Clear().Byte(Files).String(tier).String(name);
+        return version is { } v ? key.Int64(v) : key;
+    }
+
+    /// <summary>The key of a file chunk, by its hash.</summary>
+    public static byte[] FileChunk(ReadOnlySpan<byte> hash) => new KeyBuilder().Byte(FileChunks).String(Convert.ToHexStringLower(hash)).ToArray();
 
     /// <summary>The key just past every key that starts with <paramref name="prefix"/>.</summary>
     public static byte[] End(ReadOnlySpan<byte> prefix)

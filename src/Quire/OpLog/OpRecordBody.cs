@@ -56,6 +56,24 @@ internal static class OpRecordBody
         output.Write("}"u8);
     }
 
+    /// <summary>The body of a file version's op: <c>put_file</c> with <c>{name, root, size, tier, version}</c>, no client.</summary>
+    public static void BuildFile(string name, string tier, long version, string root, long size, long ts, IBufferWriter<byte> output)
+    {
+        output.Write("{\"client\":null,\"idem\":null,\"nonce\":null,\"op\":\"put_file\",\"payload\":{\"name\":"u8);
+        CanonicalJson.WriteString(name, output);
+        output.Write(",\"root\":"u8);
+        CanonicalJson.WriteString(root, output);
+        output.Write(",\"size\":"u8);
+        Integer(size, output);
+        output.Write(",\"tier\":"u8);
+        CanonicalJson.WriteString(tier, output);
+        output.Write(",\"version\":"u8);
+        Integer(version, output);
+        output.Write("},\"ts\":"u8);
+        Integer(ts, output);
+        output.Write("}"u8);
+    }
+
     private static void String(string? value, IBufferWriter<byte> output)
     {
         if (value is null)
