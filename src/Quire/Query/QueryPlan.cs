@@ -48,6 +48,9 @@ public sealed record QueryPlan
     /// <summary>The condition the access path serves (the value looked up, or a range's bounds), or empty.</summary>
     public IReadOnlyList<NqlCondition> Served { get; init; } = [];
 
+    /// <summary>For a sorted range or order plan: the index keys it reads; else null.</summary>
+    public KeyRange? Range { get; init; }
+
     /// <summary>True when the path reads its index from the last entry back.</summary>
     public bool Reverse { get; init; }
 
@@ -57,7 +60,7 @@ public sealed record QueryPlan
     /// <summary>The query.</summary>
     public required NqlQuery Query { get; init; }
 
-    /// <summary>Writes the plan as JSON: <c>{collection, access, index, served, reverse, sort, filter, order_by, traverse, limit, group_by}</c>.</summary>
+    /// <summary>Writes the plan as JSON: <c>{collection, access, index, served, key_range (sorted range and order plans), reverse, sort, filter, order_by, traverse, limit, group_by}</c>.</summary>
     public void WriteTo(Utf8JsonWriter writer)
     {
         writer.WriteStartObject();
@@ -82,6 +85,14 @@ public sealed record QueryPlan
         }
 
         writer.WriteEndArray();
+        if (Range is { } range)
+        {
+            writer.WriteStartObject("key_range");
+            writer.WriteString("from", Convert.ToHexStringLower(range.From));
+            writer.WriteString("to", Convert.ToHexStringLower(range.To));
+            writer.WriteEndObject();
+        }
+
         writer.WriteBoolean("reverse", Reverse);
         writer.WriteBoolean("sort", Sort);
         writer.WriteStartArray("filter");

@@ -82,5 +82,15 @@ internal static class QueryPlanner
         ready.FirstOrDefault(i => i.Field == field && i.Kind == kind);
 
     private static QueryPlan Plan(NqlQuery query, AccessPath access, IndexDefinition? index, IReadOnlyList<NqlCondition> served, bool sort, bool reverse = false) =>
-        new() { Collection = query.Collection, Access = access, Index = index, Served = served, Sort = sort, Reverse = reverse, Query = query };
+        new()
+        {
+            Collection = query.Collection,
+            Access = access,
+            Index = index,
+            Served = served,
+            Range = access is AccessPath.SortedRange or AccessPath.SortedOrder ? KeyRange.Of(query.Collection, index!, access, served) : null,
+            Sort = sort,
+            Reverse = reverse,
+            Query = query,
+        };
 }
