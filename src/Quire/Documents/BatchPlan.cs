@@ -1,10 +1,7 @@
-using System.Buffers;
 using System.Buffers.Binary;
-using System.Security.Cryptography;
-using System.Text.Json;
+using Quire.Documents.Writes;
 using Quire.Indexes;
 using Quire.Keys;
-using Quire.OpLog;
 using Quire.Storage.Engine;
 
 namespace Quire.Documents;
@@ -35,36 +32,28 @@ internal sealed class BatchPlan
     /// <summary>How many ops the write batch holds (replays are not in it).</summary>
     public int AppliedCount => _applied.Count;
 
-    /// <summary>Fills <paramref name="batch"/> with <paramref name="ops"/> as the write view stands.</summary>
+    /// <summary>
+    /// Fills <paramref name="batch"/> with <paramref name="ops"/> as the write view stands:
+    /// per op, the nonce (on the first) and idempotency key, the link or the document with
+    /// its index entries and expiry entry, and the op-log entry; each concern is written by
+    /// its own writer (<c>Documents/Writes</c>).
+    /// </summary>
     public static BatchPlan Build(StorageEngine engine, SchemaCache schemas, Func<string, long> searchHome, IReadOnlyList<PreparedOp> ops, BatchOptions options, long nowMs, WriteBatch batch)
     {
         var plan = new BatchPlan();
-        var key = new KeyBuilder();
-        var documents = new Dictionary<byte[], DocumentState>(ByteArrayComparer.Instance);
-        var collections = new Dictionary<string, CollectionSchema>(StringComparer.Ordinal);
-        var parsed = new List<JsonDocument>();
-        var before = new HashSet<byte[]>(ByteArrayComparer.Instance);
-        var after = new HashSet<byte[]>(ByteArrayComparer.Instance);
-        var body = new ArrayBufferWriter<byte>(1024);
-        Span<byte> digest = stackalloc byte[HashChain.HashSize];
         using var view = engine.OpenWriteView();
-        SearchNumbers? numbers = null;   // made on the first op of a collection with a search index
+        var documents = new DocumentWrites(view, schemas, plan.Preconditions, batch, new IndexWrites(searchHome, plan.Preconditions, batch), nowMs);
+        var opLog = new OpLogWrites();
+        var key = new KeyBuilder();
         try
         {
             var nonceWrite = plan.TakeNonce(view, options, batch);
             for (var i = 0; i < ops.Count; i++)
             {
                 var prepared = ops[i];
-                var op = prepared.Op;
-                if (prepared.IdemKey is { } idemKey)
+                if (plan.Replays(view, batch, i, prepared))
                 {
-                    if (view.TryGetVersioned(idemKey, out var used))
-                    {
-                        plan._replayed[i] = new OpResult(op.Kind, op.Kind == OpKind.Link ? op.From : op.Id, used.Version, Replayed: true);
-                        continue;
-                    }
-
-                    plan.Preconditions.AddRead(batch, idemKey, WriteBatch.Absent);
+                    continue;
                 }
 
                 var builder = batch.BeginOp();
@@ -79,106 +68,45 @@ internal sealed class BatchPlan
                     builder.Put(idem, []);
                 }
 
-                if (op.Kind == OpKind.Link)
+                if (prepared.Op.Kind == OpKind.Link)
                 {
-                    builder.Put(Keyspace.Edge(key, Keyspace.LinksOut, op.From, op.Relation, op.To).Span, [])
-                        .Put(Keyspace.Edge(key, Keyspace.LinksIn, op.To, op.Relation, op.From).Span, []);
+                    LinkWrites.Write(builder, key, prepared.Op);
                 }
                 else
                 {
-                    if (!collections.TryGetValue(op.Collection, out var schema))
-                    {
-                        var schemaKey = Keyspace.SchemaKey(op.Collection);
-                        collections[op.Collection] = schema = schemas.Read(view, op.Collection, schemaKey);
-                        plan.Preconditions.AddRead(batch, schemaKey, schema.Version);
-                    }
-
-                    var docKey = Keyspace.Document(key, op.Collection, op.Id).ToArray();
-                    if (!documents.TryGetValue(docKey, out var state))
-                    {
-                        state = DocumentState.Read(view, docKey, nowMs, parsed);
-                        documents[docKey] = state;
-                        plan.Preconditions.AddRead(batch, docKey, state.ViewVersion ?? WriteBatch.Absent);
-                    }
-
-                    if (op.IfSeq is { } ifSeq && !state.ViewSatisfies(ifSeq))
-                    {
-                        plan.Preconditions.AddCheck(batch, docKey, ifSeq, i, op.Collection, op.Id);
-                    }
-
-                    if (prepared.Stored is { } stored)
-                    {
-                        builder.Put(docKey, stored);
-                    }
-                    else
-                    {
-                        builder.Delete(docKey);
-                    }
-
-                    // Index entries come from the stored form, as the old document's do.
-                    JsonElement? next = prepared.Parsed?.RootElement;
-                    var (number, held) = (0L, false);
-                    if (schema.HasSearch)
-                    {
-                        numbers ??= new SearchNumbers(searchHome, (slot, version) => plan.Preconditions.AddRead(batch, slot, version));
-                        number = numbers.Find(view, op.Collection, op.Id, out held);
-                    }
-
-                    foreach (var index in schema.Indexes)
-                    {
-                        before.Clear();
-                        after.Clear();
-                        IndexEntries.Collect(op.Collection, op.Id, number, state.Current, index, key, before);
-                        IndexEntries.Collect(op.Collection, op.Id, number, next, index, key, after);
-                        WriteDifference(builder, before, after, putUnchanged: !index.Ready);
-                    }
-
-                    if (schema.HasSearch)
-                    {
-                        if (next is not null && !held)
-                        {
-                            numbers!.Claim(builder, op.Collection, op.Id, number);
-                        }
-                        else if (next is null && held)
-                        {
-                            numbers!.Release(view, builder, op.Collection, number);
-                        }
-                    }
-
-                    if (state.CurrentExpiry != prepared.ExpiresAt)
-                    {
-                        if (state.CurrentExpiry is { } old)
-                        {
-                            builder.Delete(Keyspace.ExpiryEntry(key, old, op.Collection, op.Id).Span);
-                        }
-
-                        if (prepared.ExpiresAt is { } at)
-                        {
-                            builder.Put(Keyspace.ExpiryEntry(key, at, op.Collection, op.Id).Span, []);
-                        }
-                    }
-
-                    state.Current = next;
-                    state.CurrentExpiry = prepared.ExpiresAt;
+                    documents.Write(builder, i, prepared);
                 }
 
-                body.ResetWrittenCount();
-                OpRecordBody.Build(op, prepared.Stored is { } storedForm ? DocumentCodec.Json(storedForm).Span : default, options.Client, plan.Nonce, nowMs, body);
-                SHA256.HashData(body.WrittenSpan, digest);
-                builder.Chain(Keyspace.OpLogPrefix, digest, body.WrittenSpan);
+                opLog.Write(builder, prepared, options.Client, plan.Nonce, nowMs);
                 builder.End();
                 plan._applied.Add(i);
             }
         }
         finally
         {
-            foreach (var document in parsed)
-            {
-                document.Dispose();
-            }
+            documents.Dispose();
         }
 
         return plan;
+    }
+
+    /// <summary>True when the op's idempotency key was used before: it is skipped, its result the earlier one; else the key's absence is pinned.</summary>
+    private bool Replays(Snapshot view, WriteBatch batch, int index, PreparedOp prepared)
+    {
+        if (prepared.IdemKey is not { } idemKey)
+        {
+            return false;
+        }
+
+        var op = prepared.Op;
+        if (view.TryGetVersioned(idemKey, out var used))
+        {
+            _replayed[index] = new OpResult(op.Kind, op.Kind == OpKind.Link ? op.From : op.Id, used.Version, Replayed: true);
+            return true;
+        }
+
+        Preconditions.AddRead(batch, idemKey, WriteBatch.Absent);
+        return false;
     }
 
     /// <summary>The batch's result once committed (or, with nothing to apply, as replayed).</summary>
@@ -230,76 +158,5 @@ internal sealed class BatchPlan
         var value = new byte[8];
         BinaryPrimitives.WriteInt64BigEndian(value, Nonce.Value);
         return (nonceKey, value);
-    }
-
-    /// <summary>
-    /// Deletes the old document's entries the new one lacks and puts the new one's. An index
-    /// still being built may not hold the old document's entries yet (and its build skips a
-    /// document written meanwhile), so there <paramref name="putUnchanged"/> puts them all.
-    /// </summary>
-    private static void WriteDifference(WriteBatch.OpBuilder builder, HashSet<byte[]> before, HashSet<byte[]> after, bool putUnchanged)
-    {
-        foreach (var entry in before)
-        {
-            if (!after.Contains(entry))
-            {
-                builder.Delete(entry);
-            }
-        }
-
-        foreach (var entry in after)
-        {
-            if (putUnchanged || !before.Contains(entry))
-            {
-                builder.Put(entry, []);
-            }
-        }
-    }
-
-    /// <summary>A document as the batch sees it: as the view held it, then as earlier ops of the batch left it.</summary>
-    private sealed class DocumentState
-    {
-        private DocumentState(long? viewVersion, bool viewExists)
-        {
-            ViewVersion = viewVersion;
-            ViewExists = viewExists;
-        }
-
-        /// <summary>The version the view held (a deleted document's too), or null when never written.</summary>
-        public long? ViewVersion { get; }
-
-        /// <summary>False for a deleted or expired document.</summary>
-        public bool ViewExists { get; }
-
-        /// <summary>The stored document now, for the next op's old index entries (null when deleted).
-        /// An expired document is still here: its entries go when it is overwritten.</summary>
-        public JsonElement? Current { get; set; }
-
-        /// <summary>When <see cref="Current"/> expires, for its expiry entry.</summary>
-        public long? CurrentExpiry { get; set; }
-
-        public static DocumentState Read(Snapshot view, byte[] key, long nowMs, List<JsonDocument> parsed)
-        {
-            if (!view.TryGetVersioned(key, out var stored))
-            {
-                return new DocumentState(null, false);
-            }
-
-            if (stored.Value is not { } bytes)
-            {
-                return new DocumentState(stored.Version, false);
-            }
-
-            var document = JsonDocument.Parse(DocumentCodec.Json(bytes));
-            parsed.Add(document);
-            return new DocumentState(stored.Version, !DocumentCodec.IsExpired(bytes, nowMs))
-            {
-                Current = document.RootElement,
-                CurrentExpiry = DocumentCodec.ExpiresAt(bytes),
-            };
-        }
-
-        /// <summary>True when <c>if_seq</c> holds as the view stands before the batch.</summary>
-        public bool ViewSatisfies(long ifSeq) => ifSeq == WriteBatch.Absent ? !ViewExists : ViewVersion == ifSeq;
     }
 }
