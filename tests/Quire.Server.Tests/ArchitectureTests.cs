@@ -24,4 +24,28 @@ public class ArchitectureTests
             .ToList();
         Assert.True(offenders.Count == 0, $"transport files naming Quire.Storage: {string.Join(", ", offenders)}");
     }
+
+    [Fact]
+    public void The_documents_layers_folders_depend_on_each_other_without_cycles()
+    {
+        var layer = Path.Combine(Root(), "src", "Quire");
+        var folders = Directory.GetDirectories(layer).Select(Path.GetFileName).OfType<string>().Where(f => f is not ("bin" or "obj")).ToList();
+        var uses = folders.ToDictionary(f => f, f =>
+        {
+            var code = string.Join('\n', Directory.GetFiles(Path.Combine(layer, f), "*.cs", SearchOption.AllDirectories)
+                .SelectMany(File.ReadAllLines).Where(line => !line.TrimStart().StartsWith("///", StringComparison.Ordinal)));
+            return folders.Where(other => other != f && System.Text.RegularExpressions.Regex.IsMatch(code, $@"using Quire\.{other}(\.[A-Za-z]+)?;|\bQuire\.{other}\.")).ToHashSet();
+        });
+
+        foreach (var (folder, used) in uses)
+        {
+            foreach (var other in used)
+            {
+                Assert.False(Reaches(other, folder, []), $"{folder} uses {other}, and {other} leads back to {folder}");
+            }
+        }
+
+        bool Reaches(string from, string to, HashSet<string> seen) =>
+            uses[from].Any(next => next == to || (seen.Add(next) && Reaches(next, to, seen)));
+    }
 }

@@ -35,7 +35,7 @@ public sealed partial class Database : IDisposable
         Directory = directory;
         Engine = engine;
         _options = options;
-        _writer = new BatchWriter(engine, _schemas, options);
+        _writer = new BatchWriter(engine, _schemas, options.MaxDocumentBytes, options.Clock, options.SearchHome);
         _builder = new IndexBuilder(engine, _schemas, options.SearchHome);
         _reaper = new ExpiryReaper(this);
         _pruner = new OpLogPruner(engine, options.OpLogRetention);

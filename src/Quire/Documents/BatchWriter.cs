@@ -1,4 +1,3 @@
-using Quire.Databases;
 using Quire.Indexes;
 using Quire.Storage.Engine;
 
@@ -24,13 +23,14 @@ internal sealed class BatchWriter
     private readonly TimeProvider _clock;
     private readonly Func<string, long> _searchHome;
 
-    public BatchWriter(StorageEngine engine, SchemaCache schemas, DatabaseOptions options)
+    /// <summary>A writer over <paramref name="engine"/>: documents up to <paramref name="maxDocumentBytes"/>, TTLs by <paramref name="clock"/>, search number probes from <paramref name="searchHome"/>.</summary>
+    public BatchWriter(StorageEngine engine, SchemaCache schemas, int maxDocumentBytes, TimeProvider clock, Func<string, long> searchHome)
     {
         _engine = engine;
         _schemas = schemas;
-        _maxDocumentBytes = options.MaxDocumentBytes;
-        _clock = options.Clock;
-        _searchHome = options.SearchHome;
+        _maxDocumentBytes = maxDocumentBytes;
+        _clock = clock;
+        _searchHome = searchHome;
     }
 
     public async Task<BatchResult> WriteAsync(IReadOnlyList<DocumentOp> ops, BatchOptions options, CancellationToken cancellationToken)

@@ -1,6 +1,6 @@
 namespace Quire.Files;
 
-/// <summary>A file is larger than <see cref="Databases.DatabaseOptions.MaxFileBytes"/>; nothing was stored.</summary>
+/// <summary>A file is larger than <c>DatabaseOptions.MaxFileBytes</c>; nothing was stored.</summary>
 public sealed class FileTooLargeException : ArgumentException
 {
     /// <summary>Creates the exception.</summary>

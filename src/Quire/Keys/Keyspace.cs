@@ -7,7 +7,7 @@ namespace Quire.Keys;
 /// <item>meta: (0x01, name, ...): collection schemas</item>
 /// <item>collections: (0x02, coll, 0, id) for documents, (0x02, coll, indexId, value, id) for index entries,
 /// (0x02, coll, indexId, term, number) for search entries and (0x02, coll, 0xFFFFFFFF, number) → id for
-/// the numbers they name documents by (<see cref="Indexes.SearchNumbers"/>)</item>
+/// the numbers they name documents by (<c>SearchNumbers</c>)</item>
 /// <item>links: (0x03, frm, rel, to) and the reverse edge (0x04, to, rel, frm)</item>
 /// <item>clients: (0x05, client) holding the client's last nonce</item>
 /// <item>idempotency keys: (0x06, idem), whose version is the seq of the op that used it</item>

@@ -1,56 +1,45 @@
 using System.Buffers;
 using System.Globalization;
-using Quire.Documents;
 
 namespace Quire.OpLog;
 
 /// <summary>
-/// Builds an op's record body, the RFC 8785 JSON of <c>{client, idem, nonce, op, payload, ts}</c>
-/// (members in canonical order), whose SHA-256 is the digest the hash chain links.
+/// Writes an op's record body, the RFC 8785 JSON of <c>{client, idem, nonce, op, payload, ts}</c>
+/// (members in canonical order), whose SHA-256 is the digest the hash chain links. The
+/// writer of each kind of op writes its payload's members between <see cref="Start"/> and
+/// <see cref="End"/>, in canonical (sorted) order.
 /// </summary>
 internal static class OpRecordBody
 {
-    /// <param name="op">The op.</param>
-    /// <param name="storedJson">A put's document as stored (UTF-8 JSON with <c>_id</c>), else empty.</param>
-    /// <param name="client">The batch's client, or null.</param>
-    /// <param name="nonce">The batch's nonce, or null.</param>
-    /// <param name="ts">The write's time, epoch ms.</param>
-    /// <param name="output">Where the body is written.</param>
-    public static void Build(DocumentOp op, ReadOnlySpan<byte> storedJson, string? client, long? nonce, long ts, IBufferWriter<byte> output)
+    /// <summary>Writes <c>{"client":..,"idem":..,"nonce":..,"op":"&lt;op&gt;","payload":{</c>.</summary>
+    public static void Start(string op, string? client, string? idem, long? nonce, IBufferWriter<byte> output)
     {
         output.Write("{\"client\":"u8);
         String(client, output);
         output.Write(",\"idem\":"u8);
-        String(op.Idem, output);
+        String(idem, output);
         output.Write(",\"nonce\":"u8);
         Integer(nonce, output);
         output.Write(",\"op\":"u8);
-        switch (op.Kind)
+        CanonicalJson.WriteString(op, output);
+        output.Write(",\"payload\":{"u8);
+    }
+
+    /// <summary>Writes one payload member, <c>"name":</c>, with a comma before it unless it is the first.</summary>
+    public static void Member(string name, bool first, IBufferWriter<byte> output)
+    {
+        if (!first)
         {
-            case OpKind.Put:
-                output.Write("\"put\",\"payload\":{\"coll\":"u8);
-                CanonicalJson.WriteString(op.Collection, output);
-                output.Write(",\"doc\":"u8);
-                CanonicalJson.Write(storedJson, output);
-                output.Write(",\"id\":"u8);
-                CanonicalJson.WriteString(op.Id, output);
-                break;
-            case OpKind.Delete:
-                output.Write("\"del\",\"payload\":{\"coll\":"u8);
-                CanonicalJson.WriteString(op.Collection, output);
-                output.Write(",\"id\":"u8);
-                CanonicalJson.WriteString(op.Id, output);
-                break;
-            default:
-                output.Write("\"link\",\"payload\":{\"frm\":"u8);
-                CanonicalJson.WriteString(op.From, output);
-                output.Write(",\"rel\":"u8);
-                CanonicalJson.WriteString(op.Relation, output);
-                output.Write(",\"to\":"u8);
-                CanonicalJson.WriteString(op.To, output);
-                break;
+            output.Write(","u8);
         }
 
+        CanonicalJson.WriteString(name, output);
+        output.Write(":"u8);
+    }
+
+    /// <summary>Writes <c>},"ts":&lt;ts&gt;}</c>: the payload's end and the write's time (epoch ms).</summary>
+    public static void End(long ts, IBufferWriter<byte> output)
+    {
         output.Write("},\"ts\":"u8);
         Integer(ts, output);
         output.Write("}"u8);
@@ -59,22 +48,22 @@ internal static class OpRecordBody
     /// <summary>The body of a file version's op: <c>put_file</c> with <c>{name, root, size, tier, version}</c>, no client.</summary>
     public static void BuildFile(string name, string tier, long version, string root, long size, long ts, IBufferWriter<byte> output)
     {
-        output.Write("{\"client\":null,\"idem\":null,\"nonce\":null,\"op\":\"put_file\",\"payload\":{\"name\":"u8);
+        Start("put_file", null, null, null, output);
+        Member("name", true, output);
         CanonicalJson.WriteString(name, output);
-        output.Write(",\"root\":"u8);
+        Member("root", false, output);
         CanonicalJson.WriteString(root, output);
-        output.Write(",\"size\":"u8);
+        Member("size", false, output);
         Integer(size, output);
-        output.Write(",\"tier\":"u8);
+        Member("tier", false, output);
         CanonicalJson.WriteString(tier, output);
-        output.Write(",\"version\":"u8);
+        Member("version", false, output);
         Integer(version, output);
-        output.Write("},\"ts\":"u8);
-        Integer(ts, output);
-        output.Write("}"u8);
+        End(ts, output);
     }
 
-    private static void String(string? value, IBufferWriter<byte> output)
+    /// <summary>A JSON string, or null.</summary>
+    public static void String(string? value, IBufferWriter<byte> output)
     {
         if (value is null)
         {
@@ -86,7 +75,8 @@ internal static class OpRecordBody
         }
     }
 
-    private static void Integer(long? value, IBufferWriter<byte> output)
+    /// <summary>A JSON integer, or null.</summary>
+    public static void Integer(long? value, IBufferWriter<byte> output)
     {
         if (value is not { } number)
         {

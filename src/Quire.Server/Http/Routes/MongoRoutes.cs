@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Quire.Mongo;
 using Quire.Server.Service;
 
 namespace Quire.Server.Http.Routes;

@@ -1,9 +1,10 @@
+using System.Text.Json;
 using Quire.Documents;
+using Quire.Indexes;
 using Quire.Keys;
 using Quire.Storage.Engine;
-using System.Text.Json;
 
-namespace Quire.Indexes;
+namespace Quire.Databases;
 
 /// <summary>
 /// Adds the documents written before an index was defined. Writes maintain the index from
@@ -22,7 +23,7 @@ internal sealed class IndexBuilder
     private readonly SchemaCache _schemas;
     private readonly Func<string, long> _searchHome;
 
-    /// <summary>A builder over <paramref name="engine"/>'s collections, whose search number probes start at <paramref name="searchHome"/> (<see cref="Databases.DatabaseOptions.SearchHome"/>).</summary>
+    /// <summary>A builder over <paramref name="engine"/>'s collections, whose search number probes start at <paramref name="searchHome"/> (<see cref="DatabaseOptions.SearchHome"/>).</summary>
     public IndexBuilder(StorageEngine engine, SchemaCache schemas, Func<string, long> searchHome)
     {
         _engine = engine;
