@@ -48,4 +48,16 @@ public class ArchitectureTests
         bool Reaches(string from, string to, HashSet<string> seen) =>
             uses[from].Any(next => next == to || (seen.Add(next) && Reaches(next, to, seen)));
     }
+
+    [Fact]
+    public void No_source_file_is_over_500_lines()
+    {
+        var src = Path.Combine(Root(), "src");
+        var tooLong = Directory.GetFiles(src, "*.cs", SearchOption.AllDirectories)
+            .Where(file => !file.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Select(file => (File: Path.GetRelativePath(src, file), Lines: File.ReadLines(file).Count()))
+            .Where(f => f.Lines > 500)
+            .ToList();
+        Assert.True(tooLong.Count == 0, $"over 500 lines: {string.Join(", ", tooLong.Select(f => $"{f.File} ({f.Lines})"))}");
+    }
 }

@@ -1,3 +1,4 @@
+using Quire.Storage.Format;
 using System.Buffers;
 
 namespace Quire.Storage.Engine;

@@ -1,4 +1,3 @@
-using Quire.Storage.Engine;
 using System.Buffers.Binary;
 
 namespace Quire.Storage.Format;

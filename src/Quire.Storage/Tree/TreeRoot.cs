@@ -1,3 +1,4 @@
+
 namespace Quire.Storage.Tree;
 
 /// <summary>
@@ -25,8 +26,8 @@ internal sealed class TreeRoot(Node node, long seq, int depth, long count, long 
     /// <summary>The writer's generation this root ended.</summary>
     public long Generation { get; } = generation;
 
-    /// <summary>The head of the hash chain after the last chained op at or before <see cref="Seq"/> (see <see cref="Engine.HashChain"/>).</summary>
-    public byte[] ChainHead { get; set; } = new byte[Engine.HashChain.HashSize];
+    /// <summary>The head of the hash chain after the last chained op at or before <see cref="Seq"/> (see <see cref="Format.HashChain"/>).</summary>
+    public byte[] ChainHead { get; set; } = new byte[Format.HashChain.HashSize];
 
     /// <summary>The root frozen after this one (roots form a list, oldest live first).</summary>
     public TreeRoot? Next { get; set; }

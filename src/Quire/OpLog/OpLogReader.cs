@@ -1,3 +1,4 @@
+using Quire.Storage.Format;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Quire.Keys;

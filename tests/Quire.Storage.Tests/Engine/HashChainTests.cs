@@ -1,3 +1,4 @@
+using Quire.Storage.Format;
 using System.Security.Cryptography;
 using Quire.Storage.Engine;
 using Quire.TestSupport;

@@ -1,3 +1,4 @@
+using Quire.Storage.Format;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;

@@ -1,3 +1,4 @@
+using Quire.Storage.Format;
 using System.Buffers;
 using System.Security.Cryptography;
 using Quire.Keys;

@@ -1,3 +1,4 @@
+using Quire.Storage.Format;
 using Quire.Storage.Tree;
 
 namespace Quire.Storage.Engine;

@@ -1,10 +1,10 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 
-namespace Quire.Storage.Engine;
+namespace Quire.Storage.Format;
 
 /// <summary>
-/// The hash chain over chained ops (<see cref="WriteBatch.OpBuilder.Chain"/>): each one's
+/// The hash chain over chained ops (the engine's <c>WriteBatch.OpBuilder.Chain</c>): each one's
 /// hash is SHA-256(previous hash || seq as 8 big-endian bytes || digest), starting from
 /// 32 zero bytes. The engine links ops as it applies them, in seq order, stores each
 /// op's record under its key prefix followed by its seq, and keeps the head with every

@@ -15,7 +15,7 @@ namespace Quire.Storage.Engine;
 /// read-only: the failing group and everything queued fail with the cause, and nothing
 /// unsynced is acknowledged.
 /// </summary>
-internal sealed class GroupCommitter : IDisposable
+internal sealed partial class GroupCommitter : IDisposable
 {
     // Above this many key writes or bytes a group's apply takes longer than waking the
     // publisher. Applying costs about a leaf copy per key written (8 KiB, from memory the
@@ -111,54 +111,6 @@ internal sealed class GroupCommitter : IDisposable
         }
 
         return await commit.Task.ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Makes the commit a group of its own for the caller to lead, when that can neither
-    /// delay nor reorder anything and the commit can usually complete on the caller's
-    /// thread: a sync commit (async and batch ones rely on the writer's timed syncs) small
-    /// enough to apply inline, no queue, the log not held, a last group of one commit
-    /// (with several writers, a commit led alone would take the log from those about to
-    /// join it, and their group would wait for its fsync), an idle publisher, no
-    /// dirty-bytes wait due. (A large group is applied by the publisher while the log
-    /// syncs; a caller waiting on it in fdatasync measured slower than the writer thread:
-    /// see docs/benchmarks.md.) If commits queue during its fsync, or it fails, it is
-    /// completed by the publisher instead, as any other.
-    /// </summary>
-    private bool TryLead(PendingCommit commit)
-    {
-        if (commit.Durability != Durability.Sync || commit.Batch.WriteCount > InlineApplyWrites || commit.Batch.ByteSize >= InlineApplyLimit)
-        {
-            return false;
-        }
-
-        lock (_gate)
-        {
-            if (_failure is not null || _stopping || _logHeld || _queue.Count > 0 || _lastGroupCount > 1 || !_publisher.IsIdle || _dirtyBytes() > _options.MaxDirtyBytes)
-            {
-                return false;
-            }
-
-            _logHeld = true;
-            _group = _publisher.RentList();
-            _group.Add(commit);
-            _groupBytes = commit.Batch.ByteSize;
-            _groupWrites = commit.Batch.WriteCount;
-            return true;
-        }
-    }
-
-    /// <summary>Processes the group <see cref="TryLead"/> formed, on the caller's thread, then lets the writer take what queued meanwhile.</summary>
-    private void Lead()
-    {
-        try
-        {
-            ProcessGroupAndHandOver();
-        }
-        finally
-        {
-            ReleaseLog();
-        }
     }
 
     /// <summary>
@@ -460,52 +412,6 @@ internal sealed class GroupCommitter : IDisposable
         _log.Sync();
         _lastSyncTicks = Stopwatch.GetTimestamp();
         _stats.RecordSync(Stopwatch.GetElapsedTime(started, _lastSyncTicks));
-    }
-
-    /// <summary>
-    /// Turns the engine read-only from outside the write path (a failed checkpoint):
-    /// queued commits fail, later ones are refused; the group being written, whose log
-    /// write is sound, completes as it would.
-    /// </summary>
-    public void RefuseCommits(Exception cause)
-    {
-        lock (_gate)
-        {
-            FailQueuedLocked(cause as StorageFailedException ?? new StorageFailedException(cause));
-        }
-    }
-
-    private void FailAll(Exception cause)
-    {
-        lock (_gate)
-        {
-            FailAllLocked(cause as StorageFailedException ?? new StorageFailedException(cause));
-        }
-    }
-
-    private void FailAllLocked(StorageFailedException failure)
-    {
-        _failure ??= failure;
-
-        // The group's commits may still be in the publisher's hands: it fails them, in turn.
-        _publisher.Fail(_group, _handedOver, _group.Count, _failure);
-        _handedOver = _group.Count;
-        FailQueuedLocked(_failure);
-    }
-
-    /// <summary>Makes the engine read-only (keeping the first failure) and fails every commit still queued.</summary>
-    private void FailQueuedLocked(StorageFailedException failure)
-    {
-        _failure ??= failure;
-        foreach (var commit in _queue)
-        {
-            commit.Fail(_failure);
-        }
-
-        _queue.Clear();
-        _queuedBytes = 0;
-        _roomAvailable?.TrySetResult();
-        _roomAvailable = null;
     }
 
     /// <summary>Stops accepting commits, lets the writer finish what is queued, and waits for it.</summary>
