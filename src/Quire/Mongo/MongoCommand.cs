@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Quire.Databases;
 using Quire.Documents;
+using Quire.Query;
 
 namespace Quire.Mongo;
 
@@ -151,16 +152,25 @@ internal sealed class MongoCommand(Database db, string collection)
     private static JsonObject UpdateResult(int matched, int modified, string? upsertedId) =>
         new() { ["matchedCount"] = matched, ["modifiedCount"] = modified, ["upsertedId"] = upsertedId };
 
-    /// <summary>The matching documents as stored (with <c>_id</c> and <c>_seq</c>), in id order; <c>_id</c> lookups read one document.</summary>
+    /// <summary>How the last read found its candidates: <c>_id</c>, the NQL query it ran, or a scan.</summary>
+    public string LastAccess { get; private set; } = "";
+
+    /// <summary>How many candidate documents the last read checked against the filter.</summary>
+    public long Examined { get; private set; }
+
+    /// <summary>
+    /// The matching documents as stored (with <c>_id</c> and <c>_seq</c>), in id order: an
+    /// <c>_id</c> lookup reads one document; top-level equalities go through NQL's planner
+    /// and indexes (<see cref="MongoCandidates"/>); anything else reads the collection.
+    /// </summary>
     private List<JsonObject> Find(MongoFilter filter, bool one = false)
     {
-        IEnumerable<Document> candidates = filter.PinnedId is { } id
-            ? db.Get(collection, id) is { } doc ? [doc] : []
-            : db.Scan(collection);
         var matches = new List<JsonObject>();
-        foreach (var candidate in candidates)
+        Examined = 0;
+        foreach (var candidate in Candidates(filter))
         {
-            var row = JsonNode.Parse(candidate.Json)!.AsObject();
+            Examined++;
+            var row = JsonNode.Parse(candidate)!.AsObject();
             if (filter.Matches(row))
             {
                 matches.Add(row);
@@ -172,6 +182,32 @@ internal sealed class MongoCommand(Database db, string collection)
         }
 
         return matches;
+    }
+
+    private IEnumerable<byte[]> Candidates(MongoFilter filter)
+    {
+        if (filter.PinnedId is { } id)
+        {
+            LastAccess = "_id";
+            return db.Get(collection, id) is { } doc ? [doc.Json] : [];
+        }
+
+        if (MongoCandidates.Nql(collection, filter.Source) is { } nql)
+        {
+            try
+            {
+                var rows = db.Query(nql).Rows;
+                LastAccess = nql;
+                return rows;
+            }
+            catch (Exception ex) when (ex is NqlException or NqlSyntaxException)
+            {
+                // Not expressible after all (a field NQL reads differently): read the collection.
+            }
+        }
+
+        LastAccess = "scan";
+        return db.Scan(collection).Select(d => d.Json);
     }
 
     private Task<BatchResult> WriteAsync(List<DocumentOp> ops, CancellationToken cancellationToken) => db.BatchAsync(ops, Writer, cancellationToken);

@@ -104,4 +104,30 @@ public class MongoTests
         Assert.Contains("invalid $regex", (await Assert.ThrowsAsync<MongoException>(() => f.Db.MongoAsync("p", "find", J("""{"filter": {"name": {"$regex": "("}}}""")))).Message, StringComparison.Ordinal);
         Assert.Equal(seq, f.Db.Seq);
     }
+
+    [Fact]
+    public async Task Equality_filters_go_through_the_planner_and_its_indexes()
+    {
+        using var f = new DocumentsFixture();
+        await f.Db.CreateIndexAsync("p", "k", Quire.Indexes.IndexKind.Eq);
+        var ops = Enumerable.Range(0, 500).Select(i => Quire.Documents.DocumentOp.Put("p", $"d{i:D3}", System.Text.Json.JsonDocument.Parse($$"""{"k": "{{(i % 50 == 0 ? "x" : "y")}}", "tags": ["t{{i % 7}}"], "n": {{i}}}""").RootElement)).ToList();
+        ops.Add(Quire.Documents.DocumentOp.Put("p", "arr", System.Text.Json.JsonDocument.Parse("""{"k": ["z", "x"], "n": 1000}""").RootElement));
+        await f.Db.BatchAsync(ops);
+        await f.Db.WhenIndexesReadyAsync();
+
+        var command = new MongoCommand(f.Db, "p");
+        var found = await command.RunAsync("find", J("""{"filter": {"k": "x", "n": {"$gte": 100}}}"""), default);
+        Assert.Equal(["arr", "d100", "d150", "d200", "d250", "d300", "d350", "d400", "d450"], found["rows"]!.AsArray().Select(r => r!["_id"]!.GetValue<string>()));   // the array holding "x" too
+        Assert.Equal("FROM p WHERE k = \"x\"", command.LastAccess);
+        Assert.Equal(11, command.Examined);   // the index's 11 entries, not 501 documents
+        Assert.Equal(Quire.Query.AccessPath.IndexEquality, f.Db.Explain("FROM p WHERE k = x").Access);
+
+        await command.RunAsync("count", J("""{"filter": {"n": {"$gt": 5}}}"""), default);
+        Assert.Equal("scan", command.LastAccess);                        // a range: Mongo's array semantics differ from NQL's
+        var odd = await command.RunAsync("count", J("""{"filter": {"tags": "t3", "k": {"$eq": "y"}}}"""), default);
+        Assert.Equal(Enumerable.Range(0, 500).Count(i => i % 7 == 3 && i % 50 != 0), odd["count"]!.GetValue<int>());
+        var quoted = await command.RunAsync("count", J("""{"filter": {"k": "it's \"quoted\""}}"""), default);
+        Assert.Equal(0, quoted["count"]!.GetValue<int>());
+        Assert.Equal("scan", command.LastAccess);                        // not writable as an NQL literal: read everything
+    }
 }
