@@ -2,7 +2,6 @@ using Quire.Documents;
 using Quire.Indexes;
 using Quire.Keys;
 using Quire.Query;
-using Quire.Storage.Engine;
 
 namespace Quire.Databases;
 
@@ -59,39 +58,26 @@ public sealed partial class Database
             throw new InvalidIndexException($"unknown index kind: {kind}");
         }
 
-        var schemaKey = Keyspace.SchemaKey(collection);
-        while (true)
+        IndexDefinition? index = null;
+        var defined = await SchemaUpdate.ApplyAsync(Engine, _schemas, collection, schema =>
         {
-            CollectionSchema schema;
-            using (var view = Engine.OpenWriteView())
-            {
-                schema = _schemas.Read(view, collection, schemaKey);
-            }
-
             if (schema.Find(field, kind) is { } existing)
             {
-                return existing;
+                index = existing;
+                return null;
             }
-
-            var index = new IndexDefinition(schema.NextId(), field, kind, Since: -1, Ready: false);
-            using var batch = new WriteBatch();
 
             // The definition's op takes seq D; "since" is only known once sequenced, so it
             // records the seq before: every write sequenced after it maintains the index.
-            index = index with { Since = Engine.LastSeq };
-            batch.Require(schemaKey, schema.Version).Put(schemaKey, schema.With(index).Serialize());
-            try
-            {
-                await Engine.CommitAsync(batch, cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
-            catch (KeyPreconditionFailedException)
-            {
-                continue; // the schema moved: read it again
-            }
-
-            StartBuild(collection, index.Id);
-            return index;
+            index = new IndexDefinition(schema.NextId(), field, kind, Since: Engine.LastSeq, Ready: false);
+            return schema.With(index);
+        }, cancellationToken).ConfigureAwait(false);
+        if (defined)
+        {
+            StartBuild(collection, index!.Id);
         }
+
+        return index!;
     }
 
     /// <summary>Completes when every index build started so far (and any they lead to) has finished.</summary>
@@ -130,39 +116,23 @@ public sealed partial class Database
     public async Task<int> DropIndexAsync(string collection, string field, IndexKind? kind = null, CancellationToken cancellationToken = default)
     {
         Names.CheckCollection(collection);
-        var schemaKey = Keyspace.SchemaKey(collection);
-        while (true)
+        List<uint> dropped = [];
+        var changed = await SchemaUpdate.ApplyAsync(Engine, _schemas, collection, schema =>
         {
-            CollectionSchema schema;
-            using (var view = Engine.OpenWriteView())
-            {
-                schema = _schemas.Read(view, collection, schemaKey);
-            }
-
-            var dropped = schema.Indexes.Where(i => i.Field == field && (kind is null || i.Kind == kind)).Select(i => i.Id).ToList();
-            if (dropped.Count == 0)
-            {
-                return 0;
-            }
-
-            using var batch = new WriteBatch();
-            batch.Require(schemaKey, schema.Version).Put(schemaKey, schema.Without(dropped).Serialize());
-            try
-            {
-                await Engine.CommitAsync(batch, cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
-            catch (KeyPreconditionFailedException)
-            {
-                continue; // the schema moved: read it again
-            }
-
-            foreach (var id in dropped)
-            {
-                StartReclaim(collection, id);
-            }
-
-            return dropped.Count;
+            dropped = schema.Indexes.Where(i => i.Field == field && (kind is null || i.Kind == kind)).Select(i => i.Id).ToList();
+            return dropped.Count == 0 ? null : schema.Without(dropped);
+        }, cancellationToken).ConfigureAwait(false);
+        if (!changed)
+        {
+            return 0;
         }
+
+        foreach (var id in dropped)
+        {
+            StartReclaim(collection, id);
+        }
+
+        return dropped.Count;
     }
 
     /// <summary>Starts a sorted index on the first field the query filters or orders on that has none (see <see cref="DatabaseOptions.AutoIndexes"/>).</summary>

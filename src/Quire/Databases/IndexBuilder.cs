@@ -248,35 +248,8 @@ internal sealed class IndexBuilder
         return reader.String();
     }
 
-    private async Task MarkReadyAsync(string collection, uint indexId, CancellationToken cancellationToken)
-    {
-        var schemaKey = Keyspace.SchemaKey(collection);
-        while (true)
-        {
-            CollectionSchema schema;
-            using (var view = _engine.OpenWriteView())
-            {
-                schema = _schemas.Read(view, collection, schemaKey);
-            }
-
-            if (!schema.Indexes.Any(i => i.Id == indexId && !i.Ready))
-            {
-                return;
-            }
-
-            using var batch = new WriteBatch();
-            batch.Require(schemaKey, schema.Version).Put(schemaKey, schema.WithReady(indexId).Serialize());
-            try
-            {
-                await _engine.CommitAsync(batch, cancellationToken: cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (KeyPreconditionFailedException)
-            {
-                // The schema changed (another index defined): read it again.
-            }
-        }
-    }
+    private Task<bool> MarkReadyAsync(string collection, uint indexId, CancellationToken cancellationToken) =>
+        SchemaUpdate.ApplyAsync(_engine, _schemas, collection, schema => schema.Indexes.Any(i => i.Id == indexId && !i.Ready) ? schema.WithReady(indexId) : null, cancellationToken);
 
     /// <summary>The smallest key after <paramref name="key"/>.</summary>
     private static byte[] Successor(byte[] key)

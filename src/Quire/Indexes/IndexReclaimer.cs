@@ -38,31 +38,6 @@ internal static class IndexReclaimer
             await engine.CommitAsync(batch, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
-        var schemaKey = Keyspace.SchemaKey(collection);
-        while (true)
-        {
-            CollectionSchema schema;
-            using (var view = engine.OpenWriteView())
-            {
-                schema = schemas.Read(view, collection, schemaKey);
-            }
-
-            if (!schema.Dropping.Contains(indexId))
-            {
-                return;
-            }
-
-            using var batch = new WriteBatch();
-            batch.Require(schemaKey, schema.Version).Put(schemaKey, schema.Reclaimed(indexId).Serialize());
-            try
-            {
-                await engine.CommitAsync(batch, cancellationToken: cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (KeyPreconditionFailedException)
-            {
-                // The schema moved (another index defined or dropped): read it again.
-            }
-        }
+        await SchemaUpdate.ApplyAsync(engine, schemas, collection, schema => schema.Dropping.Contains(indexId) ? schema.Reclaimed(indexId) : null, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -81,22 +81,10 @@ internal static class Blake2b
             v[14] = ~v[14];
         }
 
-        foreach (var s in Sigma)
+        // Twelve rounds; rounds 10 and 11 repeat the first two permutations.
+        for (var round = 0; round < 12; round++)
         {
-            Mix(v, 0, 4, 8, 12, m[s[0]], m[s[1]]);
-            Mix(v, 1, 5, 9, 13, m[s[2]], m[s[3]]);
-            Mix(v, 2, 6, 10, 14, m[s[4]], m[s[5]]);
-            Mix(v, 3, 7, 11, 15, m[s[6]], m[s[7]]);
-            Mix(v, 0, 5, 10, 15, m[s[8]], m[s[9]]);
-            Mix(v, 1, 6, 11, 12, m[s[10]], m[s[11]]);
-            Mix(v, 2, 7, 8, 13, m[s[12]], m[s[13]]);
-            Mix(v, 3, 4, 9, 14, m[s[14]], m[s[15]]);
-        }
-
-        // Rounds 10 and 11 repeat the first two permutations.
-        for (var r = 0; r < 2; r++)
-        {
-            var s = Sigma[r];
+            var s = Sigma[round % Sigma.Length];
             Mix(v, 0, 4, 8, 12, m[s[0]], m[s[1]]);
             Mix(v, 1, 5, 9, 13, m[s[2]], m[s[3]]);
             Mix(v, 2, 6, 10, 14, m[s[4]], m[s[5]]);
