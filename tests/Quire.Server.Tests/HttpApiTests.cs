@@ -151,6 +151,43 @@ public class HttpApiTests
     }
 
     [Fact]
+    public async Task The_v2_change_feed_routes_page_through_every_op_exactly_once()
+    {
+        using var server = new ServerProcess();
+        await server.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "feed"}""");
+        Assert.Equal(JsonValueKind.Null, (await server.SendAsync(HttpMethod.Get, "/v1/databases/feed/tip")).Body.GetProperty("tip").ValueKind);
+        await server.SendAsync(HttpMethod.Post, "/v1/databases/feed/put", """{"coll": "a", "id": "1", "doc": {"v": 1}, "caused_by": [0], "valid_from": "2024-01-01"}""");
+        await server.SendAsync(HttpMethod.Post, "/v1/databases/feed/batch", """{"ops": [{"op": "put", "coll": "b", "id": "2", "doc": {}}, {"op": "link", "frm": "a:1", "rel": "r", "to": "b:2"}, {"op": "del", "coll": "a", "id": "1"}]}""");
+
+        var all = (await server.SendAsync(HttpMethod.Get, "/v1/databases/feed/since")).Body;
+        Assert.Equal(4, all.GetProperty("count").GetInt32());
+        Assert.Equal(JsonValueKind.Null, all.GetProperty("from_seq").ValueKind);
+        Assert.Equal(0, all.GetProperty("nodes")[0].GetProperty("seq").GetInt64());   // seq 0 reachable
+        Assert.Equal(["put", "put", "link", "del"], all.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("op").GetString()));
+        var first = all.GetProperty("nodes")[0];
+        Assert.Equal(("1", "a", 1, 0), (first.GetProperty("id").GetString(), first.GetProperty("coll").GetString(), first.GetProperty("data").GetProperty("v").GetInt32(), first.GetProperty("caused_by")[0].GetInt32()));
+        Assert.Equal("2024-01-01", first.GetProperty("valid_from").GetString());
+        Assert.False(all.GetProperty("has_more").GetBoolean());
+
+        var page = (await server.SendAsync(HttpMethod.Get, "/v1/databases/feed/since?after_seq=0&limit=2")).Body;
+        Assert.Equal([1L, 2], page.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("seq").GetInt64()));
+        Assert.True(page.GetProperty("has_more").GetBoolean());
+        Assert.Equal(2, page.GetProperty("to_seq").GetInt64());
+        var rest = (await server.SendAsync(HttpMethod.Get, "/v1/databases/feed/since?after_seq=2&limit=2")).Body;
+        Assert.Equal([3L], rest.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("seq").GetInt64()));
+        Assert.False(rest.GetProperty("has_more").GetBoolean());
+        Assert.Equal(3, rest.GetProperty("head_seq").GetInt64());
+
+        Assert.Equal("del", (await server.SendAsync(HttpMethod.Get, "/v1/databases/feed/tip")).Body.GetProperty("tip").GetProperty("op").GetString());
+        var collectionTip = (await server.SendAsync(HttpMethod.Get, "/v1/databases/feed/collections/b/tip")).Body;
+        Assert.Equal(("b", "2"), (collectionTip.GetProperty("coll").GetString(), collectionTip.GetProperty("tip").GetProperty("id").GetString()));
+        var status = (await server.SendAsync(HttpMethod.Get, "/v1/databases/feed/status")).Body;
+        Assert.True(status.GetProperty("scan_complete").GetBoolean());
+        Assert.Equal((3, 0, 3, 4), (status.GetProperty("tip_seq").GetInt32(), status.GetProperty("indexed_seq_min").GetInt32(), status.GetProperty("indexed_seq_max").GetInt32(), status.GetProperty("indexed_count").GetInt32()));
+        Assert.Equal("after_seq must be a non-negative integer", (await server.SendAsync(HttpMethod.Get, "/v1/databases/feed/since?after_seq=-4")).Body.GetProperty("error").GetString());
+    }
+
+    [Fact]
     public async Task The_bearer_token_guards_v1_routes_but_not_health()
     {
         using var server = new ServerProcess(token: "s3cret");

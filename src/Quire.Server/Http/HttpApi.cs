@@ -25,6 +25,7 @@ internal sealed class HttpApi
     private readonly HistoryRoutes _history;
     private readonly MongoRoutes _mongo;
     private readonly FileRoutes _files;
+    private readonly ChangeFeedRoutes _changes;
 
     public HttpApi(QuireService service, string? token, ILogger logger)
     {
@@ -37,6 +38,7 @@ internal sealed class HttpApi
         _history = new HistoryRoutes(service);
         _mongo = new MongoRoutes(service);
         _files = new FileRoutes(service);
+        _changes = new ChangeFeedRoutes(service);
     }
 
     public async Task HandleAsync(HttpContext context)
@@ -131,6 +133,10 @@ internal sealed class HttpApi
             ("GET", [var db, "verify"]) => _history.Verify(context, db),
             ("GET", [var db, "log"]) => _history.Log(context, db),
             ("POST", [var db, "proof"]) => _history.Proof(context, db),
+            ("GET", [var db, "tip"]) => _changes.Tip(context, db, collection: null),
+            ("GET", [var db, "collections", var coll, "tip"]) => _changes.Tip(context, db, coll),
+            ("GET", [var db, "since"]) => _changes.Since(context, db),
+            ("GET", [var db, "status"]) => _changes.Status(context, db),
             _ => throw HttpRoutes.NoSuchRoute(),
         };
     }

@@ -3,6 +3,7 @@ using Quire.Documents;
 using Quire.Files;
 using Quire.Indexes;
 using Quire.Mongo;
+using Quire.OpLog;
 using Quire.Query;
 using Quire.Storage.Engine;
 
@@ -27,6 +28,7 @@ internal static class ServiceErrors
         InvalidOpException { OpIndex: null } e => new(ServiceErrorKind.BadInput, $"bad op: {e.Detail}", e),
         InvalidOpException e => new(ServiceErrorKind.BadInput, e.Message, e),
         InvalidNameException or InvalidDocumentException or InvalidIndexException or MongoException => new(ServiceErrorKind.BadInput, ex.Message, ex),
+        HistoryGoneException e => new(ServiceErrorKind.BadInput, e.Message, e),
         BatchTooLargeException e => new(ServiceErrorKind.TooLarge, e.Message, e),
         FileTooLargeException e => new(ServiceErrorKind.TooLarge, e.Message, e),
         StorageFailedException e => new(ServiceErrorKind.StorageFailed, "storage failed: the database is read-only until restarted", e),

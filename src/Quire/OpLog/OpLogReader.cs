@@ -26,6 +26,90 @@ internal static class OpLogReader
         return records;
     }
 
+    /// <summary>
+    /// The ops with seq greater than <paramref name="afterSeq"/> (-1: all), ascending, at most
+    /// <paramref name="limit"/>. When ops were pruned after the cursor (the oldest kept does
+    /// not follow the genesis and lies beyond the cursor's next op), the page would silently
+    /// skip them: that is <see cref="HistoryGoneException"/> instead.
+    /// </summary>
+    public static SinceBatch Since(Snapshot snapshot, long afterSeq, int limit)
+    {
+        var from = afterSeq < 0 ? Keyspace.OpLogPrefix : Key(afterSeq + 1);
+        var nodes = new List<OpNode>(Math.Min(limit, 1024));
+        var hasMore = false;
+        var first = true;
+        foreach (var entry in snapshot.Scan(from, Keyspace.End(Keyspace.OpLogPrefix)))
+        {
+            if (first)
+            {
+                first = false;
+                CheckNotPruned(snapshot, afterSeq);
+            }
+
+            if (nodes.Count == limit)
+            {
+                hasMore = true;
+                break;
+            }
+
+            nodes.Add(OpNode.Of(Parse(entry)));
+        }
+
+        if (first)
+        {
+            CheckNotPruned(snapshot, afterSeq);
+        }
+
+        return new SinceBatch(nodes, afterSeq, nodes.Count > 0 ? nodes[^1].Seq : afterSeq, snapshot.Seq, hasMore);
+    }
+
+    /// <summary>The latest op (of <paramref name="collection"/>, when given: a put or delete in it), or null.</summary>
+    public static OpNode? Tip(Snapshot snapshot, string? collection)
+    {
+        foreach (var entry in snapshot.Scan(Keyspace.OpLogPrefix, Keyspace.End(Keyspace.OpLogPrefix), reverse: true))
+        {
+            var node = OpNode.Of(Parse(entry));
+            if (collection is null || node.Coll == collection)
+            {
+                return node;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The range of ops the log keeps.</summary>
+    public static OpLogStatus Status(Snapshot snapshot)
+    {
+        long count = 0, oldest = 0, newest = 0;
+        foreach (var entry in snapshot.Scan(Keyspace.OpLogPrefix, Keyspace.End(Keyspace.OpLogPrefix)))
+        {
+            newest = SeqOf(entry.Key);
+            oldest = count == 0 ? newest : oldest;
+            count++;
+        }
+
+        return new OpLogStatus(snapshot.Seq, oldest, newest, count);
+    }
+
+    private static void CheckNotPruned(Snapshot snapshot, long afterSeq)
+    {
+        var oldest = snapshot.Scan(Keyspace.OpLogPrefix, Keyspace.End(Keyspace.OpLogPrefix)).FirstOrDefault();
+        if (oldest is not null && SeqOf(oldest.Key) > afterSeq + 1 && !HashChain.PreviousOf(oldest.Value).SequenceEqual(Genesis))
+        {
+            throw new HistoryGoneException(afterSeq, SeqOf(oldest.Key));
+        }
+    }
+
+    private static readonly byte[] Genesis = new byte[HashChain.HashSize];
+
+    private static byte[] Key(long seq)
+    {
+        var key = new byte[Keyspace.OpLogPrefix.Length + 8];
+        HashChain.RecordKey(Keyspace.OpLogPrefix, seq, key);
+        return key;
+    }
+
     /// <summary>The inclusion proof of the op whose chain hash is <paramref name="hash"/> (lower-case hex), or null when no retained op has it.</summary>
     public static OpProof? Proof(Snapshot snapshot, string hash)
     {

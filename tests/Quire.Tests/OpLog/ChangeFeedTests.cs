@@ -1,0 +1,89 @@
+using System.Text.Json;
+using Quire.Databases;
+using Quire.Documents;
+using Quire.Indexes;
+using Quire.OpLog;
+
+namespace Quire.Tests.OpLog;
+
+/// <summary>The change feed (nedb v2's since, tip, status) over the op log.</summary>
+public class ChangeFeedTests
+{
+    private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement;
+
+    [Fact]
+    public async Task Since_pages_through_every_op_from_seq_0_deletes_links_and_files_included_each_once()
+    {
+        using var f = new DocumentsFixture();
+        await f.Db.PutAsync("users", "u1", Json("""{"name": "ada"}"""));                            // seq 0: the first op
+        await f.Db.CreateIndexAsync("users", "name", IndexKind.Eq);                                // takes a seq, no op record
+        await f.Db.WriteAsync(DocumentOp.Put("users", "u2", Json("""{"name": "bob"}""")) with
+        {
+            Provenance = new Provenance { CausedBy = [0], ValidFrom = "2024-01-01", ValidTo = "2025-01-01" },
+        });
+        await f.Db.BatchAsync([DocumentOp.Link("users:u1", "knows", "users:u2"), DocumentOp.Delete("users", "u1")]);
+        await f.Db.PutFileAsync("a.txt", "hi"u8.ToArray());
+        await f.Db.WhenIndexesReadyAsync();
+
+        var all = f.Db.Since(null);
+        Assert.Equal(0, all.Nodes[0].Seq);
+        Assert.Equal(["put", "put", "link", "del", "put_file"], all.Nodes.Select(n => n.Op));
+        Assert.False(all.HasMore);
+        Assert.Equal(all.Nodes[^1].Seq, all.ToSeq);
+        Assert.Equal(f.Db.Seq, all.HeadSeq);
+
+        var bob = all.Nodes[1];
+        Assert.Equal(("u2", "users", "bob"), (bob.Id, bob.Coll, bob.Data.GetProperty("name").GetString()));
+        Assert.Equal([0L], bob.CausedBy.Select(c => c.GetInt64()));
+        Assert.Equal(("2024-01-01", "2025-01-01"), (bob.ValidFrom, bob.ValidTo));
+        Assert.Equal(all.Nodes[0].Hash, bob.Prev);
+        Assert.Equal("knows", all.Nodes[2].Data.GetProperty("rel").GetString());
+        Assert.Null(all.Nodes[2].Id);
+        Assert.Equal(("u1", "users"), (all.Nodes[3].Id, all.Nodes[3].Coll));
+
+        // Pages of two, each cursor the last page's to_seq: every op once, in order.
+        var seen = new List<long>();
+        long? cursor = null;
+        while (true)
+        {
+            var page = f.Db.Since(cursor, limit: 2);
+            seen.AddRange(page.Nodes.Select(n => n.Seq));
+            Assert.Equal(page.Nodes.Count == 2 && page.ToSeq < all.ToSeq, page.HasMore);
+            if (!page.HasMore)
+            {
+                break;
+            }
+
+            cursor = page.ToSeq;
+        }
+
+        Assert.Equal(all.Nodes.Select(n => n.Seq), seen);
+        Assert.Empty(f.Db.Since(all.ToSeq).Nodes);
+        Assert.Equal(all.ToSeq, f.Db.Since(all.ToSeq).ToSeq);
+
+        Assert.Equal("put_file", f.Db.Tip()!.Op);
+        Assert.Equal(("del", "u1"), (f.Db.Tip("users")!.Op, f.Db.Tip("users")!.Id));
+        Assert.Null(f.Db.Tip("nobody"));
+        Assert.Equal(new OpLogStatus(f.Db.Seq, 0, all.ToSeq, 5), f.Db.LogStatus());
+        Assert.Throws<ArgumentOutOfRangeException>(() => f.Db.Since(null, SinceBatch.MaxLimit + 1));
+    }
+
+    [Fact]
+    public async Task A_cursor_older_than_the_op_log_keeps_is_refused_never_answered_with_a_silent_gap()
+    {
+        using var f = new DocumentsFixture(new DatabaseOptions { OpLogRetention = 5, ExpiryScanInterval = TimeSpan.FromDays(1) });
+        for (var i = 0; i < 20; i++)
+        {
+            await f.Db.PutAsync("c", $"d{i}", Json("{}"));
+        }
+
+        await f.Db.PruneOpLogAsync();
+        var status = f.Db.LogStatus();
+        Assert.Equal(5, status.Count);
+        var error = Assert.Throws<HistoryGoneException>(() => f.Db.Since(3));
+        Assert.Equal(status.OldestSeq, error.OldestKept);
+        Assert.Contains($"the oldest op kept is seq {status.OldestSeq}", error.Message, StringComparison.Ordinal);
+        Assert.Throws<HistoryGoneException>(() => f.Db.Since(null));
+        Assert.Equal(5, f.Db.Since(status.OldestSeq - 1).Nodes.Count);   // exactly from the oldest kept
+    }
+}
