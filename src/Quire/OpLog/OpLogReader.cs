@@ -78,6 +78,52 @@ internal static class OpLogReader
         return null;
     }
 
+    /// <summary>The op at <paramref name="seq"/>, or null when the log keeps none there (an internal commit's seq, or pruned).</summary>
+    public static OpRecord? At(Snapshot snapshot, long seq)
+    {
+        var key = Key(seq);
+        return snapshot.TryGetVersioned(key, out var stored) && stored.Value is { } value ? Parse(new StoredEntry(key, value, stored.Version)) : null;
+    }
+
+    /// <summary>
+    /// For each seq named in a retained put's <c>_caused_by</c>, the seqs of those puts; and
+    /// for each document, the seqs of its retained puts; both in seq order.
+    /// </summary>
+    public static Dictionary<long, List<long>> Effects(Snapshot snapshot, out Dictionary<(string Collection, string Id), List<long>> puts)
+    {
+        var effects = new Dictionary<long, List<long>>();
+        puts = [];
+        foreach (var entry in snapshot.Scan(Keyspace.OpLogPrefix, Keyspace.End(Keyspace.OpLogPrefix)))
+        {
+            var record = Parse(entry);
+            if (record.Op == "put")
+            {
+                var document = (record.Payload.GetProperty("coll").GetString()!, record.Payload.GetProperty("id").GetString()!);
+                if (!puts.TryGetValue(document, out var seqs))
+                {
+                    puts[document] = seqs = [];
+                }
+
+                seqs.Add(record.Seq);
+            }
+
+            foreach (var cause in OpNode.Of(record).CausedBy)
+            {
+                if (cause.ValueKind == JsonValueKind.Number && cause.TryGetInt64(out var seq))
+                {
+                    if (!effects.TryGetValue(seq, out var list))
+                    {
+                        effects[seq] = list = [];
+                    }
+
+                    list.Add(record.Seq);
+                }
+            }
+        }
+
+        return effects;
+    }
+
     /// <summary>The range of ops the log keeps.</summary>
     public static OpLogStatus Status(Snapshot snapshot)
     {

@@ -7,7 +7,7 @@ namespace Quire.Query;
 /// Parses nedbd's NQL: <c>[EXPLAIN] FROM c [AS OF n] [VALID AS OF "date"] [WHERE f op v (AND f op v)*]
 /// [SEARCH "text"] [ORDER BY f [ASC|DESC]] [TRAVERSE rel] [TRACE caused_by [REVERSE]] [LIMIT n]
 /// [GROUP BY f [COUNT|SUM f|AVG f|MIN f|MAX f]]</c>, clauses in that order, keywords in any
-/// case. <c>AS OF</c>, <c>VALID AS OF</c> and <c>TRACE</c> parse but are refused with
+/// case. <c>AS OF</c> parses but is refused with
 /// <see cref="NqlException"/> until history is supported.
 /// </summary>
 public sealed class NqlParser
@@ -31,6 +31,22 @@ public sealed class NqlParser
 
     private NqlToken Peek => _tokens[_next];
 
+    /// <summary>The date of a <c>VALID AS OF "date"</c> clause here, or null.</summary>
+    private string? ValidAsOf()
+    {
+        if (!Peek.IsKeyword("VALID"))
+        {
+            return null;
+        }
+
+        Expect("VALID");
+        Expect("AS");
+        Expect("OF");
+        var date = Peek.Text;
+        ExpectKind(NqlTokenKind.String, "a date string");
+        return date;
+    }
+
     private NqlQuery Query()
     {
         var explain = Accept("EXPLAIN");
@@ -44,15 +60,7 @@ public sealed class NqlParser
             throw new NqlException($"AS OF {seq.Text} is not yet supported: Quire keeps no history yet");
         }
 
-        if (Peek.IsKeyword("VALID"))
-        {
-            Expect("VALID");
-            Expect("AS");
-            Expect("OF");
-            ExpectKind(NqlTokenKind.String, "a date string");
-            throw new NqlException("VALID AS OF is not yet supported: Quire keeps no valid-time history yet");
-        }
-
+        var validAsOf = ValidAsOf();
         var where = new List<NqlCondition>();
         if (Accept("WHERE"))
         {
@@ -61,6 +69,12 @@ public sealed class NqlParser
                 where.Add(Condition());
             }
             while (Accept("AND"));
+        }
+
+        // nedbd allows VALID AS OF before WHERE or after it, once.
+        if (validAsOf is null)
+        {
+            validAsOf = ValidAsOf();
         }
 
         string? search = null;
@@ -92,11 +106,11 @@ public sealed class NqlParser
             traverse = Name("a relation name");
         }
 
+        NqlTrace? trace = null;
         if (Accept("TRACE"))
         {
-            Name("caused_by");
-            Accept("REVERSE");
-            throw new NqlException("TRACE is not yet supported: Quire keeps no causal history yet");
+            Name("caused_by");   // nedbd names the field and follows _caused_by whatever the name
+            trace = new NqlTrace(Accept("REVERSE"));
         }
 
         long? limit = null;
@@ -145,7 +159,9 @@ public sealed class NqlParser
             OrderBy = orderBy,
             Descending = descending,
             Traverse = traverse,
+            Trace = trace,
             Limit = limit,
+            ValidAsOf = validAsOf,
             GroupBy = groupBy,
             Explain = explain,
         };

@@ -92,9 +92,19 @@ public sealed record NqlQuery
     /// <summary>LIMIT, or null.</summary>
     public long? Limit { get; init; }
 
+    /// <summary><c>VALID AS OF "date"</c>: only documents valid then (<c>_valid_from &lt;= date &lt; _valid_to</c>; a document without valid times always is), or null.</summary>
+    public string? ValidAsOf { get; init; }
+
+    /// <summary><c>TRACE caused_by [REVERSE]</c>: replace the rows with their causes (or, reversed, their effects), or null.</summary>
+    public NqlTrace? Trace { get; init; }
+
     /// <summary>GROUP BY, or null.</summary>
     public NqlGroupBy? GroupBy { get; init; }
 
     /// <summary>True when the text began with EXPLAIN: the plan is wanted, not the rows.</summary>
     public bool Explain { get; init; }
 }
+
+/// <summary><c>TRACE caused_by [REVERSE]</c>: follow <c>_caused_by</c> back to causes, or forward to effects.</summary>
+/// <param name="Reverse">True for effects: the documents whose writes name the rows' versions as a cause.</param>
+public sealed record NqlTrace(bool Reverse);

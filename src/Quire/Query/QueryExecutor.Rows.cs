@@ -34,7 +34,13 @@ internal sealed partial class QueryExecutor
     private QueryRow? ReadDocument(string collection, string id, bool filter = true)
     {
         var idStart = Keyspace.Prefix(_readKey.Clear(), collection, Keyspace.DocumentsId).Length;
-        return Read(_readKey.String(id).Span, idStart, filter);
+        var row = Read(_readKey.String(id).Span, idStart, filter);
+        if (row is not null && collection != _plan.Collection)
+        {
+            row.Collection = collection;
+        }
+
+        return row;
     }
 
     /// <summary>The live, unexpired document at <paramref name="key"/> if it passes the residual conditions (unless <paramref name="filter"/> is false).</summary>

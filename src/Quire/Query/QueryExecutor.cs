@@ -59,9 +59,29 @@ internal sealed partial class QueryExecutor
             rows = rows.SelectMany(row => Traverse(row, relation, reached));
         }
 
+        if (query.Trace is { } trace)
+        {
+            rows = Trace(rows, trace);
+        }
+
         if (query.Limit is { } limit)
         {
             rows = rows.Take((int)Math.Min(limit, int.MaxValue));
+        }
+
+        // nedbd's clause order: VALID AS OF after LIMIT, so it may return fewer rows than LIMIT.
+        if (query.ValidAsOf is { } date)
+        {
+            rows = rows.Where(row =>
+            {
+                var valid = ValidAt(row, date);
+                if (!valid)
+                {
+                    row.Dispose();
+                }
+
+                return valid;
+            });
         }
 
         if (query.GroupBy is { } groupBy)

@@ -109,6 +109,8 @@ public sealed record QueryPlan
         writer.WriteEndArray();
         WriteNullable(writer, "order_by", Query.OrderBy is null ? null : $"{Query.OrderBy} {(Query.Descending ? "DESC" : "ASC")}");
         WriteNullable(writer, "traverse", Query.Traverse);
+        WriteNullable(writer, "trace", Query.Trace is { } trace ? (trace.Reverse ? "caused_by REVERSE" : "caused_by") : null);
+        WriteNullable(writer, "valid_as_of", Query.ValidAsOf);
         if (Query.Limit is { } limit)
         {
             writer.WriteNumber("limit", limit);

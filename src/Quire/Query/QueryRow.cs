@@ -14,6 +14,9 @@ internal sealed class QueryRow(byte[] json, long version, byte[] idElement) : ID
     /// <summary>The id as encoded in keys: ordered as the ids are.</summary>
     public byte[] IdElement { get; } = idElement;
 
+    /// <summary>The row's collection when it is not the query's (a document reached by TRAVERSE or TRACE).</summary>
+    public string? Collection { get; set; }
+
     public string Id => new KeyReader(IdElement).String();
 
     public long Version { get; } = version;

@@ -91,10 +91,21 @@ public class NqlParserTests
         Assert.Equal($"at column {position + 1}: expected {expected}, found {found}", error.Message);
     }
 
+    [Fact]
+    public void As_of_parses_and_is_refused_clearly() =>
+        Assert.StartsWith("AS OF 200 is not yet supported", Assert.Throws<NqlException>(() => NqlParser.Parse("FROM policy AS OF 200")).Message, StringComparison.Ordinal);
+
     [Theory]
-    [InlineData("FROM policy AS OF 200", "AS OF 200 is not yet supported")]
-    [InlineData("FROM policy VALID AS OF \"2024-02-15\"", "VALID AS OF is not yet supported")]
-    [InlineData("FROM c TRACE caused_by REVERSE", "TRACE is not yet supported")]
-    public void History_clauses_parse_and_are_refused_clearly(string text, string message) =>
-        Assert.StartsWith(message, Assert.Throws<NqlException>(() => NqlParser.Parse(text)).Message, StringComparison.Ordinal);
+    [InlineData("FROM policy VALID AS OF \"2024-02-15\"")]
+    [InlineData("FROM policy WHERE kind = a VALID AS OF '2024-02-15' LIMIT 3")]
+    public void Valid_as_of_comes_before_or_after_where(string text) =>
+        Assert.Equal("2024-02-15", NqlParser.Parse(text).ValidAsOf);
+
+    [Fact]
+    public void Trace_names_its_field_and_may_be_reversed()
+    {
+        Assert.Equal(new NqlTrace(Reverse: true), NqlParser.Parse("FROM c TRACE caused_by REVERSE LIMIT 5").Trace);
+        Assert.Equal(new NqlTrace(Reverse: false), NqlParser.Parse("FROM c WHERE a = 1 TRACE caused_by").Trace);
+        Assert.Throws<NqlSyntaxException>(() => NqlParser.Parse("FROM c VALID AS OF \"x\" WHERE a = 1 VALID AS OF \"y\""));
+    }
 }
