@@ -188,6 +188,66 @@ public class HttpApiTests
     }
 
     [Fact]
+    public async Task The_changes_stream_drains_then_stays_live_and_resumes_from_last_event_id()
+    {
+        using var server = new ServerProcess();
+        await server.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "s"}""");
+        for (var i = 0; i < 20; i++)
+        {
+            await server.SendAsync(HttpMethod.Post, "/v1/databases/s/put", "{\"coll\": \"c\", \"id\": \"h" + i + "\", \"doc\": {}}");
+        }
+
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var first = await ReadEventsAsync(server, "/v1/databases/s/changes?after_seq=4", lastEventId: null, count: 15 + 60, afterStart: async () =>
+        {
+            await Task.WhenAll(Enumerable.Range(0, 3).Select(w => Task.Run(async () =>
+            {
+                for (var i = 0; i < 20; i++)
+                {
+                    await server.SendAsync(HttpMethod.Post, "/v1/databases/s/put", "{\"coll\": \"c\", \"id\": \"w" + w + "-" + i + "\", \"doc\": {}}");
+                }
+            })));
+        }, stop.Token);
+        Assert.Equal(Enumerable.Range(5, 75).Select(i => (long)i), first);   // history 5..19, then the 60 live puts, each once
+
+        var resumed = await ReadEventsAsync(server, "/v1/databases/s/changes", lastEventId: 70, count: 9, afterStart: () => Task.CompletedTask, stop.Token);
+        Assert.Equal(Enumerable.Range(71, 9).Select(i => (long)i), resumed);
+        Assert.Equal(HttpStatusCode.BadRequest, (await server.SendAsync(HttpMethod.Get, "/v1/databases/s/changes?after_seq=x")).Status);
+    }
+
+    /// <summary>Reads the ids of the first <paramref name="count"/> <c>op</c> events of a changes stream.</summary>
+    private static async Task<List<long>> ReadEventsAsync(ServerProcess server, string path, long? lastEventId, int count, Func<Task> afterStart, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (lastEventId is { } id)
+        {
+            request.Headers.Add("Last-Event-ID", id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        using var response = await server.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
+        var writes = afterStart();
+        var ids = new List<long>();
+        long? pendingId = null;
+        while (ids.Count < count && await reader.ReadLineAsync(cancellationToken) is { } line)
+        {
+            if (line.StartsWith("id: ", StringComparison.Ordinal))
+            {
+                pendingId = long.Parse(line[4..], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                Assert.Equal(pendingId, JsonDocument.Parse(line[6..]).RootElement.GetProperty("seq").GetInt64());
+                ids.Add(pendingId!.Value);
+            }
+        }
+
+        await writes;
+        return ids;
+    }
+
+    [Fact]
     public async Task The_bearer_token_guards_v1_routes_but_not_health()
     {
         using var server = new ServerProcess(token: "s3cret");

@@ -26,6 +26,7 @@ internal sealed class HttpApi
     private readonly MongoRoutes _mongo;
     private readonly FileRoutes _files;
     private readonly ChangeFeedRoutes _changes;
+    private readonly ChangeStreamRoutes _stream;
 
     public HttpApi(QuireService service, string? token, ILogger logger)
     {
@@ -39,6 +40,7 @@ internal sealed class HttpApi
         _mongo = new MongoRoutes(service);
         _files = new FileRoutes(service);
         _changes = new ChangeFeedRoutes(service);
+        _stream = new ChangeStreamRoutes(service);
     }
 
     public async Task HandleAsync(HttpContext context)
@@ -137,6 +139,7 @@ internal sealed class HttpApi
             ("GET", [var db, "collections", var coll, "tip"]) => _changes.Tip(context, db, coll),
             ("GET", [var db, "since"]) => _changes.Since(context, db),
             ("GET", [var db, "status"]) => _changes.Status(context, db),
+            ("GET", [var db, "changes"]) => _stream.Changes(context, db),
             _ => throw HttpRoutes.NoSuchRoute(),
         };
     }

@@ -13,10 +13,12 @@ public sealed partial class Database
     /// </summary>
     /// <exception cref="FileTooLargeException">It is larger than <see cref="DatabaseOptions.MaxFileBytes"/>.</exception>
     /// <exception cref="Documents.InvalidNameException">A bad name or an unknown tier.</exception>
-    public Task<StoredFile> PutFileAsync(string name, byte[] data, string tier = "warm", CancellationToken cancellationToken = default)
+    public async Task<StoredFile> PutFileAsync(string name, byte[] data, string tier = "warm", CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
-        return FileStore.PutAsync(Engine, name, tier, data, _options.MaxFileBytes, NowMs, cancellationToken);
+        var stored = await FileStore.PutAsync(Engine, name, tier, data, _options.MaxFileBytes, NowMs, cancellationToken).ConfigureAwait(false);
+        _changes.Notify();
+        return stored;
     }
 
     /// <summary>A version of the file (the latest when <paramref name="version"/> is null) with its bytes, or null when there is none.</summary>

@@ -29,6 +29,45 @@ public sealed partial class Database
         return OpLogReader.Tip(snapshot, collection);
     }
 
+    /// <summary>
+    /// Every op after <paramref name="afterSeq"/> (null: from the first), in seq order, then
+    /// each new one as it is committed, until cancelled: the history drained page by page,
+    /// then live, with no gap and no op twice at the hand-off (both read the same op log from
+    /// a cursor). A reader slower than the writers catches up from the log, holding one page
+    /// at most.
+    /// </summary>
+    /// <exception cref="HistoryGoneException">Ops after the cursor were pruned, or were pruned while the reader fell behind.</exception>
+    public async IAsyncEnumerable<OpNode> ChangesAsync(long? afterSeq, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var cursor = afterSeq;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var page = Since(cursor);
+            foreach (var node in page.Nodes)
+            {
+                yield return node;
+            }
+
+            cursor = page.Nodes.Count > 0 ? page.ToSeq : cursor;
+            if (!page.HasMore)
+            {
+                await WhenChangedAsync(page.HeadSeq, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Completes once the database's seq passes <paramref name="seenSeq"/> (a commit was
+    /// published after it), or after a second at the latest: for readers that follow the
+    /// change feed with <see cref="Since"/>.
+    /// </summary>
+    public Task WhenChangedAsync(long seenSeq, CancellationToken cancellationToken = default) =>
+        _changes.WaitAsync(() => Engine.LastSeq > seenSeq, ChangePollInterval, cancellationToken);
+
+    /// <summary>How long a change-feed reader waits without a commit before it looks again anyway.</summary>
+    private static readonly TimeSpan ChangePollInterval = TimeSpan.FromSeconds(1);
+
     /// <summary>The range of ops the change feed covers.</summary>
     public OpLogStatus LogStatus()
     {

@@ -17,6 +17,7 @@ namespace Quire.Databases;
 public sealed partial class Database : IDisposable
 {
     private readonly SchemaCache _schemas = new();
+    private readonly ChangeSignal _changes = new();
     private readonly BatchWriter _writer;
     private readonly IndexBuilder _builder;
     private readonly DatabaseOptions _options;
@@ -35,7 +36,7 @@ public sealed partial class Database : IDisposable
         Directory = directory;
         Engine = engine;
         _options = options;
-        _writer = new BatchWriter(engine, _schemas, options.MaxDocumentBytes, options.Clock, options.SearchHome);
+        _writer = new BatchWriter(engine, _schemas, options.MaxDocumentBytes, options.Clock, options.SearchHome, _changes.Notify);
         _builder = new IndexBuilder(engine, _schemas, options.SearchHome);
         _reaper = new ExpiryReaper(this);
         _pruner = new OpLogPruner(engine, options.OpLogRetention);

@@ -22,10 +22,12 @@ internal sealed class BatchWriter
     private readonly int _maxDocumentBytes;
     private readonly TimeProvider _clock;
     private readonly Func<string, long> _searchHome;
+    private readonly Action? _committed;   // after each commit is published: wakes change-feed readers
 
-    /// <summary>A writer over <paramref name="engine"/>: documents up to <paramref name="maxDocumentBytes"/>, TTLs by <paramref name="clock"/>, search number probes from <paramref name="searchHome"/>.</summary>
-    public BatchWriter(StorageEngine engine, SchemaCache schemas, int maxDocumentBytes, TimeProvider clock, Func<string, long> searchHome)
+    /// <summary>A writer over <paramref name="engine"/>: documents up to <paramref name="maxDocumentBytes"/>, TTLs by <paramref name="clock"/>, search number probes from <paramref name="searchHome"/>; <paramref name="committed"/> runs after each commit is published.</summary>
+    public BatchWriter(StorageEngine engine, SchemaCache schemas, int maxDocumentBytes, TimeProvider clock, Func<string, long> searchHome, Action? committed = null)
     {
+        _committed = committed;
         _engine = engine;
         _schemas = schemas;
         _maxDocumentBytes = maxDocumentBytes;
@@ -67,6 +69,7 @@ internal sealed class BatchWriter
             try
             {
                 var commit = await _engine.CommitAsync(batch, cancellationToken: cancellationToken).ConfigureAwait(false);
+                _committed?.Invoke();
                 return plan.Result(ops, commit, commit.LastSeq);
             }
             catch (KeyPreconditionFailedException ex)

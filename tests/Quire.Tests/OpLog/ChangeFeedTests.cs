@@ -86,4 +86,42 @@ public class ChangeFeedTests
         Assert.Throws<HistoryGoneException>(() => f.Db.Since(null));
         Assert.Equal(5, f.Db.Since(status.OldestSeq - 1).Nodes.Count);   // exactly from the oldest kept
     }
+
+    [Fact]
+    public async Task Changes_drain_history_then_stay_live_with_every_op_once_in_order_under_concurrent_writers()
+    {
+        using var f = new DocumentsFixture();
+        for (var i = 0; i < 50; i++)
+        {
+            await f.Db.PutAsync("h", $"d{i}", Json("{}"));
+        }
+
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var received = new List<long>();
+        var reader = Task.Run(async () =>
+        {
+            await foreach (var node in f.Db.ChangesAsync(afterSeq: 9, stop.Token))
+            {
+                received.Add(node.Seq);
+                if (received.Count == 40 + 400)
+                {
+                    break;
+                }
+            }
+        });
+
+        // Four writers commit 100 ops each while the reader drains the history and goes live.
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                await f.Db.PutAsync("live", $"w{w}-{i}", Json("{}"));
+            }
+        })));
+        await reader.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var expected = f.Db.Since(9).Nodes.Select(n => n.Seq).ToList();
+        Assert.Equal(440, expected.Count);
+        Assert.Equal(expected, received);   // ascending, no gap, no duplicate
+    }
 }

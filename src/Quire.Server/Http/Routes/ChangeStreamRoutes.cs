@@ -1,0 +1,136 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Quire.OpLog;
+using Quire.Server.Service;
+
+namespace Quire.Server.Http.Routes;
+
+/// <summary>
+/// GET .../changes?after_seq=N: the change feed as one long-lived server-sent-event stream.
+/// It drains the op log after the cursor a page at a time (one flush a page), then stays
+/// live; each op is an event with <c>id:</c> its seq, so a reconnecting EventSource resumes
+/// with <c>Last-Event-ID</c> with no gap and no duplicate. A cursor older than the op log
+/// keeps ends the stream with an <c>error</c> event.
+/// </summary>
+internal sealed class ChangeStreamRoutes(QuireService service)
+{
+    /// <summary>How long an idle stream waits before it sends a comment, so proxies keep it open.</summary>
+    private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
+
+    public async Task Changes(HttpContext context, string name)
+    {
+        var db = service.Get(name);
+        long? cursor = Cursor(context);
+        var response = context.Response;
+        response.StatusCode = 200;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        await response.StartAsync(context.RequestAborted).ConfigureAwait(false);
+
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        var idle = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            while (!context.RequestAborted.IsCancellationRequested)
+            {
+                SinceBatch page;
+                try
+                {
+                    page = db.Since(cursor);
+                }
+                catch (HistoryGoneException ex)
+                {
+                    await WriteAsync(response, Event(buffer, "error", null, w => Error(w, ex.Message)), context.RequestAborted).ConfigureAwait(false);
+                    return;
+                }
+
+                if (page.Nodes.Count > 0)
+                {
+                    buffer.ResetWrittenCount();
+                    foreach (var node in page.Nodes)
+                    {
+                        Append(buffer, "op", node.Seq, node.WriteTo);
+                    }
+
+                    await WriteAsync(response, buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+                    cursor = page.ToSeq;
+                    idle.Restart();
+                }
+                else if (idle.Elapsed >= KeepAlive)
+                {
+                    await WriteAsync(response, ": keep-alive\n\n"u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
+                    idle.Restart();
+                }
+
+                if (!page.HasMore)
+                {
+                    await db.WhenChangedAsync(page.HeadSeq, context.RequestAborted).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went: the stream ends with it.
+        }
+    }
+
+    /// <summary>The cursor: <c>Last-Event-ID</c> (a reconnecting EventSource) before <c>after_seq</c>; neither means from the first op.</summary>
+    private static long? Cursor(HttpContext context)
+    {
+        var text = context.Request.Headers["Last-Event-ID"].ToString();
+        var name = "Last-Event-ID";
+        if (text.Length == 0 && context.Request.Query.TryGetValue("after_seq", out var query))
+        {
+            (text, name) = (query.ToString(), "after_seq");
+        }
+
+        if (text.Length == 0)
+        {
+            return null;
+        }
+
+        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seq)
+            ? seq
+            : throw ServiceException.BadInput($"{name} must be a non-negative integer");
+    }
+
+    private static ReadOnlyMemory<byte> Event(ArrayBufferWriter<byte> buffer, string type, long? id, Action<Utf8JsonWriter> data)
+    {
+        buffer.ResetWrittenCount();
+        Append(buffer, type, id, data);
+        return buffer.WrittenMemory;
+    }
+
+    /// <summary>Appends <c>id: seq\nevent: type\ndata: json\n\n</c> (JSON has no raw newlines, so one data line).</summary>
+    private static void Append(ArrayBufferWriter<byte> buffer, string type, long? id, Action<Utf8JsonWriter> data)
+    {
+        if (id is { } seq)
+        {
+            buffer.Write(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"id: {seq}\n")));
+        }
+
+        buffer.Write(Encoding.ASCII.GetBytes($"event: {type}\ndata: "));
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            data(writer);
+        }
+
+        buffer.Write("\n\n"u8);
+    }
+
+    private static void Error(Utf8JsonWriter writer, string message)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("error", message);
+        writer.WriteEndObject();
+    }
+
+    private static async Task WriteAsync(HttpResponse response, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        await response.Body.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+        await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+}
