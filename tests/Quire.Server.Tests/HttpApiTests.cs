@@ -215,6 +215,52 @@ public class HttpApiTests
         Assert.Equal(HttpStatusCode.BadRequest, (await server.SendAsync(HttpMethod.Get, "/v1/databases/s/changes?after_seq=x")).Status);
     }
 
+    [Fact]
+    public async Task A_subscription_sends_its_result_then_each_changed_result_until_deleted()
+    {
+        using var server = new ServerProcess();
+        await server.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "live"}""");
+        await server.SendAsync(HttpMethod.Post, "/v1/databases/live/put", """{"coll": "c", "id": "a", "doc": {"n": 9}}""");
+        Assert.Equal(HttpStatusCode.BadRequest, (await server.SendAsync(HttpMethod.Post, "/v1/databases/live/subscribe", """{"nql": "FROM"}""")).Status);
+
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/databases/live/subscribe") { Content = new StringContent("""{"nql": "FROM c WHERE n > 5"}""") };
+        using var response = await server.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stop.Token);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(stop.Token));
+        async Task<JsonElement> NextAsync()
+        {
+            while (await reader.ReadLineAsync(stop.Token) is { } line)
+            {
+                if (line.StartsWith("data: ", StringComparison.Ordinal))
+                {
+                    return JsonDocument.Parse(line[6..]).RootElement;
+                }
+            }
+
+            throw new EndOfStreamException();
+        }
+
+        var initial = await NextAsync();
+        Assert.Equal(("initial", 1, "live"), (initial.GetProperty("event").GetString(), initial.GetProperty("count").GetInt32(), initial.GetProperty("db").GetString()));
+        var id = initial.GetProperty("sub_id").GetString()!;
+
+        await server.SendAsync(HttpMethod.Post, "/v1/databases/live/put", """{"coll": "other", "id": "x", "doc": {"n": 50}}""");   // another collection: not re-run
+        await server.SendAsync(HttpMethod.Post, "/v1/databases/live/put", """{"coll": "c", "id": "b", "doc": {"n": 1}}""");       // re-run, same result: not sent
+        await server.SendAsync(HttpMethod.Post, "/v1/databases/live/put", """{"coll": "c", "id": "c", "doc": {"n": 7}}""");
+        var changed = await NextAsync();   // the first event after the initial one: an unchanged result is never sent
+        Assert.False(changed.TryGetProperty("event", out _));
+        Assert.Equal(["a", "c"], changed.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("_id").GetString()));
+        Assert.Equal(id, changed.GetProperty("sub_id").GetString());
+
+        Assert.True((await server.SendAsync(HttpMethod.Delete, $"/v1/databases/live/subscribe/{id}")).Body.GetProperty("ok").GetBoolean());
+        while (await reader.ReadLineAsync(stop.Token) is { } rest)   // the stream ends, with no other event
+        {
+            Assert.DoesNotContain("data:", rest, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(HttpStatusCode.NotFound, (await server.SendAsync(HttpMethod.Delete, $"/v1/databases/live/subscribe/{id}")).Status);
+    }
+
     /// <summary>Reads the ids of the first <paramref name="count"/> <c>op</c> events of a changes stream.</summary>
     private static async Task<List<long>> ReadEventsAsync(ServerProcess server, string path, long? lastEventId, int count, Func<Task> afterStart, CancellationToken cancellationToken)
     {

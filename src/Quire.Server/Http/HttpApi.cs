@@ -27,6 +27,7 @@ internal sealed class HttpApi
     private readonly FileRoutes _files;
     private readonly ChangeFeedRoutes _changes;
     private readonly ChangeStreamRoutes _stream;
+    private readonly SubscribeRoutes _subscribe;
 
     public HttpApi(QuireService service, string? token, ILogger logger)
     {
@@ -41,6 +42,7 @@ internal sealed class HttpApi
         _files = new FileRoutes(service);
         _changes = new ChangeFeedRoutes(service);
         _stream = new ChangeStreamRoutes(service);
+        _subscribe = new SubscribeRoutes(service, new Subscriptions());
     }
 
     public async Task HandleAsync(HttpContext context)
@@ -140,6 +142,8 @@ internal sealed class HttpApi
             ("GET", [var db, "since"]) => _changes.Since(context, db),
             ("GET", [var db, "status"]) => _changes.Status(context, db),
             ("GET", [var db, "changes"]) => _stream.Changes(context, db),
+            ("POST", [var db, "subscribe"]) => _subscribe.Subscribe(context, db),
+            ("DELETE", [var db, "subscribe", var id]) => _subscribe.Unsubscribe(context, db, id),
             _ => throw HttpRoutes.NoSuchRoute(),
         };
     }

@@ -1,7 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Quire.OpLog;
 using Quire.Server.Service;
@@ -25,10 +23,7 @@ internal sealed class ChangeStreamRoutes(QuireService service)
         var db = service.Get(name);
         long? cursor = Cursor(context);
         var response = context.Response;
-        response.StatusCode = 200;
-        response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
-        await response.StartAsync(context.RequestAborted).ConfigureAwait(false);
+        await ServerSentEvents.StartAsync(context).ConfigureAwait(false);
 
         var buffer = new ArrayBufferWriter<byte>(4096);
         var idle = System.Diagnostics.Stopwatch.StartNew();
@@ -43,7 +38,7 @@ internal sealed class ChangeStreamRoutes(QuireService service)
                 }
                 catch (HistoryGoneException ex)
                 {
-                    await WriteAsync(response, Event(buffer, "error", null, w => Error(w, ex.Message)), context.RequestAborted).ConfigureAwait(false);
+                    await ServerSentEvents.WriteAsync(response, ServerSentEvents.Event(buffer, "error", null, w => ServerSentEvents.Error(w, ex.Message)), context.RequestAborted).ConfigureAwait(false);
                     return;
                 }
 
@@ -52,16 +47,16 @@ internal sealed class ChangeStreamRoutes(QuireService service)
                     buffer.ResetWrittenCount();
                     foreach (var node in page.Nodes)
                     {
-                        Append(buffer, "op", node.Seq, node.WriteTo);
+                        ServerSentEvents.Append(buffer, "op", node.Seq, node.WriteTo);
                     }
 
-                    await WriteAsync(response, buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+                    await ServerSentEvents.WriteAsync(response, buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
                     cursor = page.ToSeq;
                     idle.Restart();
                 }
                 else if (idle.Elapsed >= KeepAlive)
                 {
-                    await WriteAsync(response, ": keep-alive\n\n"u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
+                    await ServerSentEvents.WriteAsync(response, ": keep-alive\n\n"u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
                     idle.Restart();
                 }
 
@@ -95,42 +90,5 @@ internal sealed class ChangeStreamRoutes(QuireService service)
         return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seq)
             ? seq
             : throw ServiceException.BadInput($"{name} must be a non-negative integer");
-    }
-
-    private static ReadOnlyMemory<byte> Event(ArrayBufferWriter<byte> buffer, string type, long? id, Action<Utf8JsonWriter> data)
-    {
-        buffer.ResetWrittenCount();
-        Append(buffer, type, id, data);
-        return buffer.WrittenMemory;
-    }
-
-    /// <summary>Appends <c>id: seq\nevent: type\ndata: json\n\n</c> (JSON has no raw newlines, so one data line).</summary>
-    private static void Append(ArrayBufferWriter<byte> buffer, string type, long? id, Action<Utf8JsonWriter> data)
-    {
-        if (id is { } seq)
-        {
-            buffer.Write(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"id: {seq}\n")));
-        }
-
-        buffer.Write(Encoding.ASCII.GetBytes($"event: {type}\ndata: "));
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            data(writer);
-        }
-
-        buffer.Write("\n\n"u8);
-    }
-
-    private static void Error(Utf8JsonWriter writer, string message)
-    {
-        writer.WriteStartObject();
-        writer.WriteString("error", message);
-        writer.WriteEndObject();
-    }
-
-    private static async Task WriteAsync(HttpResponse response, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
-    {
-        await response.Body.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
-        await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 }

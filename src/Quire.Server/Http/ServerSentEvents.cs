@@ -1,0 +1,62 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace Quire.Server.Http;
+
+/// <summary>Writing server-sent events: <c>id:</c>, <c>event:</c> and one <c>data:</c> line of JSON per event.</summary>
+internal static class ServerSentEvents
+{
+    /// <summary>Starts an event stream: 200, <c>text/event-stream</c>, not cached.</summary>
+    public static Task StartAsync(HttpContext context)
+    {
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-cache";
+        return context.Response.StartAsync(context.RequestAborted);
+    }
+
+    public static ReadOnlyMemory<byte> Event(ArrayBufferWriter<byte> buffer, string? type, long? id, Action<Utf8JsonWriter> data)
+    {
+        buffer.ResetWrittenCount();
+        Append(buffer, type, id, data);
+        return buffer.WrittenMemory;
+    }
+
+    /// <summary>Appends <c>id: seq\nevent: type\ndata: json\n\n</c>, the id and type when given (JSON has no raw newlines, so one data line).</summary>
+    public static void Append(ArrayBufferWriter<byte> buffer, string? type, long? id, Action<Utf8JsonWriter> data)
+    {
+        if (id is { } seq)
+        {
+            buffer.Write(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"id: {seq}\n")));
+        }
+
+        if (type is not null)
+        {
+            buffer.Write(Encoding.ASCII.GetBytes($"event: {type}\n"));   // without one, an EventSource's onmessage gets it
+        }
+
+        buffer.Write("data: "u8);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            data(writer);
+        }
+
+        buffer.Write("\n\n"u8);
+    }
+
+    public static void Error(Utf8JsonWriter writer, string message)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("error", message);
+        writer.WriteEndObject();
+    }
+
+    public static async Task WriteAsync(HttpResponse response, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        await response.Body.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+        await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+}
