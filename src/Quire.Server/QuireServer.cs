@@ -25,6 +25,8 @@ public static class QuireServer
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        using var events = new ServerEvents();
+        builder.Logging.AddProvider(events);
         builder.Logging.SetMinimumLevel(options.LogLevel);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         var address = IPAddress.Parse(options.Host == "localhost" ? "127.0.0.1" : options.Host);
@@ -69,7 +71,7 @@ public static class QuireServer
 
         using var catalog = DatabaseCatalog.Open(options.DataRoot, options.Databases);
         var service = new QuireService(catalog, new ServiceOptions { QueueWait = options.QueueWait, MaxRequestBytes = options.MaxBodyBytes });
-        var api = new HttpApi(service, options.Token, app.Logger);
+        var api = new HttpApi(service, options.Token, app.Logger, events);
         app.Run(api.HandleAsync);
         // SIGINT/SIGTERM stop the host; so does the caller's token.
         using var stop = stopping.Register(() => app.Lifetime.StopApplication());

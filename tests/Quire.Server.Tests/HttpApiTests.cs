@@ -261,6 +261,26 @@ public class HttpApiTests
         Assert.Equal(HttpStatusCode.NotFound, (await server.SendAsync(HttpMethod.Delete, $"/v1/databases/live/subscribe/{id}")).Status);
     }
 
+    [Fact]
+    public async Task Events_stream_the_servers_log_lines()
+    {
+        using var server = new ServerProcess(extraArgs: ["--log-level", "1"]);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var response = await server.Http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/events"), HttpCompletionOption.ResponseHeadersRead, stop.Token);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(stop.Token));
+        var request = server.SendAsync(HttpMethod.Get, "/v1/databases/nope");
+        while (await reader.ReadLineAsync(stop.Token) is { } line)
+        {
+            if (line.StartsWith("data: ", StringComparison.Ordinal) && JsonDocument.Parse(line[6..]).RootElement.GetString() is { } text && text.Contains("GET database 404", StringComparison.Ordinal))
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(HttpStatusCode.NotFound, (await request).Status);
+        Assert.False(stop.IsCancellationRequested);
+    }
+
     /// <summary>Reads the ids of the first <paramref name="count"/> <c>op</c> events of a changes stream.</summary>
     private static async Task<List<long>> ReadEventsAsync(ServerProcess server, string path, long? lastEventId, int count, Func<Task> afterStart, CancellationToken cancellationToken)
     {

@@ -28,9 +28,11 @@ internal sealed class HttpApi
     private readonly ChangeFeedRoutes _changes;
     private readonly ChangeStreamRoutes _stream;
     private readonly SubscribeRoutes _subscribe;
+    private readonly ServerEvents _events;
 
-    public HttpApi(QuireService service, string? token, ILogger logger)
+    public HttpApi(QuireService service, string? token, ILogger logger, ServerEvents events)
     {
+        _events = events;
         _logger = logger;
         _token = token is { Length: > 0 } ? Encoding.UTF8.GetBytes(token) : null;
         _admin = new AdminRoutes(service, _metrics);
@@ -102,6 +104,9 @@ internal sealed class HttpApi
                 return _admin.Ready(context);
             case ["metrics"] when method == "GET":
                 return _admin.Metrics(context);
+            case ["events"] when method == "GET":
+                Authorize(context);
+                return Events(context);
             case ["v1", "databases", ..]:
                 Authorize(context);
                 break;
@@ -146,6 +151,31 @@ internal sealed class HttpApi
             ("DELETE", [var db, "subscribe", var id]) => _subscribe.Unsubscribe(context, db, id),
             _ => throw HttpRoutes.NoSuchRoute(),
         };
+    }
+
+    /// <summary>GET /events: the server's log lines as unnamed SSE events, from now on, until the client goes.</summary>
+    private async Task Events(HttpContext context)
+    {
+        using var reader = _events.Subscribe();
+        await ServerSentEvents.StartAsync(context).ConfigureAwait(false);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        try
+        {
+            while (await reader.Lines.WaitToReadAsync(context.RequestAborted).ConfigureAwait(false))
+            {
+                buffer.ResetWrittenCount();
+                while (reader.Lines.TryRead(out var line))
+                {
+                    ServerSentEvents.Append(buffer, null, null, w => w.WriteStringValue(line));
+                }
+
+                await ServerSentEvents.WriteAsync(context.Response, buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went.
+        }
     }
 
     private void Authorize(HttpContext context)

@@ -19,7 +19,7 @@ internal static class HttpRoutes
         return parts switch
         {
             [] => "health",
-            [var only] when only is "health" or "ready" or "metrics" => only,
+            [var only] when only is "health" or "ready" or "metrics" or "events" => only,
             ["v1", "databases"] => "databases",
             ["v1", "databases", _] => "database",
             ["v1", "databases", _, var action, ..] when Actions.Contains(action) => action,

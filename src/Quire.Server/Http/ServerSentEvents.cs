@@ -9,13 +9,14 @@ namespace Quire.Server.Http;
 /// <summary>Writing server-sent events: <c>id:</c>, <c>event:</c> and one <c>data:</c> line of JSON per event.</summary>
 internal static class ServerSentEvents
 {
-    /// <summary>Starts an event stream: 200, <c>text/event-stream</c>, not cached.</summary>
-    public static Task StartAsync(HttpContext context)
+    /// <summary>Starts an event stream: 200, <c>text/event-stream</c>, not cached; the headers are sent at once, so a client knows the stream is open before the first event.</summary>
+    public static async Task StartAsync(HttpContext context)
     {
         context.Response.StatusCode = 200;
         context.Response.ContentType = "text/event-stream";
         context.Response.Headers.CacheControl = "no-cache";
-        return context.Response.StartAsync(context.RequestAborted);
+        await context.Response.StartAsync(context.RequestAborted).ConfigureAwait(false);
+        await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
 
     public static ReadOnlyMemory<byte> Event(ArrayBufferWriter<byte> buffer, string? type, long? id, Action<Utf8JsonWriter> data)
