@@ -15,15 +15,7 @@ internal sealed class QueryRoutes(QuireService service)
         await JsonResponse.WriteAsync(context, 200, w =>
         {
             w.WriteStartObject();
-            w.WriteStartArray("rows");
-            foreach (var row in result.Rows)
-            {
-                w.WriteRawValue(row, skipInputValidation: true);
-            }
-
-            w.WriteEndArray();
-            w.WriteNumber("count", result.Rows.Count);
-            w.WriteNumber("seq", result.Seq);
+            Bodies.WriteRows(w, result);
             w.WriteString("head", result.Head);
             w.WriteEndObject();
         }).ConfigureAwait(false);

@@ -131,15 +131,7 @@ internal sealed class SubscribeRoutes(QuireService service, Subscriptions subscr
             w.WriteString("sub_id", id);
             w.WriteString("db", db);
             w.WriteString("nql", nql);
-            w.WriteStartArray("rows");
-            foreach (var row in result.Rows)
-            {
-                w.WriteRawValue(row, skipInputValidation: true);
-            }
-
-            w.WriteEndArray();
-            w.WriteNumber("count", result.Rows.Count);
-            w.WriteNumber("seq", result.Seq);
+            Bodies.WriteRows(w, result);
             if (initial)
             {
                 w.WriteString("event", "initial");
