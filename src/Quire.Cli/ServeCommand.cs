@@ -20,6 +20,7 @@ internal static class ServeCommand
         var resp2 = new Option<int>("--resp2-port") { Description = "Redis protocol port (env NEDBD_RESP2_PORT); not supported yet, must be 0", DefaultValueFactory = _ => EnvInt("NEDBD_RESP2_PORT") ?? 0 };
         var h2c = new Option<int>("--h2c-port") { Description = "HTTP/2 cleartext port, 0 disables", DefaultValueFactory = _ => defaults.H2cPort };
         var maxBody = new Option<long>("--max-body-bytes") { Description = "Largest request body (413 beyond)", DefaultValueFactory = _ => defaults.MaxBodyBytes };
+        var slowClient = new Option<int>("--slow-client-ms") { Description = "How long an event stream's write waits for its client to read before dropping it", DefaultValueFactory = _ => (int)defaults.SlowClientTimeout.TotalMilliseconds };
         var queueWait = new Option<int>("--queue-wait-ms") { Description = "How long a write waits for room in a full commit queue before 429 (0: at once)", DefaultValueFactory = _ => (int)defaults.QueueWait.TotalMilliseconds };
         var maxQueued = new Option<int>("--max-queued-commits") { Description = "Commits a database's queue holds before writes wait", DefaultValueFactory = _ => defaults.Databases.Storage.MaxQueuedCommits };
         var tlsPort = new Option<int>("--tls-port") { Description = "TLS port (HTTP/1.1 and HTTP/2 by ALPN); 0 disables", DefaultValueFactory = _ => 0 };
@@ -28,7 +29,7 @@ internal static class ServeCommand
         var logLevel = new Option<string>("--log-level") { Description = "0 errors only, 1 every request, 2 and more detail, 3 everything (nedbd's), or a level name (Warning, Information, ...)", DefaultValueFactory = _ => defaults.LogLevel.ToString() };
         var sweep = new Option<double>("--sweep-s") { Description = "Seconds between sweeps of expired documents, 0 disables (env NEDBD_SWEEP_S)", DefaultValueFactory = _ => EnvDouble("NEDBD_SWEEP_S") ?? 30 };
         var checkpointMinutes = new Option<int>("--checkpoint-interval") { Description = "Minutes between timed checkpoints, 0 keeps Quire's default of 60 s (env NEDBD_CHECKPOINT_INTERVAL)", DefaultValueFactory = _ => EnvInt("NEDBD_CHECKPOINT_INTERVAL") ?? 0 };
-        var command = new Command("serve", "Run the nedbd-compatible HTTP server.") { host, port, data, token, resp2, h2c, maxBody, queueWait, maxQueued, tlsPort, tlsCert, tlsPassword, logLevel, sweep, checkpointMinutes };
+        var command = new Command("serve", "Run the nedbd-compatible HTTP server.") { host, port, data, token, resp2, h2c, maxBody, queueWait, maxQueued, tlsPort, tlsCert, tlsPassword, logLevel, sweep, checkpointMinutes, slowClient };
         command.SetAction(async (result, cancellation) =>
         {
             if (result.GetValue(resp2) != 0)
@@ -71,6 +72,7 @@ internal static class ServeCommand
                 H2cPort = result.GetValue(h2c),
                 MaxBodyBytes = result.GetValue(maxBody),
                 QueueWait = TimeSpan.FromMilliseconds(Math.Max(0, result.GetValue(queueWait))),
+                SlowClientTimeout = TimeSpan.FromMilliseconds(Math.Max(1, result.GetValue(slowClient))),
                 TlsPort = result.GetValue(tlsPort),
                 TlsCertificatePath = result.GetValue(tlsCert),
                 TlsCertificatePassword = result.GetValue(tlsPassword),

@@ -70,7 +70,7 @@ public static class QuireServer
         }
 
         using var catalog = DatabaseCatalog.Open(options.DataRoot, options.Databases);
-        var service = new QuireService(catalog, new ServiceOptions { QueueWait = options.QueueWait, MaxRequestBytes = options.MaxBodyBytes });
+        var service = new QuireService(catalog, new ServiceOptions { QueueWait = options.QueueWait, MaxRequestBytes = options.MaxBodyBytes, SlowClientTimeout = options.SlowClientTimeout });
         var api = new HttpApi(service, options.Token, app.Logger, events);
         app.Run(api.HandleAsync);
         // SIGINT/SIGTERM stop the host; so does the caller's token.

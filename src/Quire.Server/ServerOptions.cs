@@ -30,6 +30,12 @@ public sealed record ServerOptions
     /// </summary>
     public TimeSpan QueueWait { get; init; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// How long a write to an event stream (a subscription) may wait for its client to read
+    /// before the client is disconnected as too slow. Default 10 s.
+    /// </summary>
+    public TimeSpan SlowClientTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The TLS port (HTTP/1.1 and HTTP/2 by ALPN); 0, the default, serves no TLS. Needs <see cref="TlsCertificatePath"/>.</summary>
     public int TlsPort { get; init; }
 

@@ -262,6 +262,43 @@ public class HttpApiTests
     }
 
     [Fact]
+    public async Task A_subscriber_that_does_not_read_is_disconnected_not_buffered_for()
+    {
+        using var server = new ServerProcess(extraArgs: ["--slow-client-ms", "300"]);
+        await server.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "slow"}""");
+        using var socket = new System.Net.Sockets.TcpClient();
+        await socket.ConnectAsync("127.0.0.1", server.Port);
+        socket.ReceiveBufferSize = 4096;
+        var stream = socket.GetStream();
+        var body = """{"nql": "FROM big"}""";
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"POST /v1/databases/slow/subscribe HTTP/1.1\r\nHost: x\r\nContent-Length: {body.Length}\r\n\r\n{body}"));
+
+        // Each put changes the result, which grows by 100 KB: a reader that never reads fills every buffer.
+        var filler = new string('x', 100_000);
+        for (var i = 0; i < 60; i++)
+        {
+            await server.SendAsync(HttpMethod.Post, "/v1/databases/slow/put", "{\"coll\": \"big\", \"id\": \"d" + i + "\", \"doc\": {\"pad\": \"" + filler + "\"}}");
+        }
+
+        // Dropped: draining what reached the socket ends (end of stream or a reset) instead of waiting for more.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var chunk = new byte[1 << 16];
+        try
+        {
+            while (await stream.ReadAsync(chunk, deadline.Token) > 0)
+            {
+            }
+        }
+        catch (IOException)
+        {
+            // Reset by the server: also a drop.
+        }
+
+        Assert.False(deadline.IsCancellationRequested, "the slow subscriber was still connected after 20 s");
+        Assert.Equal(HttpStatusCode.OK, (await server.SendAsync(HttpMethod.Get, "/health")).Status);
+    }
+
+    [Fact]
     public async Task Events_stream_the_servers_log_lines()
     {
         using var server = new ServerProcess(extraArgs: ["--log-level", "1"]);

@@ -6,6 +6,9 @@ internal sealed record ServiceOptions
     /// <summary>How long a write waits for room in a full commit queue before it is refused as busy.</summary>
     public TimeSpan QueueWait { get; init; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>How long a write to an event stream may wait for its client to read before the client is dropped.</summary>
+    public TimeSpan SlowClientTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The largest request accepted.</summary>
     public long MaxRequestBytes { get; init; } = 32L * 1024 * 1024;
 }

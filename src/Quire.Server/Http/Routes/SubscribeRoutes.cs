@@ -12,13 +12,10 @@ namespace Quire.Server.Http.Routes;
 /// which collections the new ops touched and re-runs its query only when they include the
 /// query's (any, for TRAVERSE and TRACE, which reach other collections); an unchanged
 /// result is not sent. Only the latest result is held: a client that does not read for
-/// <see cref="SlowClientTimeout"/> is dropped.
+/// <see cref="ServiceOptions.SlowClientTimeout"/> is dropped.
 /// </summary>
 internal sealed class SubscribeRoutes(QuireService service, Subscriptions subscriptions)
 {
-    /// <summary>How long a write to a subscriber may wait for it to read before it is dropped.</summary>
-    public static readonly TimeSpan SlowClientTimeout = TimeSpan.FromSeconds(10);
-
     /// <summary>POST .../subscribe <c>{nql}</c>: events <c>{sub_id, db, nql, rows, count, event: "initial"}</c>, then <c>{sub_id, db, nql, rows, count}</c> on each change.</summary>
     public async Task Subscribe(HttpContext context, string name)
     {
@@ -37,7 +34,7 @@ internal sealed class SubscribeRoutes(QuireService service, Subscriptions subscr
             await ServerSentEvents.StartAsync(context).ConfigureAwait(false);
             var buffer = new ArrayBufferWriter<byte>(4096);
             var sent = result.Rows;
-            await SendAsync(context, buffer, id, name, nql, result, initial: true).ConfigureAwait(false);
+            await SendAsync(context, buffer, id, name, nql, result, initial: true, service.Options.SlowClientTimeout).ConfigureAwait(false);
             var cursor = result.Seq;
             while (!ending.IsCancellationRequested)
             {
@@ -59,7 +56,7 @@ internal sealed class SubscribeRoutes(QuireService service, Subscriptions subscr
                 if (!Same(sent, result.Rows))
                 {
                     sent = result.Rows;
-                    await SendAsync(context, buffer, id, name, nql, result, initial: false).ConfigureAwait(false);
+                    await SendAsync(context, buffer, id, name, nql, result, initial: false, service.Options.SlowClientTimeout).ConfigureAwait(false);
                 }
             }
         }
@@ -70,6 +67,11 @@ internal sealed class SubscribeRoutes(QuireService service, Subscriptions subscr
         catch (TimeoutException)
         {
             context.Abort();   // too slow: its connection's buffers are full, so no final event can reach it
+        }
+        catch (Exception ex) when (ServiceErrors.Classify(ex) is { Kind: not ServiceErrorKind.Cancelled } error && context.Response.HasStarted)
+        {
+            // The database failed or was dropped under the stream: say so, and end it.
+            await ServerSentEvents.WriteAsync(context.Response, ServerSentEvents.Event(new ArrayBufferWriter<byte>(), "error", null, w => ServerSentEvents.Error(w, error.Message)), context.RequestAborted).ConfigureAwait(false);
         }
         finally
         {
@@ -102,7 +104,7 @@ internal sealed class SubscribeRoutes(QuireService service, Subscriptions subscr
             Quire.OpLog.SinceBatch page;
             try
             {
-                page = db.Since(cursor);
+                page = db.Since(cursor < 0 ? null : cursor);
             }
             catch (Quire.OpLog.HistoryGoneException)
             {
@@ -123,7 +125,7 @@ internal sealed class SubscribeRoutes(QuireService service, Subscriptions subscr
     private static bool Same(IReadOnlyList<byte[]> a, IReadOnlyList<byte[]> b) =>
         a.Count == b.Count && a.Zip(b).All(p => p.First.AsSpan().SequenceEqual(p.Second));
 
-    private static async Task SendAsync(HttpContext context, ArrayBufferWriter<byte> buffer, string id, string db, string nql, QueryResult result, bool initial)
+    private static async Task SendAsync(HttpContext context, ArrayBufferWriter<byte> buffer, string id, string db, string nql, QueryResult result, bool initial, TimeSpan slowClientTimeout)
     {
         var bytes = ServerSentEvents.Event(buffer, null, null, w =>
         {
@@ -140,7 +142,7 @@ internal sealed class SubscribeRoutes(QuireService service, Subscriptions subscr
             w.WriteEndObject();
         });
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        deadline.CancelAfter(SlowClientTimeout);
+        deadline.CancelAfter(slowClientTimeout);
         try
         {
             await ServerSentEvents.WriteAsync(context.Response, bytes, deadline.Token).ConfigureAwait(false);
