@@ -26,6 +26,25 @@ internal static class ServerSentEvents
         return buffer.WrittenMemory;
     }
 
+    /// <summary>
+    /// Ends a started stream on a failure: an <c>error</c> event naming it (its service message,
+    /// or <c>internal error</c>), sent if the client still reads within a second; never throws.
+    /// </summary>
+    public static async Task TryWriteErrorAsync(HttpContext context, Exception failure)
+    {
+        var message = Service.ServiceErrors.Classify(failure)?.Message ?? "internal error";
+        try
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+            deadline.CancelAfter(TimeSpan.FromSeconds(1));
+            await WriteAsync(context.Response, Event(new ArrayBufferWriter<byte>(), "error", null, w => Error(w, message)), deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException or ObjectDisposedException)
+        {
+            // The client cannot take it: the stream ends without it.
+        }
+    }
+
     /// <summary>Appends <c>id: seq\nevent: type\ndata: json\n\n</c>, the id and type when given (JSON has no raw newlines, so one data line).</summary>
     public static void Append(ArrayBufferWriter<byte> buffer, string? type, long? id, Action<Utf8JsonWriter> data)
     {

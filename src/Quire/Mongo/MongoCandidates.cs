@@ -53,8 +53,12 @@ internal static class MongoCandidates
         _ => null,
     };
 
+    /// <summary>The text as an NQL string literal, or null when it holds a backslash (an escape in NQL) or both quotes.</summary>
     private static string? Quote(string text) =>
-        !text.Contains('"', StringComparison.Ordinal) ? $"\"{text}\"" : !text.Contains('\'', StringComparison.Ordinal) ? $"'{text}'" : null;
+        text.Contains('\\', StringComparison.Ordinal) ? null
+        : !text.Contains('"', StringComparison.Ordinal) ? $"\"{text}\""
+        : !text.Contains('\'', StringComparison.Ordinal) ? $"'{text}'"
+        : null;
 
     private static bool IsWord(string name) =>
         name.Length > 0 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && !Keywords.Contains(name)

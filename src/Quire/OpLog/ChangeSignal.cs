@@ -14,6 +14,9 @@ internal sealed class ChangeSignal
     /// <summary>Called after a commit is published.</summary>
     public void Notify()
     {
+        // The commit's publish (a store) must be visible before _armed is read, as a reader
+        // arms (a store) before it reads the seq: a full fence on each side, or both may miss.
+        Interlocked.MemoryBarrier();
         if (Volatile.Read(ref _armed) is null)
         {
             return;
@@ -36,6 +39,8 @@ internal sealed class ChangeSignal
         {
             next = (_armed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
         }
+
+        Interlocked.MemoryBarrier();   // armed before the seq is read (see Notify)
 
         if (changed())
         {

@@ -7,11 +7,16 @@ namespace Quire.OpLog;
 /// Keeps the op log to its retention: deletes the records of ops more than
 /// <see cref="Retention"/> seqs old, oldest first, in commits of at most
 /// <see cref="DeletesPerCommit"/>. The chain stays verifiable: the oldest retained
-/// record holds the hash before it.
+/// record holds the hash before it. Each commit also records the highest seq it pruned
+/// (<see cref="PrunedToKey"/>), so the change feed can tell a cursor whose next ops were
+/// pruned from one followed only by seqs that never had a record (internal commits).
 /// </summary>
 internal sealed class OpLogPruner(StorageEngine engine, long retention)
 {
     public const int DeletesPerCommit = 4096;
+
+    /// <summary>The key holding the highest seq whose record was pruned (8 bytes, big-endian).</summary>
+    public static readonly byte[] PrunedToKey = new KeyBuilder().Byte(Keyspace.Meta).String("oplog-pruned-to").ToArray();
 
     public long Retention { get; } = retention;
 
@@ -43,6 +48,9 @@ internal sealed class OpLogPruner(StorageEngine engine, long retention)
                 op.Delete(entry.Key);
             }
 
+            var prunedTo = new byte[8];
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(prunedTo, new KeyReader(old[^1].Key, 1).Int64());
+            op.Put(PrunedToKey, prunedTo);
             op.End();
             await engine.CommitAsync(batch, cancellationToken: cancellationToken).ConfigureAwait(false);
             deleted += old.Count;

@@ -34,18 +34,17 @@ internal static class OpLogReader
     /// </summary>
     public static SinceBatch Since(Snapshot snapshot, long afterSeq, int limit)
     {
+        if (afterSeq >= snapshot.Seq)
+        {
+            return new SinceBatch([], afterSeq, afterSeq, snapshot.Seq, HasMore: false);   // no op after it yet
+        }
+
         var from = afterSeq < 0 ? Keyspace.OpLogPrefix : Key(afterSeq + 1);
         var nodes = new List<OpNode>(Math.Min(limit, 1024));
         var hasMore = false;
-        var first = true;
+        CheckNotPruned(snapshot, afterSeq);
         foreach (var entry in snapshot.Scan(from, Keyspace.End(Keyspace.OpLogPrefix)))
         {
-            if (first)
-            {
-                first = false;
-                CheckNotPruned(snapshot, afterSeq);
-            }
-
             if (nodes.Count == limit)
             {
                 hasMore = true;
@@ -53,11 +52,6 @@ internal static class OpLogReader
             }
 
             nodes.Add(OpNode.Of(Parse(entry)));
-        }
-
-        if (first)
-        {
-            CheckNotPruned(snapshot, afterSeq);
         }
 
         return new SinceBatch(nodes, afterSeq, nodes.Count > 0 ? nodes[^1].Seq : afterSeq, snapshot.Seq, hasMore);
@@ -138,14 +132,33 @@ internal static class OpLogReader
         return new OpLogStatus(snapshot.Seq, oldest, newest, count);
     }
 
+    /// <summary>
+    /// Refuses a cursor whose following ops were pruned: the pruner records the highest seq it
+    /// pruned. (Databases pruned before that record existed: the oldest record kept does not
+    /// follow the genesis and lies beyond the cursor's next seq.)
+    /// </summary>
     private static void CheckNotPruned(Snapshot snapshot, long afterSeq)
     {
+        if (snapshot.Get(OpLogPruner.PrunedToKey) is { Length: 8 } marker)
+        {
+            var prunedTo = System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(marker);
+            if (afterSeq < prunedTo)
+            {
+                throw new HistoryGoneException(afterSeq, OldestSeq(snapshot) ?? prunedTo + 1);
+            }
+
+            return;
+        }
+
         var oldest = snapshot.Scan(Keyspace.OpLogPrefix, Keyspace.End(Keyspace.OpLogPrefix)).FirstOrDefault();
         if (oldest is not null && SeqOf(oldest.Key) > afterSeq + 1 && !HashChain.PreviousOf(oldest.Value).SequenceEqual(Genesis))
         {
             throw new HistoryGoneException(afterSeq, SeqOf(oldest.Key));
         }
     }
+
+    private static long? OldestSeq(Snapshot snapshot) =>
+        snapshot.Scan(Keyspace.OpLogPrefix, Keyspace.End(Keyspace.OpLogPrefix)).FirstOrDefault() is { } oldest ? SeqOf(oldest.Key) : null;
 
     private static readonly byte[] Genesis = new byte[HashChain.HashSize];
 

@@ -129,5 +129,9 @@ public class MongoTests
         var quoted = await command.RunAsync("count", J("""{"filter": {"k": "it's \"quoted\""}}"""), default);
         Assert.Equal(0, quoted["count"]!.GetValue<int>());
         Assert.Equal("scan", command.LastAccess);                        // not writable as an NQL literal: read everything
+        await command.RunAsync("insertOne", J("""{"document": {"_id": "path", "k": "C:\\new"}}"""), default);
+        var backslash = await command.RunAsync("find", J("""{"filter": {"k": "C:\\new"}}"""), default);
+        Assert.Equal(["path"], backslash["rows"]!.AsArray().Select(r => r!["_id"]!.GetValue<string>()));   // NQL would read \n as a newline
+        Assert.Equal("scan", command.LastAccess);
     }
 }

@@ -88,6 +88,31 @@ public class ChangeFeedTests
     }
 
     [Fact]
+    public async Task A_cursor_followed_only_by_internal_seqs_is_not_mistaken_for_pruned_history()
+    {
+        using var f = new DocumentsFixture(new DatabaseOptions { OpLogRetention = 6, ExpiryScanInterval = TimeSpan.FromDays(1) });
+        for (var i = 0; i < 10; i++)
+        {
+            await f.Db.PutAsync("c", $"d{i}", Json("""{"n": 1}"""));   // seqs 0-9
+        }
+
+        await f.Db.CreateIndexAsync("c", "n", IndexKind.Sorted);          // internal seqs: the definition, the build
+        await f.Db.WhenIndexesReadyAsync();
+        var seenLast = 9L;
+        var afterGap = (await f.Db.PutAsync("c", "e0", Json("{}"))).Seq;
+        Assert.True(afterGap > seenLast + 1);
+        for (var i = 1; i < 4; i++)
+        {
+            await f.Db.PutAsync("c", $"e{i}", Json("{}"));
+        }
+
+        Assert.True(await f.Db.PruneOpLogAsync() > 0);
+        Assert.Equal(afterGap, f.Db.Since(seenLast).Nodes[0].Seq);          // nothing after seq 9 was lost
+        Assert.Throws<HistoryGoneException>(() => f.Db.Since(seenLast - 1));   // seq 9 itself was
+        Assert.Empty(f.Db.Since(long.MaxValue).Nodes);
+    }
+
+    [Fact]
     public async Task Changes_drain_history_then_stay_live_with_every_op_once_in_order_under_concurrent_writers()
     {
         using var f = new DocumentsFixture();

@@ -70,6 +70,11 @@ internal sealed class ChangeStreamRoutes(QuireService service)
         {
             // The client went: the stream ends with it.
         }
+        catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            // The database failed or was dropped under the stream: say so, and end it.
+            await ServerSentEvents.TryWriteErrorAsync(context, ex).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The cursor: <c>Last-Event-ID</c> (a reconnecting EventSource) before <c>after_seq</c>; neither means from the first op.</summary>

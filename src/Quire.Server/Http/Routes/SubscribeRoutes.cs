@@ -68,10 +68,10 @@ internal sealed class SubscribeRoutes(QuireService service, Subscriptions subscr
         {
             context.Abort();   // too slow: its connection's buffers are full, so no final event can reach it
         }
-        catch (Exception ex) when (ServiceErrors.Classify(ex) is { Kind: not ServiceErrorKind.Cancelled } error && context.Response.HasStarted)
+        catch (Exception ex) when (context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
             // The database failed or was dropped under the stream: say so, and end it.
-            await ServerSentEvents.WriteAsync(context.Response, ServerSentEvents.Event(new ArrayBufferWriter<byte>(), "error", null, w => ServerSentEvents.Error(w, error.Message)), context.RequestAborted).ConfigureAwait(false);
+            await ServerSentEvents.TryWriteErrorAsync(context, ex).ConfigureAwait(false);
         }
         finally
         {
