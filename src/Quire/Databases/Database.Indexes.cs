@@ -20,6 +20,18 @@ public sealed partial class Database
     public IReadOnlyDictionary<string, IReadOnlyList<IndexDefinition>> AllIndexes()
     {
         var result = new SortedDictionary<string, IReadOnlyList<IndexDefinition>>(StringComparer.Ordinal);
+        foreach (var (collection, schema) in Schemas())
+        {
+            result[collection] = schema.Indexes;
+        }
+
+        return result;
+    }
+
+    /// <summary>Every collection's schema, from one snapshot, in collection order.</summary>
+    private List<(string Collection, CollectionSchema Schema)> Schemas()
+    {
+        var schemas = new List<(string, CollectionSchema)>();
         var prefix = Keyspace.SchemaPrefix();
         using var snapshot = Engine.OpenSnapshot();
         foreach (var entry in snapshot.Scan(prefix, Keyspace.End(prefix)))
@@ -27,11 +39,10 @@ public sealed partial class Database
             var reader = new KeyReader(entry.Key);
             reader.Byte();
             reader.Skip();
-            var collection = reader.String();
-            result[collection] = CollectionSchema.Parse(entry.Version, entry.Value).Indexes;
+            schemas.Add((reader.String(), CollectionSchema.Parse(entry.Version, entry.Value)));
         }
 
-        return result;
+        return schemas;
     }
 
     /// <summary>
@@ -177,15 +188,8 @@ public sealed partial class Database
     /// <summary>Restarts the builds and reclaims an earlier open left unfinished.</summary>
     private void ResumeIndexWork()
     {
-        var prefix = Keyspace.SchemaPrefix();
-        using var snapshot = Engine.OpenSnapshot();
-        foreach (var entry in snapshot.Scan(prefix, Keyspace.End(prefix)))
+        foreach (var (collection, schema) in Schemas())
         {
-            var reader = new KeyReader(entry.Key);
-            reader.Byte();
-            reader.Skip();
-            var collection = reader.String();
-            var schema = CollectionSchema.Parse(entry.Version, entry.Value);
             foreach (var index in schema.Indexes.Where(i => !i.Ready))
             {
                 StartBuild(collection, index.Id);
