@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Quire.Storage.Format;
 using Quire.Storage.Tree;
 
 namespace Quire.Storage.Engine;
@@ -19,26 +20,38 @@ public sealed class Snapshot : IDisposable
     private readonly INodeSource? _source;
     private readonly SnapshotRegistry? _registry;
     private readonly LinkedListNode<Snapshot>? _registration;
+    private readonly long _asOf;
+    private readonly byte[]? _reservedFrom;
     private int _state;
     private string? _expiredBecause;
 
     /// <param name="root">A pinned root, unpinned when the snapshot is disposed or expires.</param>
     /// <param name="source">Where stored nodes are read from.</param>
     /// <param name="registry">Where open snapshots are tracked for their caps.</param>
-    internal Snapshot(TreeRoot root, INodeSource? source, SnapshotRegistry? registry)
+    /// <param name="asOf">Show the state as of this seq, from the past versions <paramref name="root"/> keeps (<see cref="long.MaxValue"/>: the root's own state).</param>
+    /// <param name="hidesReserved">Whether the engine's own keys (history is kept) are left out of scans.</param>
+    internal Snapshot(TreeRoot root, INodeSource? source, SnapshotRegistry? registry, long asOf = long.MaxValue, bool hidesReserved = false)
     {
         _root = root;
         _source = source;
         _registry = registry;
+        _asOf = asOf;
+        _reservedFrom = hidesReserved ? [HistoryKey.Reserved] : null;
         OpenedTicks = Stopwatch.GetTimestamp();
         _registration = registry?.Add(this);
     }
 
     /// <summary>The seq of the last op this view holds, or -1 for an empty database.</summary>
-    public long Seq => _root.Seq;
+    public long Seq => IsAsOf ? _asOf : _root.Seq;
 
-    /// <summary>The head of the hash chain as of <see cref="Seq"/>.</summary>
-    public byte[] ChainHead => (byte[])_root.ChainHead.Clone();
+    /// <summary>Whether this view shows an earlier seq than the root it reads (<see cref="StorageEngine.OpenSnapshot(long)"/>).</summary>
+    public bool IsAsOf => _asOf != long.MaxValue;
+
+    /// <summary>The head of the hash chain as of <see cref="Seq"/>; a view as of an earlier seq has none of its own (read that seq's chain record).</summary>
+    /// <exception cref="InvalidOperationException">The view is as of an earlier seq.</exception>
+    public byte[] ChainHead => IsAsOf
+        ? throw new InvalidOperationException("a view as of an earlier seq has no chain head of its own: read that seq's chain record")
+        : (byte[])_root.ChainHead.Clone();
 
     internal long OpenedTicks { get; }
 
@@ -52,6 +65,13 @@ public sealed class Snapshot : IDisposable
         try
         {
             var found = TreeReader.TryGet(_root.Node, key, _source, out var version, out var bytes);
+            if (found && version > _asOf)
+            {
+                var past = new PastVersionReader(_root, _source);
+                found = past.Seek(key, _asOf);
+                (version, bytes) = found ? (past.Found.Cell.Version, past.Found.Value) : (0, null);
+            }
+
             value = new VersionedValue(version, bytes);
             return found;
         }
@@ -84,8 +104,13 @@ public sealed class Snapshot : IDisposable
     /// </summary>
     public SnapshotCursor Cursor(byte[]? from = null, byte[]? to = null, bool reverse = false)
     {
+        if (_reservedFrom is not null && (to is null || to.AsSpan().SequenceCompareTo(_reservedFrom) > 0))
+        {
+            to = _reservedFrom;   // the engine's own keys are not the caller's
+        }
+
         Enter();
-        return new SnapshotCursor(this, _root, _source, from, to, reverse);
+        return new SnapshotCursor(this, _root, _source, from, to, reverse, _asOf);
     }
 
     /// <summary>Releases the view.</summary>

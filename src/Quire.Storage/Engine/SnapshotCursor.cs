@@ -10,7 +10,9 @@ namespace Quire.Storage.Engine;
 /// or finds: after a <see cref="TryFind"/>, <see cref="MoveNext()"/> throws. The cursor
 /// pins the snapshot's root while open, so dispose it. One thread at a time.
 /// Hot path for queries: no allocation per entry (values kept in overflow pages on disk
-/// are the exception; they are read into a new array).
+/// are the exception; they are read into a new array). A cursor of a view as of an
+/// earlier seq walks the live cells and tombstones alike: one no newer than that seq is
+/// shown as it is, a newer one by the past version it replaced (<see cref="PastVersionReader"/>).
 /// </summary>
 public sealed class SnapshotCursor : IDisposable
 {
@@ -31,7 +33,14 @@ public sealed class SnapshotCursor : IDisposable
     private int _inBoundFrom;
     private int _inBoundTo = -1;
 
-    internal SnapshotCursor(Snapshot snapshot, TreeRoot root, INodeSource? source, byte[]? from, byte[]? to, bool reverse)
+    // As of an earlier seq (long.MaxValue: the root's own state): where past versions are
+    // found, and the past version the current entry shows (null: its own cell).
+    private readonly long _asOf;
+    private PastVersionReader? _past;
+    private Node? _valueLeaf;
+    private int _valueSlot;
+
+    internal SnapshotCursor(Snapshot snapshot, TreeRoot root, INodeSource? source, byte[]? from, byte[]? to, bool reverse, long asOf = long.MaxValue)
     {
         _snapshot = snapshot;
         _root = root;
@@ -39,21 +48,22 @@ public sealed class SnapshotCursor : IDisposable
         _from = from;
         _to = to;
         _reverse = reverse;
+        _asOf = asOf;
     }
 
     /// <summary>The current entry's key.</summary>
     public ReadOnlySpan<byte> Key => PageLayout.KeyAt(Current.Page, _slot);
 
     /// <summary>The version (seq of the op that wrote it) of the current entry.</summary>
-    public long Version => PageLayout.ReadLeafCell(Current.Page, _slot).Version;
+    public long Version => _valueLeaf is { } past ? PageLayout.ReadLeafCell(past.Page, _valueSlot).Version : PageLayout.ReadLeafCell(Current.Page, _slot).Version;
 
     /// <summary>The current entry's value.</summary>
     public ReadOnlySpan<byte> Value
     {
         get
         {
-            var leaf = Current;
-            var cell = PageLayout.ReadLeafCell(leaf.Page, _slot);
+            var (leaf, slot) = _valueLeaf is { } past ? (past, _valueSlot) : (Current, _slot);
+            var cell = PageLayout.ReadLeafCell(leaf.Page, slot);
             if (!cell.IsOverflow)
             {
                 return leaf.Page.AsSpan(cell.ValueOffset, cell.ValueLength);
@@ -81,7 +91,7 @@ public sealed class SnapshotCursor : IDisposable
 
         // Hot path: the neighbouring slot of the same leaf, known to be in range, if live.
         // (A disposed or cancelled snapshot is noticed at the next leaf: the pin keeps this one valid.)
-        if (_leaf is { } current && current == _boundLeaf)
+        if (_leaf is { } current && current == _boundLeaf && _asOf == long.MaxValue)
         {
             var next = _reverse ? _slot - 1 : _slot + 1;
             if (next >= _inBoundFrom && next <= _inBoundTo)
@@ -160,7 +170,7 @@ public sealed class SnapshotCursor : IDisposable
                 break;
             }
 
-            if (!PageLayout.ReadLeafCell(leaf.Page, slot).IsTombstone)
+            if (Shows(leaf, slot))
             {
                 (_leaf, _slot) = (leaf, slot);
                 return true;
@@ -178,6 +188,26 @@ public sealed class SnapshotCursor : IDisposable
 
         _leaf = null;
         return false;
+    }
+
+    /// <summary>Whether the cell at <paramref name="slot"/> has a live value as of the view's seq (setting the past version to show, if any).</summary>
+    private bool Shows(Node leaf, int slot)
+    {
+        _valueLeaf = null;
+        var cell = PageLayout.ReadLeafCell(leaf.Page, slot);
+        if (cell.Version <= _asOf)
+        {
+            return !cell.IsTombstone;
+        }
+
+        var past = _past ??= new PastVersionReader(_root, _source);
+        if (!past.Seek(PageLayout.KeyAt(leaf.Page, slot), _asOf) || past.Found.Cell.IsTombstone)
+        {
+            return false;
+        }
+
+        (_valueLeaf, _valueSlot) = (past.Found.Leaf, past.Found.Slot);
+        return true;
     }
 
     private bool InBound(ReadOnlySpan<byte> key) =>
@@ -208,7 +238,7 @@ public sealed class SnapshotCursor : IDisposable
         _loadedValue = null;
         var leaf = TreeReader.FindLeaf(_root.Node, key, _source);
         var slot = PageLayout.Search(leaf.Page, key);
-        if (slot < 0 || PageLayout.ReadLeafCell(leaf.Page, slot).IsTombstone)
+        if (slot < 0 || !Shows(leaf, slot))
         {
             _leaf = null;
             return false;
@@ -225,6 +255,7 @@ public sealed class SnapshotCursor : IDisposable
         {
             _disposed = true;
             _leaf = null;
+            _valueLeaf = null;
             _root.Unpin();
         }
     }

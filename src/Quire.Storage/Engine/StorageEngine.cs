@@ -13,7 +13,7 @@ namespace Quire.Storage.Engine;
 /// with <see cref="Get"/>, <see cref="TryGetVersioned"/> and <see cref="Scan"/>.
 /// Thread-safe. Dispose to finish queued commits and close the files.
 /// </summary>
-public sealed class StorageEngine : IDisposable
+public sealed partial class StorageEngine : IDisposable
 {
     private const string LockName = "LOCK";
 
@@ -147,7 +147,18 @@ public sealed class StorageEngine : IDisposable
             var (file, space, log, state, recovery) = fs.FileExists(Path.Combine(directory, DataFile.Name))
                 ? Recover(fs, directory, options)
                 : Create(fs, directory, options);
-            return new StorageEngine(options, directoryLock, file, space, log, state, recovery, Stopwatch.GetElapsedTime(started));
+            var engine = new StorageEngine(options, directoryLock, file, space, log, state, recovery, Stopwatch.GetElapsedTime(started));
+            try
+            {
+                engine.AlignHistoryFloor();
+            }
+            catch
+            {
+                engine.Dispose();
+                throw;
+            }
+
+            return engine;
         }
         catch
         {
@@ -186,6 +197,11 @@ public sealed class StorageEngine : IDisposable
             throw new BatchTooLargeException($"a batch of {batch.ByteSize} bytes exceeds the limit of {_maxBatchBytes} bytes");
         }
 
+        if (batch.TouchesReserved && _options.KeepHistory && !batch.IsEngineBatch)
+        {
+            throw new ArgumentException($"keys starting with byte 0x{HistoryKey.Reserved:X2} are the engine's own while it keeps history", nameof(batch));
+        }
+
         return _committer.CommitAsync(batch, durability ?? _options.Durability, cancellationToken);
     }
 
@@ -220,7 +236,7 @@ public sealed class StorageEngine : IDisposable
     }
 
     /// <summary>A stable view of everything published now, read without locks; dispose it when done.</summary>
-    public Snapshot OpenSnapshot() => new(_state.PinPublished(), _state.Source, _snapshots);
+    public Snapshot OpenSnapshot() => new(_state.PinPublished(), _state.Source, _snapshots, hidesReserved: _options.KeepHistory);
 
     /// <summary>
     /// A view of everything applied, including commits not yet durable and so not yet
@@ -230,7 +246,7 @@ public sealed class StorageEngine : IDisposable
     /// not subject to the snapshot caps (<see cref="StorageOptions.MaxSnapshotAge"/>):
     /// a writer holds it only while it computes a batch.
     /// </summary>
-    public Snapshot OpenWriteView() => new(_state.PinLatest(), _state.Source, registry: null);
+    public Snapshot OpenWriteView() => new(_state.PinLatest(), _state.Source, registry: null, hidesReserved: _options.KeepHistory);
 
     /// <summary>Snapshots open now.</summary>
     public int OpenSnapshots => _snapshots.Count;
@@ -274,7 +290,7 @@ public sealed class StorageEngine : IDisposable
             var pool = new PagePool(identity.PageSize);
             file.Pool = pool;
             var space = new FreeSpace(file.Superblock.PageCount, []);
-            return (file, space, log, new TreeState(pool, file, space), new LogRecoveryReport());
+            return (file, space, log, new TreeState(pool, file, space, keepHistory: options.KeepHistory), new LogRecoveryReport());
         }
         catch
         {
@@ -300,7 +316,7 @@ public sealed class StorageEngine : IDisposable
             var start = superblock.RootAddress == 0 ? null
                 : new TreeRoot(file.LoadNode(superblock.RootAddress), superblock.CoveredSeq, superblock.Depth, superblock.KeyCount, -1) { ChainHead = superblock.ChainHead };
             var space = FreeSpace.Read(file, superblock);
-            state = new TreeState(pool, file, space, start);
+            state = new TreeState(pool, file, space, start, options.KeepHistory);
             var from = superblock.CoveredSeq + 1;
             var log = WriteAheadLog.Open(fs, directory, file.Identity, options.Log, from, r => state.Replay(r.Payload.Span, r.FirstSeq, from), out var recovery);
             if (recovery.StartSeq > from || recovery.NextSeq < from)

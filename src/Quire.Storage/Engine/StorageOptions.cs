@@ -65,6 +65,14 @@ public sealed record StorageOptions
     /// </summary>
     public long MaxSnapshotPinnedBytes { get; init; } = 256L * 1024 * 1024;
 
+    /// <summary>
+    /// Keep past versions, so a snapshot can show the state as of an earlier seq
+    /// (<see cref="StorageEngine.OpenSnapshot(long)"/>): each write that replaces a value keeps
+    /// the old one, until <see cref="StorageEngine.ReclaimHistoryAsync"/> drops those no
+    /// longer needed. While on, keys starting with byte 0xFF are the engine's own. Default off.
+    /// </summary>
+    public bool KeepHistory { get; init; }
+
     /// <summary>Log settings.</summary>
     public LogOptions Log { get; init; } = new();
 

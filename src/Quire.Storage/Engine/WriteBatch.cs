@@ -50,6 +50,12 @@ public sealed class WriteBatch : IDisposable
 
     internal bool IsOpOpen => _opOpen;
 
+    /// <summary>Whether a write names a key the engine keeps for itself (<see cref="HistoryKey.Reserved"/> first).</summary>
+    internal bool TouchesReserved { get; private set; }
+
+    /// <summary>A batch the engine writes itself: it may name reserved keys.</summary>
+    internal bool IsEngineBatch { get; init; }
+
     /// <summary>Adds an op that puts one key.</summary>
     public WriteBatch Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
@@ -100,6 +106,7 @@ public sealed class WriteBatch : IDisposable
         OpCount = 0;
         WriteCount = 0;
         UserBytes = 0;
+        TouchesReserved = false;
         _preconditions?.Clear();
     }
 
@@ -115,9 +122,15 @@ public sealed class WriteBatch : IDisposable
 
     private void AddWrite(byte flags, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
-        CheckKey(key);
+        var hasValue = (flags & (BatchPayload.Delete | BatchPayload.Erase)) == 0;
+        if ((flags & BatchPayload.Erase) == 0)
+        {
+            CheckKey(key);   // an erased past version's key may be longer than a key written
+        }
+
+        TouchesReserved |= HistoryKey.IsReserved(key);
         var needed = 1 + BatchPayload.VarintSize(key.Length) + key.Length
-            + ((flags & BatchPayload.Delete) != 0 ? 0 : BatchPayload.VarintSize(value.Length) + value.Length);
+            + (hasValue ? BatchPayload.VarintSize(value.Length) + value.Length : 0);
         if ((long)_length + needed > Array.MaxLength / 2)
         {
             throw new BatchTooLargeException("the batch is too large to encode");
@@ -130,7 +143,7 @@ public sealed class WriteBatch : IDisposable
         var p = 1 + BatchPayload.WriteVarint(span[1..], key.Length);
         key.CopyTo(span[p..]);
         p += key.Length;
-        if ((flags & BatchPayload.Delete) == 0)
+        if (hasValue)
         {
             p += BatchPayload.WriteVarint(span[p..], value.Length);
             value.CopyTo(span[p..]);
@@ -220,6 +233,13 @@ public sealed class WriteBatch : IDisposable
         public OpBuilder Delete(ReadOnlySpan<byte> key)
         {
             _batch.AddWrite(BatchPayload.Delete, key, default);
+            return this;
+        }
+
+        /// <summary>Removes a key outright (no tombstone, no past version): the engine's reclaiming of past versions.</summary>
+        internal OpBuilder Erase(ReadOnlySpan<byte> key)
+        {
+            _batch.AddWrite(BatchPayload.Erase, key, default);
             return this;
         }
 

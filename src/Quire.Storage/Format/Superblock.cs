@@ -9,11 +9,18 @@ namespace Quire.Storage.Format;
 /// superblock write leaves the previous checkpoint in force. Its CRC also covers the
 /// database UUID and epoch, so a superblock of another database never passes.
 /// <see cref="ChainHead"/> is the hash chain's head at <see cref="CoveredSeq"/>: replay continues from it.
+/// <see cref="KeepsHistory"/> (bit 0 of the flags byte, zero in files written before it
+/// existed) says the tree holds every past version since its history floor: a run that
+/// kept history wrote it. Opening with history kept, a checkpoint without it means the
+/// floor must start again at the last seq.
 /// </summary>
 internal sealed record Superblock(
-    long Checkpoint, long CoveredSeq, long RootAddress, int Depth, long KeyCount, long PageCount, long FreeListAddress, long FreeListPages, byte[] ChainHead)
+    long Checkpoint, long CoveredSeq, long RootAddress, int Depth, long KeyCount, long PageCount, long FreeListAddress, long FreeListPages, byte[] ChainHead,
+    bool KeepsHistory = false)
 {
     private const int ChainHeadOffset = 72;
+    private const int FlagsOffset = ChainHeadOffset + HashChain.HashSize;
+    private const byte KeepsHistoryFlag = 1;
     private const int EncodedLength = 128;
     private const int CrcOffset = EncodedLength - 4;
     private static ReadOnlySpan<byte> Magic => "QUIRESB\0"u8;
@@ -35,6 +42,7 @@ internal sealed record Superblock(
         BinaryPrimitives.WriteInt64LittleEndian(d[56..], FreeListAddress);
         BinaryPrimitives.WriteInt64LittleEndian(d[64..], FreeListPages);
         ChainHead.CopyTo(d[ChainHeadOffset..]);
+        d[FlagsOffset] = KeepsHistory ? KeepsHistoryFlag : (byte)0;
         BinaryPrimitives.WriteUInt32LittleEndian(d[CrcOffset..], Checksum(d, identity));
     }
 
@@ -56,7 +64,8 @@ internal sealed record Superblock(
             BinaryPrimitives.ReadInt64LittleEndian(source[48..]),
             BinaryPrimitives.ReadInt64LittleEndian(source[56..]),
             BinaryPrimitives.ReadInt64LittleEndian(source[64..]),
-            source.Slice(ChainHeadOffset, HashChain.HashSize).ToArray());
+            source.Slice(ChainHeadOffset, HashChain.HashSize).ToArray(),
+            (source[FlagsOffset] & KeepsHistoryFlag) != 0);
     }
 
     private static uint Checksum(ReadOnlySpan<byte> encoded, DatabaseIdentity identity)

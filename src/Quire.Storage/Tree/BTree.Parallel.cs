@@ -47,6 +47,7 @@ internal sealed partial class BTree
         _deferred = new DeferredSeparators();
         _recorded = new RecordedRetirement();
         Retirement = _recorded;
+        _past = tree._past is null ? null : new PastVersions();
     }
 
     /// <summary>
@@ -178,6 +179,16 @@ internal sealed partial class BTree
         Count += half.Count;
         Interlocked.Add(ref _dirtyPages, half._dirtyPages);
         half._recorded!.ReplayInto(Retirement);
+        if (half._past is not null)
+        {
+            _past!.AddFrom(half._past);
+        }
+
+        if (half._erasures is { } erasures)
+        {
+            (_erasures ??= []).AddRange(erasures);
+        }
+
         foreach (var (key, right) in half._deferred!.Entries)
         {
             // The separator goes into the node at the old root's height, which a split

@@ -119,39 +119,18 @@ internal sealed partial class BTree
 
     private bool TryUpsert(ReadOnlySpan<byte> key, CellWrite write, ReadOnlySpan<byte> payload, int cellSize)
     {
-        Node node;
-        int depth;
-        if (IsInFinger(key))
-        {
-            // The leaf of the last write holds keys on both sides of this one: it is this key's
-            // leaf, and the path to it is still the one in _path (writes in key order skip the descent).
-            (node, depth) = (_finger!, _fingerDepth);
-        }
-        else
-        {
-            depth = 0;
-            node = Writable(_root, 0);
-            while (!node.IsLeaf)
-            {
-                var child = TreeReader.ChildIndex(node.Page, key);
-                _path[depth] = node;
-                _pathChild[depth] = child;
-                depth++;
-
-                // A half of a parallel run goes through the root's separators it keeps aside.
-                node = depth == 1 && _deferred is not null && DeferredRight(key, node.Page, child) is { } right
-                    ? right
-                    : WritableChild(node, child, depth);
-            }
-
-            (_finger, _fingerDepth) = (node, depth);
-        }
-
+        var (node, depth) = LeafFor(key);
         var page = node.Page;
         var slot = PageLayout.Search(page, key);
         if (slot >= 0)
         {
             var old = PageLayout.ReadLeafCell(page, slot);
+            if (_past is not null)
+            {
+                // Once only: a retry after a split finds the old cell already removed.
+                Capture(node, old, key, write.Version);
+            }
+
             var oldSize = PageLayout.CellSize(page, slot);
             var reuseBlobSlot = -1;
             if (old.IsOverflow)
@@ -200,6 +179,40 @@ internal sealed partial class BTree
         _finger = null;
         SplitLeaf(node, depth, key, appending: slot == PageLayout.Count(page));
         return false;
+    }
+
+    /// <summary>The writable leaf for <paramref name="key"/> and its depth, with its path in <c>_path</c>.</summary>
+    private (Node Leaf, int Depth) LeafFor(ReadOnlySpan<byte> key)
+    {
+        Node node;
+        int depth;
+        if (IsInFinger(key))
+        {
+            // The leaf of the last write holds keys on both sides of this one: it is this key's
+            // leaf, and the path to it is still the one in _path (writes in key order skip the descent).
+            (node, depth) = (_finger!, _fingerDepth);
+        }
+        else
+        {
+            depth = 0;
+            node = Writable(_root, 0);
+            while (!node.IsLeaf)
+            {
+                var child = TreeReader.ChildIndex(node.Page, key);
+                _path[depth] = node;
+                _pathChild[depth] = child;
+                depth++;
+
+                // A half of a parallel run goes through the root's separators it keeps aside.
+                node = depth == 1 && _deferred is not null && DeferredRight(key, node.Page, child) is { } right
+                    ? right
+                    : WritableChild(node, child, depth);
+            }
+
+            (_finger, _fingerDepth) = (node, depth);
+        }
+
+        return (node, depth);
     }
 
     /// <summary>Whether <paramref name="key"/> lies between the first and last key of the last write's leaf, still writable in this generation.</summary>

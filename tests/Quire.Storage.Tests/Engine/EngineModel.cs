@@ -48,9 +48,17 @@ internal sealed record EngineModel(ImmutableSortedDictionary<string, (long Versi
     public void AssertMatches(StorageEngine engine, IEnumerable<string> keySpace, string context)
     {
         Assert.True(NextSeq - 1 == engine.LastSeq, $"{context}: engine at seq {engine.LastSeq}, model at {NextSeq - 1}, engine failure: {engine.Failure?.InnerException}");
+        using var view = engine.OpenSnapshot();
+        AssertMatches(view, keySpace, context);
+    }
+
+    /// <summary>Checks a view (of now, or as of an earlier seq) holds exactly this state.</summary>
+    public void AssertMatches(Snapshot view, IEnumerable<string> keySpace, string context)
+    {
+        Assert.True(NextSeq - 1 == view.Seq, $"{context}: view at seq {view.Seq}, model at {NextSeq - 1}");
         foreach (var key in keySpace)
         {
-            var inEngine = engine.TryGetVersioned(B(key), out var value);
+            var inEngine = view.TryGetVersioned(B(key), out var value);
             var inModel = Keys.TryGetValue(key, out var expected);
             Assert.True(inEngine == inModel, $"{context}: key {key} in engine {inEngine}, in model {inModel}");
             if (inModel)
@@ -61,7 +69,7 @@ internal sealed record EngineModel(ImmutableSortedDictionary<string, (long Versi
             }
         }
 
-        Assert.Equal(Keys.Count(k => k.Value.Value is not null), engine.Scan().Count);
+        Assert.Equal(Keys.Count(k => k.Value.Value is not null), view.Scan().Count());
     }
 }
 

@@ -39,6 +39,7 @@ public class EnginePropertyTests
         var options = EngineFixture.Options(fs, durability, segmentSize) with
         {
             MemoryBudget = random.Next(2) == 0 ? 4 * 8192 : 1L << 30,
+            KeepHistory = random.Next(2) == 0,   // and half keep past versions, checked as of earlier seqs
         };
         var engine = StorageEngine.Open(EngineFixture.Directory, options);
         var model = EngineModel.Empty;
@@ -78,6 +79,13 @@ public class EnginePropertyTests
                 if (!crash)
                 {
                     model.AssertMatches(engine, KeySpace, $"seed {seed} round {round}");
+                    if (engine.HistoryFloor is { } floor && history.Where(m => m.NextSeq - 1 >= floor).ToList() is { Count: > 0 } past)
+                    {
+                        var then = past[random.Next(past.Count)];
+                        using var view = engine.OpenSnapshot(then.NextSeq - 1);
+                        then.AssertMatches(view, KeySpace, $"seed {seed} round {round} as of seq {then.NextSeq - 1}");
+                    }
+
                     continue;
                 }
 

@@ -62,6 +62,15 @@ internal sealed class Checkpointer : IDisposable
     /// <summary>The last seq the durable superblock covers.</summary>
     public long CoveredSeq => _file.Superblock.CoveredSeq;
 
+    /// <summary>Whether checkpoints say the tree holds every past version since its floor: set once the engine's floor is in place.</summary>
+    public bool KeepsHistory
+    {
+        get => Volatile.Read(ref _keepsHistory);
+        set => Volatile.Write(ref _keepsHistory, value);
+    }
+
+    private bool _keepsHistory;
+
     /// <summary>Log bytes written since the last checkpoint.</summary>
     public long LogBytesSinceCheckpoint => _log.RecordBytesWritten - Interlocked.Read(ref _logBytesAtLast);
 
@@ -194,7 +203,8 @@ internal sealed class Checkpointer : IDisposable
 
             var previous = _file.Superblock;
             var superblock = new Superblock(
-                previous.Checkpoint + 1, root.Seq, root.Node.Address, root.Depth, root.Count, _space.PageCount, freeList.Head, freeList.Pages, root.ChainHead);
+                previous.Checkpoint + 1, root.Seq, root.Node.Address, root.Depth, root.Count, _space.PageCount, freeList.Head, freeList.Pages, root.ChainHead,
+                KeepsHistory);
             try
             {
                 _file.WriteSuperblock(superblock);

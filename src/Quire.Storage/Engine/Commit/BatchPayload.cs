@@ -9,13 +9,16 @@ namespace Quire.Storage.Engine;
 /// last write of an op, so op boundaries (and hence each write's seq) survive.
 /// Flag <see cref="Chained"/> marks an op's chain record: its key is the record's key
 /// prefix and its value the digest and body (see <see cref="HashChain"/>).
+/// Flag <see cref="Erase"/> (no value) removes a key outright, leaving neither a
+/// tombstone nor a past version: the engine's own writes, to reclaim past versions.
 /// </summary>
 public static class BatchPayload
 {
     internal const byte Delete = 1;
     internal const byte EndsOp = 2;
     internal const byte Chained = 4;
-    private const byte KnownFlags = Delete | EndsOp | Chained;
+    internal const byte Erase = 8;
+    private const byte KnownFlags = Delete | EndsOp | Chained | Erase;
 
     internal static int VarintSize(int value)
     {
@@ -64,6 +67,9 @@ public static class BatchPayload
         /// <summary>True when the last write read is a chain record (key prefix; digest and body).</summary>
         public bool IsChained { get; private set; }
 
+        /// <summary>True when the last write read removes its key outright (an engine write).</summary>
+        public bool IsErase { get; private set; }
+
         /// <summary>The key of the last write read.</summary>
         public ReadOnlySpan<byte> Key { get; private set; }
 
@@ -87,8 +93,9 @@ public static class BatchPayload
             OpIndex = _opIndex;
             IsDelete = (flags & Delete) != 0;
             IsChained = (flags & Chained) != 0;
+            IsErase = (flags & Erase) != 0;
             Key = ReadBytes();
-            Value = IsDelete ? default : ReadBytes();
+            Value = IsDelete || IsErase ? default : ReadBytes();
             if ((flags & EndsOp) != 0)
             {
                 _opIndex++;

@@ -41,7 +41,11 @@ internal sealed class KeyOrderBuffer
     }
 
     /// <summary>Buffers one write; hands the chunk to a pool thread to apply to <paramref name="tree"/> when it is full.</summary>
-    public void Add(BTree tree, ReadOnlySpan<byte> key, long seq, ReadOnlySpan<byte> value, bool tombstone)
+    public void Add(BTree tree, ReadOnlySpan<byte> key, long seq, ReadOnlySpan<byte> value, bool tombstone) =>
+        Add(tree, key, seq, value, tombstone ? WriteKind.Tombstone : WriteKind.Put);
+
+    /// <summary>Buffers one write of any kind (an erasure too).</summary>
+    public void Add(BTree tree, ReadOnlySpan<byte> key, long seq, ReadOnlySpan<byte> value, WriteKind kind)
     {
         if (_filling.Used + key.Length + value.Length > _chunkBytes && _filling.Count > 0)
         {
@@ -52,14 +56,18 @@ internal sealed class KeyOrderBuffer
             _applying = ApplyInBackground(full, tree);
         }
 
-        _filling.Add(key, seq, value, tombstone, _chunkBytes);
+        _filling.Add(key, seq, value, kind, _chunkBytes);
     }
 
     // Its own method: a lambda in Add capturing Add's parameters would allocate a closure on every Add.
     private Task ApplyInBackground(Chunk chunk, BTree tree)
     {
         var parallel = _parallel;
-        return Task.Run(() => chunk.ApplyTo(tree, parallel));
+        return Task.Run(() =>
+        {
+            chunk.ApplyTo(tree, parallel);
+            tree.FlushHistory();   // a long replay keeps no more than a chunk's past versions aside
+        });
     }
 
     /// <summary>Applies every buffered write, after the chunk being applied, and empties the buffer.</summary>
@@ -103,7 +111,7 @@ internal sealed class KeyOrderBuffer
 
         public int Count { get; private set; }
 
-        public void Add(ReadOnlySpan<byte> key, long seq, ReadOnlySpan<byte> value, bool tombstone, int chunkBytes)
+        public void Add(ReadOnlySpan<byte> key, long seq, ReadOnlySpan<byte> value, WriteKind kind, int chunkBytes)
         {
             var size = key.Length + value.Length;
             if (Used + size > _bytes.Length)
@@ -118,7 +126,7 @@ internal sealed class KeyOrderBuffer
 
             key.CopyTo(_bytes.AsSpan(Used));
             value.CopyTo(_bytes.AsSpan(Used + key.Length));
-            _writes[Count++] = new Write(Used, key.Length, value.Length, seq, tombstone);
+            _writes[Count++] = new Write(Used, key.Length, value.Length, seq, kind);
             Used += size;
         }
 
@@ -185,7 +193,13 @@ internal sealed class KeyOrderBuffer
             foreach (var i in _order.AsSpan(from, to - from))
             {
                 ref readonly var write = ref writes[i];
-                writer.Upsert(Key(write), write.Seq, _bytes.AsSpan(write.Offset + write.KeyLength, write.ValueLength), write.Tombstone);
+                if (write.Kind == WriteKind.Erase)
+                {
+                    writer.Erase(Key(write));
+                    continue;
+                }
+
+                writer.Upsert(Key(write), write.Seq, _bytes.AsSpan(write.Offset + write.KeyLength, write.ValueLength), write.Kind == WriteKind.Tombstone);
             }
         }
 
@@ -224,6 +238,19 @@ internal sealed class KeyOrderBuffer
             return BinaryPrimitives.ReadUInt64BigEndian(padded);
         }
 
-        private readonly record struct Write(int Offset, int KeyLength, int ValueLength, long Seq, bool Tombstone);
+        private readonly record struct Write(int Offset, int KeyLength, int ValueLength, long Seq, WriteKind Kind);
     }
+}
+
+/// <summary>What a buffered write does to its key.</summary>
+internal enum WriteKind : byte
+{
+    /// <summary>Sets a value.</summary>
+    Put,
+
+    /// <summary>Deletes, leaving a tombstone.</summary>
+    Tombstone,
+
+    /// <summary>Removes the cell outright (<see cref="BatchPayload.Erase"/>).</summary>
+    Erase,
 }

@@ -49,19 +49,35 @@ internal sealed class TreeState : ITreeRetirement
     /// <param name="source">Where stored nodes are read from (null while everything is in memory).</param>
     /// <param name="space">Told the pages of what is replaced, once nothing reaches it (null while everything is in memory).</param>
     /// <param name="start">The root to start from (read from disk), or null for an empty tree.</param>
-    public TreeState(PagePool pool, INodeSource? source, FreeSpace? space, TreeRoot? start = null)
+    /// <param name="keepHistory">Whether replaced cells are kept as past versions (see <see cref="HistoryKey"/>).</param>
+    public TreeState(PagePool pool, INodeSource? source, FreeSpace? space, TreeRoot? start = null, bool keepHistory = false)
     {
         _space = space;
         _source = source;
         _pool = pool;
-        _tree = new BTree(_pool, source, start) { Retirement = this };
+        _tree = new BTree(_pool, source, start) { Retirement = this, KeepsHistory = keepHistory };
         if (start is not null)
         {
             start.ChainHead.CopyTo(_chainHead, 0);
         }
+        else if (keepHistory)
+        {
+            // Nothing was ever checkpointed: the whole log is replayed with past versions
+            // kept, so AS OF reaches back to the start. Written by the first checkpoint; a
+            // crash before it comes back here.
+            _tree.Upsert(HistoryKey.FloorKey, -1, HistoryKeyFloor(-1), tombstone: false);
+        }
 
         _oldest = _latest = _published = _tree.Freeze(start?.Seq ?? -1);
         _published.ChainHead = (byte[])_chainHead.Clone();
+    }
+
+    /// <summary>The value of <see cref="HistoryKey.FloorKey"/> for <paramref name="seq"/>.</summary>
+    public static byte[] HistoryKeyFloor(long seq)
+    {
+        var value = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(value, seq);
+        return value;
     }
 
     /// <summary>Replaced nodes kept in memory because an older root is still in use (a snapshot's, say).</summary>
@@ -148,7 +164,7 @@ internal sealed class TreeState : ITreeRetirement
 
             if (!reader.IsChained)
             {
-                buffer.Add(_tree, reader.Key, seq, reader.Value, reader.IsDelete);
+                buffer.Add(_tree, reader.Key, seq, reader.Value, reader.IsErase ? WriteKind.Erase : reader.IsDelete ? WriteKind.Tombstone : WriteKind.Put);
                 continue;
             }
 
@@ -258,6 +274,12 @@ internal sealed class TreeState : ITreeRetirement
     /// <summary>Applies one key write; a chain record is linked into the chain and stored under its prefix and seq.</summary>
     private void ApplyWrite(ref BatchPayload.Reader reader, long seq)
     {
+        if (reader.IsErase)
+        {
+            _tree.Erase(reader.Key);
+            return;
+        }
+
         if (!reader.IsChained)
         {
             _tree.Upsert(reader.Key, seq, reader.Value, reader.IsDelete);
@@ -295,6 +317,7 @@ internal sealed class TreeState : ITreeRetirement
 
     private TreeRoot Freeze(long seq)
     {
+        _tree.FlushHistory();
         var root = _tree.Freeze(seq);
         root.ChainHead = (byte[])_chainHead.Clone();
         root.Replaced = _replaced;

@@ -1,0 +1,159 @@
+using Quire.Storage.Format;
+
+namespace Quire.Storage.Tree;
+
+/// <summary>
+/// Keeping past versions (see <see cref="HistoryKey"/>): when a write replaces a cell
+/// written by an earlier op, the old cell (version, value or tombstone) is captured, and
+/// <see cref="FlushHistory"/> stores the captures under their history keys before the
+/// generation is frozen, so a root holds the past versions of everything it replaced.
+/// Captures are kept aside rather than inserted at once: a write must not move the path
+/// or the finger of the writes around it, and a half of a parallel run must not touch
+/// the other half's subtrees. Replays capture exactly as the first apply did, so a
+/// crash loses no past version a checkpoint did not already hold. <see cref="Erase"/>
+/// removes a cell outright, for reclaiming past versions beyond the retention.
+/// </summary>
+internal sealed partial class BTree
+{
+    // Null when history is not kept.
+    private PastVersions? _past;
+
+    // Keys to erase at the next flush (writes from a replay arrive in log order).
+    private List<byte[]>? _erasures;
+
+    /// <summary>Whether replaced cells are kept as past versions.</summary>
+    public bool KeepsHistory
+    {
+        get => _past is not null;
+        init => _past = value ? new PastVersions() : null;
+    }
+
+    /// <summary>Past versions captured and not yet stored.</summary>
+    public int PendingPastVersions => _past?.Count ?? 0;
+
+    /// <summary>Keeps the cell a write of <paramref name="newVersion"/> is about to replace (not a write of the same op, nor an engine key).</summary>
+    private void Capture(Node leaf, LeafCell old, ReadOnlySpan<byte> key, long newVersion)
+    {
+        if (old.Version == newVersion || HistoryKey.IsReserved(key))
+        {
+            return;
+        }
+
+        if (old.IsOverflow)
+        {
+            _past!.Add(key, old.Version, TreeReader.ValueOf(leaf, old, _source), tombstone: false);
+        }
+        else
+        {
+            _past!.Add(key, old.Version, old.IsTombstone ? default : leaf.Page.AsSpan(old.ValueOffset, old.ValueLength), old.IsTombstone);
+        }
+    }
+
+    /// <summary>Removes <paramref name="key"/>'s cell (no tombstone, no past version) at the next flush; nothing if it is not there.</summary>
+    public void Erase(ReadOnlySpan<byte> key) => (_erasures ??= []).Add(key.ToArray());
+
+    /// <summary>Carries out pending erasures, then stores the captured past versions in key order.</summary>
+    public void FlushHistory()
+    {
+        if (_erasures is { Count: > 0 } erasures)
+        {
+            foreach (var key in erasures)
+            {
+                EraseNow(key);
+            }
+
+            erasures.Clear();
+        }
+
+        _past?.StoreInto(this);
+    }
+
+    private void EraseNow(ReadOnlySpan<byte> key)
+    {
+        var (leaf, _) = LeafFor(key);
+        var page = leaf.Page;
+        var slot = PageLayout.Search(page, key);
+        if (slot < 0)
+        {
+            return;
+        }
+
+        var cell = PageLayout.ReadLeafCell(page, slot);
+        var size = PageLayout.CellSize(page, slot);
+        if (cell.IsOverflow)
+        {
+            ReleaseBlob(leaf, cell);
+        }
+
+        RemoveSlot(page, slot, size);
+        Count--;
+    }
+
+    /// <summary>Cells captured in one generation: their history keys and values in one array.</summary>
+    private sealed class PastVersions
+    {
+        private byte[] _bytes = new byte[64 * 1024];
+        private readonly List<Entry> _entries = [];
+        private int _used;
+
+        public int Count => _entries.Count;
+
+        public void Add(ReadOnlySpan<byte> key, long version, ReadOnlySpan<byte> value, bool tombstone)
+        {
+            var keyLength = HistoryKey.Length(key.Length);
+            var size = keyLength + value.Length;
+            if (_used + size > _bytes.Length)
+            {
+                Array.Resize(ref _bytes, Math.Max(_used + size, _bytes.Length * 2));
+            }
+
+            HistoryKey.Write(_bytes.AsSpan(_used), key, version);
+            value.CopyTo(_bytes.AsSpan(_used + keyLength));
+            _entries.Add(new Entry(_used, keyLength, value.Length, version, tombstone));
+            _used += size;
+        }
+
+        /// <summary>Inserts every capture into <paramref name="tree"/> in key order and empties the list.</summary>
+        public void StoreInto(BTree tree)
+        {
+            if (_entries.Count == 0)
+            {
+                return;
+            }
+
+            _entries.Sort((a, b) => Key(a).SequenceCompareTo(Key(b)));
+            foreach (var entry in _entries)
+            {
+                tree.Upsert(Key(entry), entry.Version, _bytes.AsSpan(entry.Offset + entry.KeyLength, entry.ValueLength), entry.Tombstone);
+            }
+
+            _entries.Clear();
+            _used = 0;
+            if (_bytes.Length > 4 * 1024 * 1024)
+            {
+                _bytes = new byte[64 * 1024];   // a replay's burst: do not keep it
+            }
+        }
+
+        /// <summary>Takes in the captures of a half of a parallel run.</summary>
+        public void AddFrom(PastVersions other)
+        {
+            foreach (var entry in other._entries)
+            {
+                var key = other.Key(entry);
+                if (_used + key.Length + entry.ValueLength > _bytes.Length)
+                {
+                    Array.Resize(ref _bytes, Math.Max(_used + key.Length + entry.ValueLength, _bytes.Length * 2));
+                }
+
+                other._bytes.AsSpan(entry.Offset, entry.KeyLength + entry.ValueLength).CopyTo(_bytes.AsSpan(_used));
+                _entries.Add(entry with { Offset = _used });
+                _used += entry.KeyLength + entry.ValueLength;
+            }
+        }
+
+        private ReadOnlySpan<byte> Key(in Entry entry) => _bytes.AsSpan(entry.Offset, entry.KeyLength);
+
+        private readonly record struct Entry(int Offset, int KeyLength, int ValueLength, long Version, bool Tombstone);
+    }
+}
