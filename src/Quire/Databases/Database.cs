@@ -27,6 +27,7 @@ public sealed partial class Database : IDisposable
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), bool> _autoIndexed = new();
     private readonly ExpiryReaper _reaper;
     private readonly OpLogPruner _pruner;
+    private readonly HistoryReclaimer _history;
     private readonly MaintenanceLoop _maintenance;
     private int _disposed;
 
@@ -40,9 +41,10 @@ public sealed partial class Database : IDisposable
         _builder = new IndexBuilder(engine, _schemas, options.SearchHome);
         _reaper = new ExpiryReaper(this);
         _pruner = new OpLogPruner(engine, options.OpLogRetention);
+        _history = new HistoryReclaimer(engine, options);
         _maintenance = options.SweepExpired
-            ? new MaintenanceLoop(options.Clock, options.ExpiryScanInterval, _reaper.ReapDueAsync, _pruner.PruneAsync)
-            : new MaintenanceLoop(options.Clock, options.ExpiryScanInterval, _pruner.PruneAsync);
+            ? new MaintenanceLoop(options.Clock, options.ExpiryScanInterval, _reaper.ReapDueAsync, _pruner.PruneAsync, _history.ReclaimDueAsync)
+            : new MaintenanceLoop(options.Clock, options.ExpiryScanInterval, _pruner.PruneAsync, _history.ReclaimDueAsync);
     }
 
     /// <summary>The options it was opened with.</summary>
@@ -93,7 +95,7 @@ public sealed partial class Database : IDisposable
     internal static Database Open(string name, string directory, DatabaseOptions options)
     {
         var documentsVersion = FormatRecord.Check(directory, options.Storage.FileSystem);
-        var engine = StorageEngine.Open(directory, options.Storage);
+        var engine = StorageEngine.Open(directory, options.Storage with { KeepHistory = options.KeepHistory });
         try
         {
             var database = new Database(name, directory, engine, options);
@@ -236,9 +238,10 @@ public sealed partial class Database : IDisposable
     /// <exception cref="NqlException">It cannot run (an unsupported clause, SEARCH without a search index).</exception>
     public QueryResult Query(string nql)
     {
-        using var snapshot = Engine.OpenSnapshot();
-        var (query, schema, plan) = Plan(nql, snapshot);
-        var head = Convert.ToHexStringLower(snapshot.ChainHead);
+        var query = NqlParser.Parse(nql);
+        using var snapshot = OpenView(query);
+        var (schema, plan) = Plan(query, snapshot);
+        var head = snapshot.IsAsOf ? OpLogReader.HeadAt(snapshot) : Convert.ToHexStringLower(snapshot.ChainHead);
         if (query.Explain)
         {
             var buffer = new System.Buffers.ArrayBufferWriter<byte>();
@@ -252,7 +255,7 @@ public sealed partial class Database : IDisposable
 
         var executor = new QueryExecutor(snapshot, plan, schema, NowMs);
         var rows = executor.Run();
-        if (_options.AutoIndexes && executor.Examined > _options.AutoIndexScanThreshold)
+        if (_options.AutoIndexes && executor.Examined > _options.AutoIndexScanThreshold && query.AsOf is null)
         {
             ConsiderAutoIndex(query, schema);
         }
@@ -263,17 +266,41 @@ public sealed partial class Database : IDisposable
     /// <summary>The plan the query would run with (what <c>EXPLAIN</c> shows).</summary>
     public QueryPlan Explain(string nql)
     {
-        using var snapshot = Engine.OpenSnapshot();
-        return Plan(nql, snapshot).Plan;
+        var query = NqlParser.Parse(nql);
+        using var snapshot = OpenView(query);
+        return Plan(query, snapshot).Plan;
     }
 
-    /// <summary>Parses a query and plans it against the collection's schema in <paramref name="snapshot"/>.</summary>
-    private (NqlQuery Query, CollectionSchema Schema, QueryPlan Plan) Plan(string nql, Snapshot snapshot)
+    /// <summary>The view a query reads: now, or as of its <c>AS OF</c> seq (schemas and indexes as they were then too).</summary>
+    private Snapshot OpenView(NqlQuery query)
     {
-        var query = NqlParser.Parse(nql);
         Names.CheckCollection(query.Collection);
+        if (query.AsOf is not { } seq)
+        {
+            return Engine.OpenSnapshot();
+        }
+
+        try
+        {
+            return Engine.OpenSnapshot(seq);
+        }
+        catch (HistoryUnavailableException ex)
+        {
+            throw new NqlException(ex.OldestKept is { } oldest
+                ? $"AS OF {seq}: the history kept starts at seq {oldest} (the oldest seq AS OF can read)"
+                : $"AS OF {seq}: this database keeps no history (DatabaseOptions.KeepHistory is off)");
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            throw new NqlException($"AS OF {seq}: the database's last seq is {Engine.LastSeq}");
+        }
+    }
+
+    /// <summary>Plans a query against the collection's schema in <paramref name="snapshot"/>.</summary>
+    private (CollectionSchema Schema, QueryPlan Plan) Plan(NqlQuery query, Snapshot snapshot)
+    {
         var schema = _schemas.Read(snapshot, query.Collection);
-        return (query, schema, QueryPlanner.Plan(query, schema));
+        return (schema, QueryPlanner.Plan(query, schema));
     }
 
     /// <summary>Checkpoints the database (see <see cref="StorageEngine.CheckpointAsync"/>).</summary>

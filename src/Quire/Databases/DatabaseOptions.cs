@@ -30,6 +30,26 @@ public sealed record DatabaseOptions
     /// <summary>How many of the latest ops the op log keeps (older records are deleted in the background). Default 1,000,000.</summary>
     public long OpLogRetention { get; init; } = 1_000_000;
 
+    /// <summary>
+    /// Whether past versions are kept, so queries can read the database as it was
+    /// (<c>FROM c AS OF n</c>). Default true. Turning it off and on again starts the history
+    /// anew at the seq it was turned on at.
+    /// </summary>
+    public bool KeepHistory { get; init; } = true;
+
+    /// <summary>
+    /// How many of the latest ops <c>AS OF</c> reaches back over: past versions no seq after
+    /// the last <c>HistoryRetention</c> ops needs are reclaimed in the background. Default
+    /// null: as far as the op log reaches (<see cref="OpLogRetention"/>).
+    /// </summary>
+    public long? HistoryRetention { get; init; }
+
+    /// <summary>
+    /// How long <c>AS OF</c> reaches back: past versions replaced longer ago are reclaimed.
+    /// Default null: no age limit. With <see cref="HistoryRetention"/> too, the shorter of the two wins.
+    /// </summary>
+    public TimeSpan? HistoryRetentionAge { get; init; }
+
     /// <summary>How often expired documents are deleted and the op log pruned. Default 1 s; expired documents read as absent from the moment they expire.</summary>
     public TimeSpan ExpiryScanInterval { get; init; } = TimeSpan.FromSeconds(1);
 

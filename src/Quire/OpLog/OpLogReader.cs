@@ -72,6 +72,13 @@ internal static class OpLogReader
         return null;
     }
 
+    /// <summary>The hash chain's head as <paramref name="snapshot"/> shows it (a view as of an earlier seq, say): the hash of its newest op record, zeros before the first; lower-case hex.</summary>
+    public static string HeadAt(Snapshot snapshot)
+    {
+        var newest = snapshot.Scan(Keyspace.OpLogPrefix, Keyspace.End(Keyspace.OpLogPrefix), reverse: true).FirstOrDefault();
+        return newest is null ? new string('0', 2 * HashChain.HashSize) : Parse(newest).Hash;
+    }
+
     /// <summary>The op at <paramref name="seq"/>, or null when the log keeps none there (an internal commit's seq, or pruned).</summary>
     public static OpRecord? At(Snapshot snapshot, long seq)
     {
@@ -233,7 +240,7 @@ internal static class OpLogReader
         return previous is null || snapshot.ChainHead.AsSpan().SequenceEqual(previous) ? null : "the last record's hash is not the chain's head";
     }
 
-    private static OpRecord Parse(StoredEntry entry)
+    internal static OpRecord Parse(StoredEntry entry)
     {
         var record = entry.Value;
         var body = HashChain.BodyOf(record).ToArray();

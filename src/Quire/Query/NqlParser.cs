@@ -7,8 +7,8 @@ namespace Quire.Query;
 /// Parses nedbd's NQL: <c>[EXPLAIN] FROM c [AS OF n] [VALID AS OF "date"] [WHERE f op v (AND f op v)*]
 /// [SEARCH "text"] [ORDER BY f [ASC|DESC]] [TRAVERSE rel] [TRACE caused_by [REVERSE]] [LIMIT n]
 /// [GROUP BY f [COUNT|SUM f|AVG f|MIN f|MAX f]]</c>, clauses in that order, keywords in any
-/// case. <c>AS OF</c> parses but is refused with
-/// <see cref="NqlException"/> until history is supported.
+/// case. <c>AS OF n</c> takes a seq (a whole number); whether the history kept reaches
+/// it is the database's to say.
 /// </summary>
 public sealed class NqlParser
 {
@@ -52,12 +52,18 @@ public sealed class NqlParser
         var explain = Accept("EXPLAIN");
         Expect("FROM");
         var collection = Name("a collection name");
+        long? asOf = null;
         if (Accept("AS"))
         {
             Expect("OF");
-            var seq = Peek;
+            var token = Peek;
             ExpectKind(NqlTokenKind.Number, "a seq");
-            throw new NqlException($"AS OF {seq.Text} is not yet supported: Quire keeps no history yet");
+            if (!long.TryParse(token.Text, NumberStyles.None, CultureInfo.InvariantCulture, out var seq))
+            {
+                throw new NqlSyntaxException(token.Position, "a seq (a whole, non-negative number)", token.Describe());
+            }
+
+            asOf = seq;
         }
 
         var validAsOf = ValidAsOf();
@@ -154,6 +160,7 @@ public sealed class NqlParser
         return new NqlQuery
         {
             Collection = collection,
+            AsOf = asOf,
             Where = where,
             Search = search,
             OrderBy = orderBy,

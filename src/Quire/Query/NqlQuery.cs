@@ -92,6 +92,9 @@ public sealed record NqlQuery
     /// <summary>LIMIT, or null.</summary>
     public long? Limit { get; init; }
 
+    /// <summary><c>AS OF n</c>: read the database as it was right after op <c>n</c>, or null for now.</summary>
+    public long? AsOf { get; init; }
+
     /// <summary><c>VALID AS OF "date"</c>: only documents valid then (<c>_valid_from &lt;= date &lt; _valid_to</c>; a document without valid times always is), or null.</summary>
     public string? ValidAsOf { get; init; }
 

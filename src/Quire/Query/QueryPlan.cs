@@ -110,6 +110,15 @@ public sealed record QueryPlan
         WriteNullable(writer, "order_by", Query.OrderBy is null ? null : $"{Query.OrderBy} {(Query.Descending ? "DESC" : "ASC")}");
         WriteNullable(writer, "traverse", Query.Traverse);
         WriteNullable(writer, "trace", Query.Trace is { } trace ? (trace.Reverse ? "caused_by REVERSE" : "caused_by") : null);
+        if (Query.AsOf is { } asOf)
+        {
+            writer.WriteNumber("as_of", asOf);
+        }
+        else
+        {
+            writer.WriteNull("as_of");
+        }
+
         WriteNullable(writer, "valid_as_of", Query.ValidAsOf);
         if (Query.Limit is { } limit)
         {

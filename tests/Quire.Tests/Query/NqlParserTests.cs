@@ -92,8 +92,16 @@ public class NqlParserTests
     }
 
     [Fact]
-    public void As_of_parses_and_is_refused_clearly() =>
-        Assert.StartsWith("AS OF 200 is not yet supported", Assert.Throws<NqlException>(() => NqlParser.Parse("FROM policy AS OF 200")).Message, StringComparison.Ordinal);
+    public void As_of_takes_a_whole_seq_and_combines_with_valid_as_of()
+    {
+        var query = NqlParser.Parse("FROM policy AS OF 200 VALID AS OF \"2024-02-15\"");
+        Assert.Equal(200, query.AsOf);
+        Assert.Equal("2024-02-15", query.ValidAsOf);
+        Assert.Null(NqlParser.Parse("FROM policy").AsOf);
+        Assert.Throws<NqlSyntaxException>(() => NqlParser.Parse("FROM policy AS OF 1.5"));
+        Assert.Throws<NqlSyntaxException>(() => NqlParser.Parse("FROM policy AS OF -3"));
+        Assert.Throws<NqlSyntaxException>(() => NqlParser.Parse("FROM policy AS OF \"yesterday\""));
+    }
 
     [Theory]
     [InlineData("FROM policy VALID AS OF \"2024-02-15\"")]

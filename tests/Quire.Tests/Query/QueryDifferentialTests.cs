@@ -92,7 +92,7 @@ public class QueryDifferentialTests
         }
     }
 
-    private static string RandomDocument(Random random)
+    internal static string RandomDocument(Random random)
     {
         var parts = new List<string>();
         void Maybe(string name, Func<string> value)
@@ -116,7 +116,7 @@ public class QueryDifferentialTests
         return "{" + string.Join(", ", parts) + "}";
     }
 
-    private static string RandomQuery(Random random, bool canSearch)
+    internal static string RandomQuery(Random random, bool canSearch)
     {
         var text = new StringBuilder("FROM c");
         var conditions = random.Next(3);
