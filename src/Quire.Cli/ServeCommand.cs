@@ -29,7 +29,15 @@ internal static class ServeCommand
         var logLevel = new Option<string>("--log-level") { Description = "0 errors only, 1 every request, 2 and more detail, 3 everything (nedbd's), or a level name (Warning, Information, ...)", DefaultValueFactory = _ => defaults.LogLevel.ToString() };
         var sweep = new Option<double>("--sweep-s") { Description = "Seconds between sweeps of expired documents, 0 disables (env NEDBD_SWEEP_S)", DefaultValueFactory = _ => EnvDouble("NEDBD_SWEEP_S") ?? 30 };
         var checkpointMinutes = new Option<int>("--checkpoint-interval") { Description = "Minutes between timed checkpoints, 0 keeps Quire's default of 60 s (env NEDBD_CHECKPOINT_INTERVAL)", DefaultValueFactory = _ => EnvInt("NEDBD_CHECKPOINT_INTERVAL") ?? 0 };
-        var command = new Command("serve", "Run the nedbd-compatible HTTP server.") { host, port, data, token, resp2, h2c, maxBody, queueWait, maxQueued, tlsPort, tlsCert, tlsPassword, logLevel, sweep, checkpointMinutes, slowClient };
+        var opLogRetention = new Option<long>("--oplog-retention") { Description = "How many of the latest ops the op log keeps for since, changes and TRACE", DefaultValueFactory = _ => defaults.Databases.OpLogRetention };
+        var noHistory = new Option<bool>("--no-history") { Description = "Keep no past versions: AS OF is refused, writes skip keeping them" };
+        var historyRetention = new Option<long>("--history-retention") { Description = "How many of the latest ops AS OF reaches back over, 0: as far as the op log (--oplog-retention)", DefaultValueFactory = _ => 0 };
+        var historyAge = new Option<double>("--history-retention-s") { Description = "How many seconds AS OF reaches back, 0: no age limit (the shorter of this and --history-retention wins)", DefaultValueFactory = _ => 0 };
+        var command = new Command("serve", "Run the nedbd-compatible HTTP server.")
+        {
+            host, port, data, token, resp2, h2c, maxBody, queueWait, maxQueued, tlsPort, tlsCert, tlsPassword, logLevel, sweep, checkpointMinutes, slowClient,
+            opLogRetention, noHistory, historyRetention, historyAge,
+        };
         command.SetAction(async (result, cancellation) =>
         {
             if (result.GetValue(resp2) != 0)
@@ -53,6 +61,12 @@ internal static class ServeCommand
             if (LogLevels.Parse(result.GetValue(logLevel)!) is not { } level)
             {
                 await Console.Error.WriteLineAsync($"quire serve: --log-level {result.GetValue(logLevel)} is not 0-3 or a level name (Warning, Information, ...)").ConfigureAwait(false);
+                return 2;
+            }
+
+            if (result.GetValue(opLogRetention) < 1 || result.GetValue(historyRetention) < 0 || result.GetValue(historyAge) < 0)
+            {
+                await Console.Error.WriteLineAsync("quire serve: --oplog-retention must be at least 1, --history-retention and --history-retention-s at least 0").ConfigureAwait(false);
                 return 2;
             }
 
@@ -82,6 +96,10 @@ internal static class ServeCommand
                     Storage = storage,
                     SweepExpired = sweepSeconds > 0,
                     ExpiryScanInterval = sweepSeconds > 0 ? TimeSpan.FromSeconds(sweepSeconds) : defaults.Databases.ExpiryScanInterval,
+                    OpLogRetention = result.GetValue(opLogRetention),
+                    KeepHistory = !result.GetValue(noHistory),
+                    HistoryRetention = result.GetValue(historyRetention) is > 0 and var ops ? ops : null,
+                    HistoryRetentionAge = result.GetValue(historyAge) is > 0 and var seconds ? TimeSpan.FromSeconds(seconds) : null,
                 },
             };
             Console.WriteLine($"quire serve: http://{options.Host}:{options.Port} (HTTP/1.1){(options.H2cPort != 0 ? $", h2c on {options.H2cPort}" : "")}{(options.TlsPort != 0 ? $", TLS on {options.TlsPort}" : "")}, data in {Path.GetFullPath(options.DataRoot)}");

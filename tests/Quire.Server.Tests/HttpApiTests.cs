@@ -188,6 +188,40 @@ public class HttpApiTests
     }
 
     [Fact]
+    public async Task Queries_as_of_a_seq_read_the_past_and_the_status_says_how_far_back_they_reach()
+    {
+        using var server = new ServerProcess(null, null, "--history-retention", "8", "--sweep-s", "1");   // the background loop runs at the sweep's interval
+        await server.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "past"}""");
+        var seqs = new List<long>();
+        for (var i = 0; i < 20; i++)
+        {
+            var put = await server.SendAsync(HttpMethod.Post, "/v1/databases/past/put", $$$"""{"coll": "c", "id": "x", "doc": {"n": {{{i}}}}}""");
+            seqs.Add(put.Body.GetProperty("seq").GetInt64());
+        }
+
+        // The background loop moves the floor to 8 ops back (it runs every second).
+        long floor = 0;
+        for (var tries = 0; tries < 100 && floor == 0; tries++)
+        {
+            await Task.Delay(100);
+            floor = (await server.SendAsync(HttpMethod.Get, "/v1/databases/past/status")).Body.GetProperty("as_of_seq_min").GetInt64();
+        }
+
+        Assert.Equal(seqs[^1] - 8, floor);
+        var then = await server.SendAsync(HttpMethod.Post, "/v1/databases/past/query", $$"""{"nql": "FROM c AS OF {{seqs[15]}}"}""");
+        Assert.Equal(HttpStatusCode.OK, then.Status);
+        Assert.Equal(15, then.Body.GetProperty("rows")[0].GetProperty("n").GetInt32());
+        Assert.Equal(seqs[15], then.Body.GetProperty("seq").GetInt64());
+
+        var gone = await server.SendAsync(HttpMethod.Post, "/v1/databases/past/query", $$"""{"nql": "FROM c AS OF {{seqs[2]}}"}""");
+        Assert.Equal(HttpStatusCode.BadRequest, gone.Status);
+        Assert.Contains($"the history kept starts at seq {floor}", gone.Body.GetProperty("error").GetString(), StringComparison.Ordinal);
+        var ahead = await server.SendAsync(HttpMethod.Post, "/v1/databases/past/query", """{"nql": "FROM c AS OF 1000"}""");
+        Assert.Equal(HttpStatusCode.BadRequest, ahead.Status);
+        Assert.Contains("last seq is", ahead.Body.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_changes_stream_drains_then_stays_live_and_resumes_from_last_event_id()
     {
         using var server = new ServerProcess();
@@ -259,6 +293,66 @@ public class HttpApiTests
         }
 
         Assert.Equal(HttpStatusCode.NotFound, (await server.SendAsync(HttpMethod.Delete, $"/v1/databases/live/subscribe/{id}")).Status);
+    }
+
+    [Fact]
+    public async Task A_flooded_subscriber_gets_ever_newer_results_ending_at_the_last_and_a_gone_one_is_forgotten()
+    {
+        using var server = new ServerProcess();
+        await server.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "flood"}""");
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/databases/flood/subscribe") { Content = new StringContent("""{"nql": "FROM c GROUP BY k COUNT"}""") };
+        using var response = await server.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stop.Token);
+        var reader = new StreamReader(await response.Content.ReadAsStreamAsync(stop.Token));
+        async Task<JsonElement> NextAsync()
+        {
+            while (await reader.ReadLineAsync(stop.Token) is { } line)
+            {
+                if (line.StartsWith("data: ", StringComparison.Ordinal))
+                {
+                    return JsonDocument.Parse(line[6..]).RootElement;
+                }
+            }
+
+            throw new EndOfStreamException();
+        }
+
+        var id = (await NextAsync()).GetProperty("sub_id").GetString()!;
+
+        // 8 writers put 1,600 documents as fast as the server takes them: each commit changes the count.
+        const int Writers = 8, PerWriter = 200;
+        var writes = Task.WhenAll(Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < PerWriter; i++)
+            {
+                await server.SendAsync(HttpMethod.Post, "/v1/databases/flood/put", $$$"""{"coll": "c", "id": "{{{w}}}-{{{i}}}", "doc": {"k": 1}}""");
+            }
+        })));
+        var counts = new List<int>();
+        while (counts.Count == 0 || counts[^1] < Writers * PerWriter)
+        {
+            counts.Add((await NextAsync()).GetProperty("rows")[0].GetProperty("count").GetInt32());
+        }
+
+        await writes;
+        Assert.Equal(counts.Order(), counts);               // never an older result after a newer one
+        Assert.Equal(counts.Count, counts.Distinct().Count()); // never the same result twice
+        Assert.Equal(Writers * PerWriter, counts[^1]);      // the last commit's result always arrives
+
+        // A subscriber that goes away is forgotten.
+        Assert.Contains("quire_subscriptions 1\n", await server.Http.GetStringAsync("/metrics", stop.Token), StringComparison.Ordinal);
+        reader.Dispose();
+        response.Dispose();
+        var forgotten = false;
+        for (var tries = 0; tries < 50 && !forgotten; tries++)
+        {
+            await server.SendAsync(HttpMethod.Post, "/v1/databases/flood/put", $$$"""{"coll": "c", "id": "after-{{{tries}}}", "doc": {"k": 1}}""");
+            forgotten = (await server.Http.GetStringAsync("/metrics", stop.Token)).Contains("quire_subscriptions 0\n", StringComparison.Ordinal);
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(HttpStatusCode.NotFound, (await server.SendAsync(HttpMethod.Delete, $"/v1/databases/flood/subscribe/{id}")).Status);
+        Assert.True(forgotten, "the subscription outlived its client by 5 s");
     }
 
     [Fact]

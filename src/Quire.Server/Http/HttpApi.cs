@@ -35,7 +35,8 @@ internal sealed class HttpApi
         _events = events;
         _logger = logger;
         _token = token is { Length: > 0 } ? Encoding.UTF8.GetBytes(token) : null;
-        _admin = new AdminRoutes(service, _metrics);
+        var subscriptions = new Subscriptions();
+        _admin = new AdminRoutes(service, _metrics, subscriptions);
         _databases = new DatabaseRoutes(service);
         _documents = new DocumentRoutes(service);
         _queries = new QueryRoutes(service);
@@ -44,7 +45,7 @@ internal sealed class HttpApi
         _files = new FileRoutes(service);
         _changes = new ChangeFeedRoutes(service);
         _stream = new ChangeStreamRoutes(service);
-        _subscribe = new SubscribeRoutes(service, new Subscriptions());
+        _subscribe = new SubscribeRoutes(service, subscriptions);
     }
 
     public async Task HandleAsync(HttpContext context)

@@ -8,7 +8,8 @@ namespace Quire.Server.Http;
 /// <summary>
 /// What <c>/metrics</c> shows, in Prometheus' text format: requests by route and status,
 /// and for each open database its commits, groups, queue depth and waits, fsyncs and
-/// their latency, checkpoints with their pages and bytes; and the process' GC pauses.
+/// their latency, checkpoints with their pages and bytes; the live-query subscriptions open;
+/// and the process' GC pauses.
 /// </summary>
 internal sealed class ServerMetrics
 {
@@ -16,7 +17,7 @@ internal sealed class ServerMetrics
 
     public void Count(string route, int status) => _requests.AddOrUpdate((route, status), 1, (_, n) => n + 1);
 
-    public string Render(IReadOnlyList<(string Name, DatabaseStats Stats)> databases)
+    public string Render(IReadOnlyList<(string Name, DatabaseStats Stats)> databases, int subscriptions)
     {
         var text = new StringBuilder();
         text.AppendLine("# HELP quire_http_requests_total HTTP requests by route and status.");
@@ -27,6 +28,7 @@ internal sealed class ServerMetrics
         }
 
         Gauge(text, "quire_open_databases", "Databases open now.", databases.Count);
+        Gauge(text, "quire_subscriptions", "Live-query subscriptions open now.", subscriptions);
         Family(text, "quire_commits_total", "counter", "Commits sequenced.", databases, d => d.Commits);
         Family(text, "quire_groups_total", "counter", "Groups of commits (one log write each).", databases, d => d.Groups);
         Family(text, "quire_queue_depth", "gauge", "Commits waiting in the queue.", databases, d => d.QueueDepth);

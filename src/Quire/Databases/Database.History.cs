@@ -6,15 +6,15 @@ namespace Quire.Databases;
 public sealed partial class Database
 {
     /// <summary>
-    /// The ops after <paramref name="afterSeq"/> (null: from the first op, seq 0 included), in
+    /// The ops after <paramref name="afterSeq"/> (null or -1: from the first op, seq 0 included), in
     /// seq order, at most <paramref name="limit"/> (0: <see cref="SinceBatch.MaxLimit"/>):
     /// puts, deletes, links and files alike. Exact from the oldest op the log keeps.
     /// </summary>
     /// <exception cref="HistoryGoneException">Ops after the cursor were pruned (past <see cref="DatabaseOptions.OpLogRetention"/>).</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A negative cursor or limit, or a limit over <see cref="SinceBatch.MaxLimit"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A cursor below -1, a negative limit, or a limit over <see cref="SinceBatch.MaxLimit"/>.</exception>
     public SinceBatch Since(long? afterSeq, int limit = 0)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(afterSeq ?? 0, nameof(afterSeq));
+        ArgumentOutOfRangeException.ThrowIfLessThan(afterSeq ?? -1, -1, nameof(afterSeq));   // -1: before the first, as null
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, SinceBatch.MaxLimit);
         using var snapshot = Engine.OpenSnapshot();
@@ -67,6 +67,20 @@ public sealed partial class Database
 
     /// <summary>How long a change-feed reader waits without a commit before it looks again anyway.</summary>
     private static readonly TimeSpan ChangePollInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The oldest seq a query can read <c>AS OF</c> (every seq from it to <see cref="Seq"/>),
+    /// or null when the database keeps no history (<see cref="DatabaseOptions.KeepHistory"/> off).
+    /// </summary>
+    public long? HistoryFloor => Engine.HistoryFloor is { } floor ? Math.Max(floor, 0) : null;
+
+    /// <summary>
+    /// Applies the history's retention now (<see cref="DatabaseOptions.HistoryRetention"/>,
+    /// <see cref="DatabaseOptions.HistoryRetentionAge"/>), as the background loop does: when the
+    /// floor can move by an eighth of the retention, it moves, and the past versions only seqs
+    /// before it needed are erased.
+    /// </summary>
+    public Task ReclaimHistoryAsync(CancellationToken cancellationToken = default) => _history.ReclaimDueAsync(cancellationToken);
 
     /// <summary>The range of ops the change feed covers.</summary>
     public OpLogStatus LogStatus()

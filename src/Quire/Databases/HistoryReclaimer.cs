@@ -17,9 +17,9 @@ internal sealed class HistoryReclaimer(StorageEngine engine, DatabaseOptions opt
     // Op records looked at per run to find where the age limit falls.
     private const int AgeScanRecords = 100_000;
 
-    private long _lastAgeRunMs = long.MinValue;
+    private long? _lastAgeRunMs;
 
-    /// <summary>Reclaims when due; returns how many past versions went.</summary>
+    /// <summary>Moves the floor and reclaims the past versions behind it, when due.</summary>
     public async Task ReclaimDueAsync(CancellationToken cancellationToken)
     {
         if (engine.HistoryFloor is not { } floor)
@@ -29,15 +29,15 @@ internal sealed class HistoryReclaimer(StorageEngine engine, DatabaseOptions opt
 
         var horizon = long.MinValue;
         var ops = options.HistoryRetention ?? (options.HistoryRetentionAge is null ? options.OpLogRetention : null);
-        if (ops is { } retention && engine.LastSeq - retention - floor >= Math.Max(1, retention / 8))
+        if (ops is { } retention && LastOpSeq() - retention is var opsHorizon && opsHorizon - floor >= Math.Max(1, retention / 8))
         {
-            horizon = engine.LastSeq - retention;
+            horizon = opsHorizon;
         }
 
         if (options.HistoryRetentionAge is { } age)
         {
             var nowMs = options.Clock.GetUtcNow().ToUnixTimeMilliseconds();
-            if (nowMs - _lastAgeRunMs >= Math.Max(1000, (long)age.TotalMilliseconds / 8))
+            if (_lastAgeRunMs is not { } lastRun || nowMs - lastRun >= Math.Max(1000, (long)age.TotalMilliseconds / 8))
             {
                 _lastAgeRunMs = nowMs;
                 horizon = Math.Max(horizon, LastOpBefore(nowMs - (long)age.TotalMilliseconds, floor));
@@ -48,6 +48,16 @@ internal sealed class HistoryReclaimer(StorageEngine engine, DatabaseOptions opt
         {
             await engine.ReclaimHistoryAsync(horizon, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The seq of the last op a client wrote: retention counts those, not the engine's own
+    /// commits (reclaiming takes seqs too, and must not keep moving the floor by itself).
+    /// </summary>
+    private long LastOpSeq()
+    {
+        using var snapshot = engine.OpenSnapshot();
+        return OpLogReader.NewestSeq(snapshot) ?? -1;
     }
 
     /// <summary>The seq of the newest op written before <paramref name="cutoffMs"/> (looking at a bounded number of op records after the floor), or the floor.</summary>

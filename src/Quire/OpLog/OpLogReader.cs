@@ -72,6 +72,10 @@ internal static class OpLogReader
         return null;
     }
 
+    /// <summary>The seq of the newest op record (internal commits, which write none, do not count), or null before the first.</summary>
+    public static long? NewestSeq(Snapshot snapshot) =>
+        snapshot.Scan(Keyspace.OpLogPrefix, Keyspace.End(Keyspace.OpLogPrefix), reverse: true).FirstOrDefault() is { } newest ? SeqOf(newest.Key) : null;
+
     /// <summary>The hash chain's head as <paramref name="snapshot"/> shows it (a view as of an earlier seq, say): the hash of its newest op record, zeros before the first; lower-case hex.</summary>
     public static string HeadAt(Snapshot snapshot)
     {

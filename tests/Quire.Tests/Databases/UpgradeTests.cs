@@ -61,6 +61,26 @@ public class UpgradeTests
     }
 
     [Fact]
+    public async Task History_starts_at_the_first_open_that_keeps_it_and_earlier_seqs_are_refused_by_name()
+    {
+        using var data = CopyOfFixture();
+        using var catalog = DatabaseCatalog.Open(data.Path);
+        var db = catalog.Get("legacy");
+        var floor = db.HistoryFloor ?? throw new Xunit.Sdk.XunitException("history is kept by default");
+        Assert.True(floor > 0, "the fixture was written without history: its versions before the open are not known");
+
+        var refused = Assert.Throws<Quire.Query.NqlException>(() => db.Query($"FROM users AS OF {floor - 1}"));
+        Assert.Contains($"starts at seq {floor}", refused.Message, StringComparison.Ordinal);
+
+        // From the floor on, AS OF reads what was there, and sees changes made since as not yet made.
+        Assert.Equal("ada", JsonDocument.Parse(Assert.Single(db.Query($"FROM users AS OF {floor} WHERE status = active").Rows)).RootElement.GetProperty("name").GetString());
+        var before = db.Seq;
+        await db.PutAsync("users", "u1", JsonDocument.Parse("""{"name": "ada lovelace", "status": "away"}""").RootElement);
+        Assert.Single(db.Query($"FROM users AS OF {before} WHERE status = active").Rows);
+        Assert.Empty(db.Query("FROM users WHERE status = active").Rows);
+    }
+
+    [Fact]
     public void A_database_with_a_newer_documents_form_is_refused_not_misread()
     {
         using var data = CopyOfFixture();

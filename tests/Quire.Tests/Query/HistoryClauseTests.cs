@@ -33,6 +33,28 @@ public class HistoryClauseTests
     }
 
     [Fact]
+    public async Task As_of_and_valid_as_of_together_read_what_was_recorded_then_for_the_valid_date()
+    {
+        using var f = new DocumentsFixture();
+        var window = (string? from, string? to) => new Provenance { ValidFrom = from, ValidTo = to };
+        await f.Db.BatchAsync([
+            DocumentOp.Put("policy", "p2023", Json("""{"rate": 1}""")) with { Provenance = window("2023-01-01", "2024-01-01") },
+            DocumentOp.Put("policy", "p2024", Json("""{"rate": 2}""")) with { Provenance = window("2024-01-01", "2025-01-01") },
+        ]);
+        var recorded = f.Db.Seq;
+        // Later the 2024 rate is corrected, and its window cut short to February.
+        await f.Db.WriteAsync(DocumentOp.Put("policy", "p2024", Json("""{"rate": 9}""")) with { Provenance = window("2024-01-01", "2024-02-01") });
+
+        Rate(f.Db.Query($"FROM policy AS OF {recorded} VALID AS OF \"2024-02-15\""), 2);   // as then recorded
+        Assert.Empty(f.Db.Query("FROM policy VALID AS OF \"2024-02-15\"").Rows);            // as now recorded: nothing valid then
+        Rate(f.Db.Query("FROM policy VALID AS OF \"2024-01-15\""), 9);
+        Rate(f.Db.Query($"FROM policy AS OF {recorded} WHERE rate > 0 VALID AS OF \"2023-06-01\""), 1);
+
+        static void Rate(Quire.Query.QueryResult result, int expected) =>
+            Assert.Equal(expected, JsonDocument.Parse(Assert.Single(result.Rows)).RootElement.GetProperty("rate").GetInt32());
+    }
+
+    [Fact]
     public async Task Trace_follows_caused_by_to_causes_and_reversed_to_effects_once_each()
     {
         using var f = new DocumentsFixture();

@@ -5,7 +5,7 @@ using Quire.Server.Service;
 namespace Quire.Server.Http.Routes;
 
 /// <summary>Health, readiness, metrics, indexes, checkpoints and sweeps.</summary>
-internal sealed class AdminRoutes(QuireService service, ServerMetrics metrics)
+internal sealed class AdminRoutes(QuireService service, ServerMetrics metrics, Subscriptions subscriptions)
 {
     private const string Version = "0.2.0";
 
@@ -49,7 +49,7 @@ internal sealed class AdminRoutes(QuireService service, ServerMetrics metrics)
     /// <summary>GET /metrics in Prometheus' text format.</summary>
     public async Task Metrics(HttpContext context)
     {
-        var text = Encoding.UTF8.GetBytes(metrics.Render(service.OpenDatabaseStats()));
+        var text = Encoding.UTF8.GetBytes(metrics.Render(service.OpenDatabaseStats(), subscriptions.Count));
         context.Response.StatusCode = 200;
         context.Response.ContentType = "text/plain; version=0.0.4";
         await context.Response.Body.WriteAsync(text, context.RequestAborted).ConfigureAwait(false);

@@ -71,10 +71,15 @@ internal sealed class ChangeFeedRoutes(QuireService service)
         });
     }
 
-    /// <summary>GET .../status: <c>{ok, scan_complete: true, tip_seq, indexed_seq_min, indexed_seq_max, indexed_count}</c>.</summary>
+    /// <summary>
+    /// GET .../status: <c>{ok, scan_complete: true, tip_seq, indexed_seq_min, indexed_seq_max,
+    /// indexed_count}</c>, plus Quire's <c>as_of_seq_min</c> (the oldest seq <c>AS OF</c> reads; null without history).
+    /// </summary>
     public Task Status(HttpContext context, string name)
     {
-        var status = service.Get(name).LogStatus();
+        var database = service.Get(name);
+        var status = database.LogStatus();
+        var historyFloor = database.HistoryFloor;
         return JsonResponse.WriteAsync(context, 200, w =>
         {
             w.WriteStartObject();
@@ -84,6 +89,15 @@ internal sealed class ChangeFeedRoutes(QuireService service)
             w.WriteNumber("indexed_seq_min", status.OldestSeq);
             w.WriteNumber("indexed_seq_max", status.NewestSeq);
             w.WriteNumber("indexed_count", status.Count);
+            if (historyFloor is { } floor)
+            {
+                w.WriteNumber("as_of_seq_min", floor);
+            }
+            else
+            {
+                w.WriteNull("as_of_seq_min");
+            }
+
             w.WriteEndObject();
         });
     }
