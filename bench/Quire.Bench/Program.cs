@@ -2,6 +2,7 @@
 //   dotnet run -c Release --project bench/Quire.Bench -- <suite> [--quick] [--out FILE.json]
 using Quire.Bench.Documents;
 using Quire.Bench.Harness;
+using Quire.Bench.History;
 using Quire.Bench.Http;
 using Quire.Bench.Log;
 using Quire.Bench.Query;
@@ -14,6 +15,7 @@ var suites = new Dictionary<string, Action<BenchRun>>(StringComparer.Ordinal)
     ["documents"] = DocumentsSuite.Run,
     ["query"] = QuerySuite.Run,
     ["http"] = HttpSuite.Run,
+    ["history"] = HistorySuite.Run,
 };
 
 string? suite = null;

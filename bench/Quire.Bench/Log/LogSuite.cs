@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Quire.Bench.Harness;
 
 namespace Quire.Bench.Log;
@@ -17,7 +16,7 @@ public static class LogSuite
     public static void Run(BenchRun run)
     {
         var (report, quick) = (run.Report, run.Quick);
-        var settings = new Settings(
+        var settings = new LogSettings(
             Preload: quick ? 100_000L : 1_000_000L,
             Warmup: TimeSpan.FromSeconds(quick ? 0.3 : 1),
             Window: TimeSpan.FromSeconds(quick ? 0.6 : 3),
@@ -31,7 +30,7 @@ public static class LogSuite
             report.Add(new BenchResult("disk", "fsync-prewritten", Median.Of(settings.Repeats, () => DiskFsync.Prewritten(Fresh(dir.Path), settings.Window, 64L * 1024 * 1024)), "ops/s"));
         }
 
-        var systems = new List<SystemUnderTest>();
+        var systems = new List<MeasuredSystem>();
         try
         {
             Open(run, systems, "groupref", d => new GroupReferencePeer(d), settings);
@@ -103,14 +102,14 @@ public static class LogSuite
         report.Ratio("quire batch1000 / rocksdb batch1000", ("quire", "batch1000"), ("rocksdb", "batch1000"), 1.5);
     }
 
-    private static void Open(BenchRun run, List<SystemUnderTest> systems, string name, Func<string, KeyValuePeer> create, Settings settings)
+    internal static void Open(BenchRun run, List<MeasuredSystem> systems, string name, Func<string, KeyValuePeer> create, LogSettings settings)
     {
         if (!run.Includes(name))
         {
             return;
         }
 
-        var system = new SystemUnderTest(name);
+        var system = new MeasuredSystem(name);
         systems.Add(system);
         try
         {
@@ -132,103 +131,5 @@ public static class LogSuite
         var path = Path.Combine(parent, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(path);
         return path;
-    }
-
-    private sealed record Settings(long Preload, TimeSpan Warmup, TimeSpan Window, int Repeats, int Batches);
-
-    /// <summary>One system of the suite with what its measurements gathered.</summary>
-    private sealed class SystemUnderTest(string name) : IDisposable
-    {
-        private const int PairBytes = 16 + BenchKeys.ValueSize;
-        private long _userBytes;
-
-        public string Name { get; } = name;
-
-        public BenchDirectory Directory { get; } = new(name);
-
-        public KeyValuePeer? Peer { get; set; }
-
-        public string? Error { get; set; }
-
-        public List<double> Samples { get; } = [];
-
-        public long UserBytes => Interlocked.Read(ref _userBytes);
-
-        public long DiskBytes { get; private set; }
-
-        public TimeSpan GcPauseMax { get; private set; }
-
-        public void Measure(GcPauseMonitor gc, Func<double> measure)
-        {
-            gc.Reset();
-            var disk = DiskCounters.WrittenBytes();
-            Samples.Add(measure());
-            Peer?.WaitUntilQuiet();
-            DiskBytes += DiskCounters.WrittenBytes() - disk;
-            if (gc.MaxPause > GcPauseMax)
-            {
-                GcPauseMax = gc.MaxPause;
-            }
-        }
-
-        public BenchResult Result(string caseName, string unit) =>
-            Samples.Count == 0
-                ? new BenchResult(Name, caseName, null, unit, Error ?? "not measured")
-                : new BenchResult(Name, caseName, Median.Of(Samples), unit);
-
-        public double PutRate(int writers, Settings settings)
-        {
-            var peer = Peer!;
-            var buffers = new BenchKeys.WriterBuffers(writers);
-            return peer.Blocking
-                ? ClosedLoop.RunBlocking(
-                    writers,
-                    settings.Warmup,
-                    settings.Window,
-                    (w, r) =>
-                    {
-                        peer.Put(w, buffers.Key(w, r, settings.Preload), buffers.Value(w, r));
-                        Interlocked.Add(ref _userBytes, PairBytes);
-                    },
-                    peer.Checkpoint)
-                : ClosedLoop.RunAsync(
-                    writers,
-                    settings.Warmup,
-                    settings.Window,
-                    async (w, r) =>
-                    {
-                        await peer.PutAsync(w, buffers.Key(w, r, settings.Preload), buffers.Value(w, r));
-                        Interlocked.Add(ref _userBytes, PairBytes);
-                    },
-                    peer.Checkpoint);
-        }
-
-        public double BatchRate(Settings settings, GcPauseMonitor gc)
-        {
-            // The data is made before the clock starts: the store is measured, not the generator.
-            var random = new Random(11 + Samples.Count);
-            var batches = Enumerable.Range(0, settings.Batches).Select(_ => new BatchData(random, 1000, settings.Preload)).ToArray();
-
-            // Settle the generator's garbage now, so its collection is not counted as the system's pause.
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            gc.Reset();
-            var started = Stopwatch.GetTimestamp();
-            foreach (var batch in batches)
-            {
-                Peer!.CommitBatchAsync(batch).AsTask().GetAwaiter().GetResult();
-                Interlocked.Add(ref _userBytes, 1000L * PairBytes);
-            }
-
-            // Deferred work (a checkpoint, a memtable flush) is inside the clock.
-            Peer!.Checkpoint();
-            return settings.Batches * 1000 / Stopwatch.GetElapsedTime(started).TotalSeconds;
-        }
-
-        public void Dispose()
-        {
-            Peer?.Dispose();
-            Directory.Dispose();
-        }
     }
 }

@@ -3,10 +3,14 @@ using Quire.Storage.Engine;
 
 namespace Quire.Bench.Log;
 
-/// <summary>Quire's engine in its default (sync) durability: a commit is acknowledged after its group's fdatasync.</summary>
-public sealed class QuirePeer(string directory) : KeyValuePeer
+/// <summary>
+/// Quire's engine in its default (sync) durability: a commit is acknowledged after its
+/// group's fdatasync. With <paramref name="options"/>, the engine's other settings (say,
+/// keeping history).
+/// </summary>
+public sealed class QuirePeer(string directory, StorageOptions? options = null) : KeyValuePeer
 {
-    private readonly StorageEngine _engine = StorageEngine.Open(directory);
+    private readonly StorageEngine _engine = StorageEngine.Open(directory, options ?? new StorageOptions());
     private readonly WriteBatch?[] _batches = new WriteBatch?[1024];
 
     public override string Name => "quire";

@@ -68,7 +68,7 @@ public sealed class Snapshot : IDisposable
             if (found && version > _asOf)
             {
                 var past = new PastVersionReader(_root, _source);
-                found = past.Seek(key, _asOf);
+                found = past.Seek(key, version, _asOf);
                 (version, bytes) = found ? (past.Found.Cell.Version, past.Found.Value) : (0, null);
             }
 

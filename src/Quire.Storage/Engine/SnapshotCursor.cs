@@ -201,7 +201,7 @@ public sealed class SnapshotCursor : IDisposable
         }
 
         var past = _past ??= new PastVersionReader(_root, _source);
-        if (!past.Seek(PageLayout.KeyAt(leaf.Page, slot), _asOf) || past.Found.Cell.IsTombstone)
+        if (!past.Seek(PageLayout.KeyAt(leaf.Page, slot), cell.Version, _asOf) || past.Found.Cell.IsTombstone)
         {
             return false;
         }

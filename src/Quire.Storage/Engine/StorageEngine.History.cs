@@ -69,8 +69,9 @@ public sealed partial class StorageEngine
     /// <summary>
     /// Moves the history floor up to <paramref name="horizon"/> (at most the last seq) and
     /// erases every past version that no seq from there on can show: those replaced at or
-    /// before it. The floor moves first, in one commit, so no reader asks for what is then
-    /// erased, in commits of at most 4,096 erasures; each takes a seq. Returns how many past
+    /// before it, one range at the left of the past versions (<see cref="HistoryKey"/>). The
+    /// floor moves first, in one commit, so no reader asks for what is then erased; the
+    /// erasures follow in commits of at most 4,096, each taking a seq. Returns how many past
     /// versions went. Nothing happens when history is not kept or the floor is already there.
     /// </summary>
     public async Task<long> ReclaimHistoryAsync(long horizon, CancellationToken cancellationToken = default)
@@ -89,29 +90,7 @@ public sealed partial class StorageEngine
             }
 
             await CommitEngineOpAsync(op => op.Put(HistoryKey.FloorKey, TreeState.HistoryKeyFloor(horizon)), cancellationToken).ConfigureAwait(false);
-            long erased = 0;
-            byte[]? from = HistoryKey.VersionsStart;
-            while (from is not null)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                (var reclaimable, from) = FindReclaimable(from, horizon);
-                for (var i = 0; i < reclaimable.Count; i += ReclaimErasesPerCommit)
-                {
-                    var chunk = reclaimable.GetRange(i, Math.Min(ReclaimErasesPerCommit, reclaimable.Count - i));
-                    await CommitEngineOpAsync(
-                        op =>
-                        {
-                            foreach (var key in chunk)
-                            {
-                                op.Erase(key);
-                            }
-                        },
-                        cancellationToken).ConfigureAwait(false);
-                    erased += chunk.Count;
-                }
-            }
-
-            return erased;
+            return await EraseRangeAsync(HistoryKey.LegacyStart, HistoryKey.ReplacedAfter(horizon), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -119,66 +98,60 @@ public sealed partial class StorageEngine
         }
     }
 
-    /// <summary>
-    /// The past versions from <paramref name="from"/> on, within one scan's worth, that were
-    /// replaced at or before <paramref name="horizon"/>: a version is replaced by the next
-    /// version of its key, the newest past one by the live cell. Returns where the next scan
-    /// starts (null at the end).
-    /// </summary>
-    private (List<byte[]> Keys, byte[]? Next) FindReclaimable(byte[] from, long horizon)
+    /// <summary>Erases every key in [<paramref name="from"/>, <paramref name="to"/>), a scan's worth of keys under one pin at a time.</summary>
+    private async Task<long> EraseRangeAsync(byte[] from, byte[] to, CancellationToken cancellationToken)
+    {
+        long erased = 0;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var keys = KeysIn(from, to, ReclaimScanEntries);
+            if (keys.Count == 0)
+            {
+                return erased;
+            }
+
+            for (var i = 0; i < keys.Count; i += ReclaimErasesPerCommit)
+            {
+                var chunk = keys.GetRange(i, Math.Min(ReclaimErasesPerCommit, keys.Count - i));
+                await CommitEngineOpAsync(
+                    op =>
+                    {
+                        foreach (var key in chunk)
+                        {
+                            op.Erase(key);
+                        }
+                    },
+                    cancellationToken).ConfigureAwait(false);
+                erased += chunk.Count;
+            }
+
+            from = keys[^1];   // erased: the next scan starts after it
+        }
+    }
+
+    /// <summary>At most <paramref name="limit"/> keys of [<paramref name="from"/>, <paramref name="to"/>) in the published tree, tombstones included.</summary>
+    private List<byte[]> KeysIn(byte[] from, byte[] to, int limit)
     {
         var keys = new List<byte[]>();
         var root = _state.PinPublished();
         try
         {
-            byte[]? pending = null;   // a past version whose successor is not yet known
-            var scanned = 0;
-            foreach (var cursor in TreeCursor.Range(root, _state.Source, from, HistoryKey.VersionsEnd, reverse: false))
+            foreach (var cursor in TreeCursor.Range(root, _state.Source, from, to, reverse: false))
             {
-                var key = cursor.Key;
-                if (pending is not null)
+                keys.Add(cursor.Key.ToArray());
+                if (keys.Count == limit)
                 {
-                    if (SameKey(pending, key))
-                    {
-                        if (BinaryPrimitives.ReadInt64BigEndian(key[^8..]) <= horizon)
-                        {
-                            keys.Add(pending);
-                        }
-                    }
-                    else if (LiveVersion(root, pending) <= horizon)
-                    {
-                        keys.Add(pending);
-                    }
+                    break;
                 }
-
-                if (++scanned > ReclaimScanEntries)
-                {
-                    return (keys, key.ToArray());   // it is pending: the next scan starts with it
-                }
-
-                pending = key.ToArray();
             }
 
-            if (pending is not null && LiveVersion(root, pending) <= horizon)
-            {
-                keys.Add(pending);
-            }
-
-            return (keys, null);
+            return keys;
         }
         finally
         {
             root.Unpin();
         }
-    }
-
-    private static bool SameKey(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b) => a.Length == b.Length && a[..^8].SequenceEqual(b[..^8]);
-
-    /// <summary>The version of the live cell (or tombstone) of the key a past version belongs to.</summary>
-    private long LiveVersion(TreeRoot root, byte[] historyKey)
-    {
-        var (key, _) = HistoryKey.Read(historyKey);
-        return TreeReader.TryGet(root.Node, key, _state.Source, out var version, out _) ? version : long.MaxValue;
     }
 
     private long? FloorOf(TreeRoot root) =>
@@ -202,12 +175,18 @@ public sealed partial class StorageEngine
         }
 
         var superblock = _file.Superblock;
-        if (!superblock.KeepsHistory && superblock.RootAddress != 0)
+        var legacy = KeysIn(HistoryKey.LegacyStart, HistoryKey.VersionsStart, 1).Count > 0;
+        if ((!superblock.KeepsHistory && superblock.RootAddress != 0) || legacy)
         {
             // (Nothing checkpointed: the whole log was replayed keeping past versions, and the
-            // tree starts with a floor of -1.)
+            // tree starts with a floor of -1.) Past versions in the earlier layout are not
+            // read: the history starts again here, and they are erased.
             var lastSeq = LastSeq;
             CommitEngineOpAsync(op => op.Put(HistoryKey.FloorKey, TreeState.HistoryKeyFloor(lastSeq)), CancellationToken.None).GetAwaiter().GetResult();
+            if (legacy)
+            {
+                EraseRangeAsync(HistoryKey.LegacyStart, HistoryKey.VersionsStart, CancellationToken.None).GetAwaiter().GetResult();
+            }
         }
 
         _checkpointer.KeepsHistory = true;

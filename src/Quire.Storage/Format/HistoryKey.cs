@@ -5,22 +5,30 @@ namespace Quire.Storage.Format;
 /// <summary>
 /// Where the engine keeps past versions, in the same tree as the live keys: under the
 /// reserved first byte <see cref="Reserved"/>, which no key written through a batch may
-/// start with while history is kept. A past version of key <c>k</c> that op <c>v</c> wrote
-/// lives at <c>[0xFF][0x01][groups(k)][v as 8 bytes big endian]</c>, where <c>groups</c>
-/// is an order-preserving, prefix-free encoding (eight bytes at a time, zero-padded, each
-/// followed by 0xFF when more follow or by 0xFF minus the padding at the end, as
-/// memcomparable formats do). So the past versions of one key are adjacent and in version
-/// order, and "the newest version of k at or before seq s" is one backward seek.
-/// Engine settings live at <c>[0xFF][0x00][name]</c>.
+/// start with while history is kept. When op <c>r</c> replaces key <c>k</c>'s cell, the old
+/// cell (its version, value or tombstone) is kept at <c>[0xFF][0x02][r as 8 bytes big
+/// endian][k]</c>: ordered by the op that replaced it, so a group's past versions are
+/// appended at the tree's right edge (dense pages, one leaf copied per group), and those
+/// replaced at or before a seq form one range at the left, which reclaiming erases.
+/// Each version names the next older one: the cell replaced by <c>r</c> has version
+/// <c>u</c>, and the cell before it was replaced by <c>u</c>, so it is at <c>[u][k]</c>.
+/// The version of <c>k</c> as of seq <c>s</c> is found from the live cell's version by
+/// point lookups down that chain, until a version at or before <c>s</c> (or none: the key
+/// did not exist then). Engine settings live at <c>[0xFF][0x00][name]</c>.
 /// </summary>
+/// <remarks>
+/// Tag 0x01 held past versions in an earlier layout (key first); a tree that still holds
+/// any has them erased and its history started again (see <see cref="LegacyStart"/>).
+/// </remarks>
 internal static class HistoryKey
 {
     /// <summary>The first byte of every key the engine keeps for itself.</summary>
     public const byte Reserved = 0xFF;
 
     private const byte SettingTag = 0x00;
-    private const byte VersionTag = 0x01;
-    private const int Group = 8;
+    private const byte LegacyTag = 0x01;
+    private const byte VersionTag = 0x02;
+    private const int PrefixLength = 2 + 8;
 
     /// <summary>The key holding the oldest seq an AS OF read may ask for (8 bytes, big endian).</summary>
     public static readonly byte[] FloorKey = [Reserved, SettingTag, .. "history-floor"u8];
@@ -31,68 +39,30 @@ internal static class HistoryKey
     /// <summary>The key just after the past versions' range.</summary>
     public static readonly byte[] VersionsEnd = [Reserved, VersionTag + 1];
 
+    /// <summary>The first key of the earlier layout's past versions (erased when found).</summary>
+    public static readonly byte[] LegacyStart = [Reserved, LegacyTag];
+
     /// <summary>Whether <paramref name="key"/> is one the engine keeps for itself.</summary>
     public static bool IsReserved(ReadOnlySpan<byte> key) => key.Length > 0 && key[0] == Reserved;
 
     /// <summary>Bytes of the key of a past version of a key of <paramref name="keyLength"/> bytes.</summary>
-    public static int Length(int keyLength) => PrefixLength(keyLength) + 8;
+    public static int Length(int keyLength) => PrefixLength + keyLength;
 
-    /// <summary>Bytes of the part before the version.</summary>
-    public static int PrefixLength(int keyLength) => 2 + ((keyLength / Group) + 1) * (Group + 1);
-
-    /// <summary>Writes the key of the version of <paramref name="key"/> written at <paramref name="version"/>; returns its length.</summary>
-    public static int Write(Span<byte> destination, ReadOnlySpan<byte> key, long version)
-    {
-        var prefix = WritePrefix(destination, key);
-        BinaryPrimitives.WriteInt64BigEndian(destination[prefix..], version);
-        return prefix + 8;
-    }
-
-    /// <summary>Writes the part of <paramref name="key"/>'s version keys before the version; returns its length.</summary>
-    public static int WritePrefix(Span<byte> destination, ReadOnlySpan<byte> key)
+    /// <summary>Writes the key of <paramref name="key"/>'s cell that op <paramref name="replacedBy"/> replaced; returns its length.</summary>
+    public static int Write(Span<byte> destination, ReadOnlySpan<byte> key, long replacedBy)
     {
         destination[0] = Reserved;
         destination[1] = VersionTag;
-        var at = 2;
-        var rest = key;
-        while (true)
-        {
-            // A full group is followed by 0xFF; the last (a key whose length is a multiple
-            // of eight ends with one of padding only) by 0xFF less its padding.
-            var take = Math.Min(Group, rest.Length);
-            rest[..take].CopyTo(destination[at..]);
-            destination.Slice(at + take, Group - take).Clear();
-            destination[at + Group] = (byte)(0xFF - (Group - take));
-            at += Group + 1;
-            if (take < Group)
-            {
-                return at;
-            }
-
-            rest = rest[Group..];
-        }
+        BinaryPrimitives.WriteInt64BigEndian(destination[2..], replacedBy);
+        key.CopyTo(destination[PrefixLength..]);
+        return PrefixLength + key.Length;
     }
 
-    /// <summary>Reads the key and version back from a past version's key.</summary>
-    public static (byte[] Key, long Version) Read(ReadOnlySpan<byte> historyKey)
+    /// <summary>The first key after every past version replaced at or before <paramref name="seq"/>.</summary>
+    public static byte[] ReplacedAfter(long seq)
     {
-        var body = historyKey[2..^8];
-        var key = new List<byte>(body.Length);
-        for (var at = 0; at + Group < body.Length; at += Group + 1)
-        {
-            var marker = body[at + Group];
-            var used = marker == 0xFF ? Group : Group - (0xFF - marker);
-            foreach (var b in body.Slice(at, used))
-            {
-                key.Add(b);
-            }
-
-            if (marker != 0xFF)
-            {
-                break;
-            }
-        }
-
-        return ([.. key], BinaryPrimitives.ReadInt64BigEndian(historyKey[^8..]));
+        var key = new byte[PrefixLength];
+        Write(key, [], seq + 1);
+        return key;
     }
 }

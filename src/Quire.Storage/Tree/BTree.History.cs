@@ -41,18 +41,18 @@ internal sealed partial class BTree
 
         if (old.IsOverflow)
         {
-            _past!.Add(key, old.Version, TreeReader.ValueOf(leaf, old, _source), tombstone: false);
+            _past!.Add(key, newVersion, old.Version, TreeReader.ValueOf(leaf, old, _source), tombstone: false);
         }
         else
         {
-            _past!.Add(key, old.Version, old.IsTombstone ? default : leaf.Page.AsSpan(old.ValueOffset, old.ValueLength), old.IsTombstone);
+            _past!.Add(key, newVersion, old.Version, old.IsTombstone ? default : leaf.Page.AsSpan(old.ValueOffset, old.ValueLength), old.IsTombstone);
         }
     }
 
     /// <summary>Removes <paramref name="key"/>'s cell (no tombstone, no past version) at the next flush; nothing if it is not there.</summary>
     public void Erase(ReadOnlySpan<byte> key) => (_erasures ??= []).Add(key.ToArray());
 
-    /// <summary>Carries out pending erasures, then stores the captured past versions in key order.</summary>
+    /// <summary>Carries out pending erasures, then stores the captured past versions.</summary>
     public void FlushHistory()
     {
         if (_erasures is { Count: > 0 } erasures)
@@ -98,7 +98,7 @@ internal sealed partial class BTree
 
         public int Count => _entries.Count;
 
-        public void Add(ReadOnlySpan<byte> key, long version, ReadOnlySpan<byte> value, bool tombstone)
+        public void Add(ReadOnlySpan<byte> key, long replacedBy, long version, ReadOnlySpan<byte> value, bool tombstone)
         {
             var keyLength = HistoryKey.Length(key.Length);
             var size = keyLength + value.Length;
@@ -107,13 +107,13 @@ internal sealed partial class BTree
                 Array.Resize(ref _bytes, Math.Max(_used + size, _bytes.Length * 2));
             }
 
-            HistoryKey.Write(_bytes.AsSpan(_used), key, version);
+            HistoryKey.Write(_bytes.AsSpan(_used), key, replacedBy);
             value.CopyTo(_bytes.AsSpan(_used + keyLength));
             _entries.Add(new Entry(_used, keyLength, value.Length, version, tombstone));
             _used += size;
         }
 
-        /// <summary>Inserts every capture into <paramref name="tree"/> in key order and empties the list.</summary>
+        /// <summary>Inserts every capture into <paramref name="tree"/> in key order (by the op that replaced it: appends at the right edge) and empties the list.</summary>
         public void StoreInto(BTree tree)
         {
             if (_entries.Count == 0)

@@ -3,8 +3,11 @@ namespace Quire.Storage.Tree;
 /// <summary>Splits: a full leaf or internal node gives its upper half to a new right sibling, whose separator goes into the parent (a new root when the root splits).</summary>
 internal sealed partial class BTree
 {
-    /// <summary>Moves the upper half (by bytes) of a full node's cells into a new right sibling.</summary>
-    private (Node Right, int Moved) MoveUpperHalf(Node node, int keepAtLeast)
+    /// <summary>
+    /// Moves the upper half (by bytes) of a full node's cells into a new right sibling,
+    /// keeping at least <paramref name="keepAtLeast"/> (<paramref name="exactly"/>: that many).
+    /// </summary>
+    private (Node Right, int Moved) MoveUpperHalf(Node node, int keepAtLeast, bool exactly = false)
     {
         var page = node.Page;
         var count = PageLayout.Count(page);
@@ -15,7 +18,7 @@ internal sealed partial class BTree
         }
 
         var mid = 0;
-        for (var used = 0; mid < count - 1 && (mid < keepAtLeast || used < total / 2); mid++)
+        for (var used = 0; mid < count - 1 && (mid < keepAtLeast || (!exactly && used < total / 2)); mid++)
         {
             used += PageLayout.CellSize(page, mid) + PageLayout.SlotSize;
         }
@@ -53,25 +56,39 @@ internal sealed partial class BTree
     }
 
     /// <summary>
-    /// Splits a full leaf. Keys arriving in order (an insert past the last key of the
-    /// rightmost leaf) start a new empty leaf instead of taking half, so a sequential
-    /// load leaves full pages behind, not half-empty ones.
+    /// Splits a full leaf: into halves, unless keys arrive in order, which leave full pages
+    /// behind instead of half-empty ones. An insert past the last key of the rightmost leaf
+    /// starts a new empty leaf; so does one past the last key of any leaf when the insert
+    /// before it went just before it (<paramref name="inOrder"/>: a run of ascending keys, such
+    /// as one collection's new ids); and such a run going in before a leaf's last keys (say,
+    /// keys loaded in order before the engine's settings at the far right) splits where it
+    /// goes in, so the run so far stays behind, full.
     /// </summary>
-    private void SplitLeaf(Node leaf, int depth, ReadOnlySpan<byte> key, bool appending)
+    private void SplitLeaf(Node leaf, int depth, ReadOnlySpan<byte> key, int slot, bool inOrder)
     {
         var (low, high) = Fences(depth);
+        var appending = slot == PageLayout.Count(leaf.Page);
         Node right;
-        if (appending && high is null)
+        byte[] separator;
+        if (appending && (high is null || inOrder))
         {
             right = Node.Create(_pool, PageLayout.LeafKind, _generation);
             Interlocked.Increment(ref _dirtyPages);
+            separator = key.ToArray();
+        }
+        else if (inOrder)
+        {
+            // Ascending keys going in before the leaf's last ones: the run so far stays behind,
+            // full, and the key starts the right sibling with the keys after it.
+            (right, _) = MoveUpperHalf(leaf, keepAtLeast: slot, exactly: true);
+            separator = key.ToArray();
         }
         else
         {
             (right, _) = MoveUpperHalf(leaf, keepAtLeast: 1);
+            separator = PageLayout.KeyAt(right.Page, 0).ToArray();
         }
 
-        var separator = PageLayout.Count(right.Page) == 0 ? key.ToArray() : PageLayout.KeyAt(right.Page, 0).ToArray();
         SetFences(leaf, low, separator);
         SetFences(right, separator, high);
         InsertSeparator(depth - 1, separator, right);

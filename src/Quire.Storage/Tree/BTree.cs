@@ -31,6 +31,10 @@ internal sealed partial class BTree
     private Node? _finger;
     private int _fingerDepth;
 
+    // Where the last new key went: a split past it is a run of ascending keys (see SplitLeaf).
+    private Node? _lastInsertLeaf;
+    private int _lastInsertSlot;
+
     // Nodes created in this generation are the writer's to change. Nodes read from disk
     // belong to generation -1, so they are always copied before a change.
     private long _generation;
@@ -173,11 +177,12 @@ internal sealed partial class BTree
             var offset = PageLayout.InsertSlot(page, slot, cellSize, key);
             WriteCell(node, offset, key, write, payload, blobSlot);
             Count++;
+            (_lastInsertLeaf, _lastInsertSlot) = (node, slot);
             return true;
         }
 
         _finger = null;
-        SplitLeaf(node, depth, key, appending: slot == PageLayout.Count(page));
+        SplitLeaf(node, depth, key, slot, inOrder: node == _lastInsertLeaf && _lastInsertSlot == slot - 1);
         return false;
     }
 

@@ -79,7 +79,10 @@ internal static class OpLogReader
     /// <summary>The hash chain's head as <paramref name="snapshot"/> shows it (a view as of an earlier seq, say): the hash of its newest op record, zeros before the first; lower-case hex.</summary>
     public static string HeadAt(Snapshot snapshot)
     {
-        var newest = snapshot.Scan(Keyspace.OpLogPrefix, Keyspace.End(Keyspace.OpLogPrefix), reverse: true).FirstOrDefault();
+        // Op records are written once, keyed by seq: reading back from the snapshot's seq skips
+        // the records a view as of an earlier seq would have to look through and hide.
+        var through = new KeyBuilder().Byte(Keyspace.OpLog).Int64(snapshot.Seq + 1).ToArray();
+        var newest = snapshot.Scan(Keyspace.OpLogPrefix, through, reverse: true).FirstOrDefault();
         return newest is null ? new string('0', 2 * HashChain.HashSize) : Parse(newest).Hash;
     }
 

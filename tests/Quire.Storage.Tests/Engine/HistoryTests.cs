@@ -137,6 +137,36 @@ public class HistoryTests
     }
 
     [Fact]
+    public async Task Past_versions_in_the_earlier_layout_are_erased_and_the_history_starts_again()
+    {
+        var fs = new FaultyFileSystem();
+        byte[] legacy = [0xFF, 0x01, .. B("a"), 0, 0, 0, 0, 0, 0, 0, 0xF8, 0, 0, 0, 0, 0, 0, 0, 1];   // key first, then the version
+        long lastSeq;
+        using (var engine = Open(fs, keepHistory: false))
+        {
+            // Written as a build that kept past versions key first (tag 0x01) would have left them.
+            await engine.CommitAsync(new WriteBatch().Put(B("a"), B("1")));
+            await engine.CommitAsync(new WriteBatch().Put(B("a"), B("2")).Put(legacy, B("1")));
+            await engine.CheckpointAsync();
+            lastSeq = engine.LastSeq;
+        }
+
+        using (var engine = Open(fs))
+        {
+            Assert.Equal(lastSeq, engine.HistoryFloor);   // then a commit for the floor, one for the erasure
+            Assert.Equal("2", S(engine.OpenSnapshot(lastSeq).Get(B("a"))));
+            await engine.CommitAsync(new WriteBatch().Put(B("a"), B("3")));
+            Assert.Equal("2", S(engine.OpenSnapshot(engine.LastSeq - 1).Get(B("a"))));
+        }
+
+        using (var engine = Open(fs, keepHistory: false))
+        {
+            Assert.Null(engine.Get(legacy));
+            Assert.Equal(["a"], engine.Scan().Where(e => e.Key[0] != 0xFF || e.Key[1] == 0x01).Select(e => S(e.Key)));
+        }
+    }
+
+    [Fact]
     public async Task A_view_as_of_the_empty_start_is_empty_and_tombstones_read_as_they_were()
     {
         using var engine = Open(new FaultyFileSystem());

@@ -60,6 +60,35 @@ public class BTreeTests
         Assert.InRange(tree.DirtyPages, ideal, ideal * 105 / 100);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void An_ascending_run_inside_the_key_space_fills_its_pages_too(bool keysOnBothSides)
+    {
+        var tree = new BTree(new PagePool(8192), null);
+        var value = new byte[200];
+        tree.Upsert([0xFF, 0x00], 0, value, false);   // as the engine's settings sit at the far right
+        if (keysOnBothSides)
+        {
+            for (var i = 0; i < 10_000; i++)   // another collection before the run, and one after
+            {
+                tree.Upsert(System.Text.Encoding.ASCII.GetBytes($"a:{i:D14}"), 0, value, false);
+                tree.Upsert(System.Text.Encoding.ASCII.GetBytes($"z:{i:D14}"), 0, value, false);
+            }
+        }
+
+        var before = tree.DirtyPages;
+        const int Keys = 200_000;
+        for (var i = 0; i < Keys; i++)
+        {
+            tree.Upsert(System.Text.Encoding.ASCII.GetBytes($"key:{i:D12}"), i, value, false);
+        }
+
+        var ideal = Keys / ((8192 - 32) / (2 + 16 + 8 + 1 + 4 + 200 + 6));
+        Assert.InRange(tree.DirtyPages - before, ideal, ideal * 105 / 100);
+        Assert.Equal(Keys + 1 + (keysOnBothSides ? 20_000 : 0), tree.Freeze(1).Count);
+    }
+
     private static void Run(int seed, int pageSize, int operations)
     {
         var random = new Random(seed);
