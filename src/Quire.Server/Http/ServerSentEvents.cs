@@ -67,6 +67,24 @@ internal static class ServerSentEvents
         buffer.Write("\n\n"u8);
     }
 
+    /// <summary>Appends <c>id: seq\nevent: type\ndata: json\n\n</c> with <paramref name="json"/> as it is (JSON has no raw newlines, so one data line).</summary>
+    public static void Append(ArrayBufferWriter<byte> buffer, string type, long id, ReadOnlySpan<byte> json)
+    {
+        Span<byte> head = stackalloc byte[64];
+        var written = 0;
+        "id: "u8.CopyTo(head);
+        written += 4;
+        id.TryFormat(head[written..], out var digits, provider: CultureInfo.InvariantCulture);
+        written += digits;
+        head[written++] = (byte)'\n';
+        buffer.Write(head[..written]);
+        buffer.Write("event: "u8);
+        buffer.Write(Encoding.ASCII.GetBytes(type));
+        buffer.Write("\ndata: "u8);
+        buffer.Write(json);
+        buffer.Write("\n\n"u8);
+    }
+
     public static void Error(Utf8JsonWriter writer, string message)
     {
         writer.WriteStartObject();

@@ -1,5 +1,6 @@
-using Quire.Storage.Format;
+using System.Buffers;
 using System.Security.Cryptography;
+using Quire.Storage.Format;
 using System.Text.Json;
 using Quire.Keys;
 using Quire.Storage.Engine;
@@ -55,6 +56,42 @@ internal static class OpLogReader
         }
 
         return new SinceBatch(nodes, afterSeq, nodes.Count > 0 ? nodes[^1].Seq : afterSeq, snapshot.Seq, hasMore);
+    }
+
+    /// <summary>
+    /// <see cref="Since"/>, each node handed to <paramref name="sink"/> as JSON (<see cref="OpNode.WriteTo"/>'s
+    /// shape) written straight from the record, valid during the call: for servers that stream the feed.
+    /// </summary>
+    public static SincePage SinceJson(Snapshot snapshot, long afterSeq, int limit, OpNodeSink sink)
+    {
+        if (afterSeq >= snapshot.Seq)
+        {
+            return new SincePage(0, afterSeq, afterSeq, snapshot.Seq, HasMore: false);
+        }
+
+        CheckNotPruned(snapshot, afterSeq);
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using var writer = new Utf8JsonWriter(buffer);
+        using var cursor = snapshot.Cursor(afterSeq < 0 ? Keyspace.OpLogPrefix : Key(afterSeq + 1), Keyspace.End(Keyspace.OpLogPrefix));
+        var count = 0;
+        var last = afterSeq;
+        while (cursor.MoveNext())
+        {
+            if (count == limit)
+            {
+                return new SincePage(count, afterSeq, last, snapshot.Seq, HasMore: true);
+            }
+
+            last = new KeyReader(cursor.Key, 1).Int64();
+            buffer.ResetWrittenCount();
+            writer.Reset(buffer);
+            OpNodeJson.Write(writer, last, cursor.Value);
+            writer.Flush();
+            sink(last, buffer.WrittenSpan);
+            count++;
+        }
+
+        return new SincePage(count, afterSeq, last, snapshot.Seq, HasMore: false);
     }
 
     /// <summary>The latest op (of <paramref name="collection"/>, when given: a put or delete in it), or null.</summary>

@@ -12,6 +12,41 @@ public class ChangeFeedTests
     private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement;
 
     [Fact]
+    public async Task The_json_feed_writes_each_node_as_the_node_objects_do()
+    {
+        using var f = new DocumentsFixture();
+        await f.Db.PutAsync("users", "u1", Json("""{"name": "ada \"the first\" \u00e9\u2028", "n": 1.50, "tags": ["a"], "_valid_to": 7}"""));
+        await f.Db.WriteAsync(DocumentOp.Put("users", "u\"2\\", Json("""{"nested": {"_caused_by": "no"}}""")) with
+        {
+            Provenance = new Provenance { CausedBy = [0], ValidFrom = "2024-01-01", ValidTo = "2025-01-01" },
+        });
+        await f.Db.BatchAsync([DocumentOp.Link("users:u1", "knows", "users:u2"), DocumentOp.Delete("users", "u1")]);
+        await f.Db.PutFileAsync("a.txt", "hi"u8.ToArray());
+        await f.Db.WriteAsync(DocumentOp.Put("c", "ttl", Json("{}")) with { TtlSeconds = 60 });
+
+        var nodes = f.Db.Since(null).Nodes;
+        var json = new List<(long Seq, string Node)>();
+        var page = f.Db.SinceJson(null, 0, (seq, node) => json.Add((seq, System.Text.Encoding.UTF8.GetString(node))));
+        Assert.Equal((nodes.Count, nodes[^1].Seq, false), (page.Count, page.ToSeq, page.HasMore));
+        Assert.Equal(nodes.Select(n => n.Seq), json.Select(j => j.Seq));
+        foreach (var (node, (_, text)) in nodes.Zip(json))
+        {
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                node.WriteTo(writer);
+            }
+
+            var expected = JsonDocument.Parse(buffer.WrittenMemory).RootElement;
+            Assert.True(JsonElement.DeepEquals(expected, JsonDocument.Parse(text).RootElement), $"{text}\nexpected {expected}");
+        }
+
+        var second = new List<long>();
+        Assert.True(f.Db.SinceJson(0, 2, (seq, _) => second.Add(seq)).HasMore);
+        Assert.Equal(nodes.Skip(1).Take(2).Select(n => n.Seq), second);
+    }
+
+    [Fact]
     public async Task Since_pages_through_every_op_from_seq_0_deletes_links_and_files_included_each_once()
     {
         using var f = new DocumentsFixture();

@@ -31,25 +31,22 @@ internal sealed class ChangeStreamRoutes(QuireService service)
         {
             while (!context.RequestAborted.IsCancellationRequested)
             {
-                SinceBatch page;
+                SincePage page;
+                buffer.ResetWrittenCount();
                 try
                 {
-                    page = db.Since(cursor);
+                    // Each op's node goes from its record into the event, with no objects between.
+                    page = db.SinceJson(cursor, 0, (seq, node) => ServerSentEvents.Append(buffer, "op", seq, node));
                 }
                 catch (HistoryGoneException ex)
                 {
+                    buffer.ResetWrittenCount();
                     await ServerSentEvents.WriteAsync(response, ServerSentEvents.Event(buffer, "error", null, w => ServerSentEvents.Error(w, ex.Message)), context.RequestAborted).ConfigureAwait(false);
                     return;
                 }
 
-                if (page.Nodes.Count > 0)
+                if (page.Count > 0)
                 {
-                    buffer.ResetWrittenCount();
-                    foreach (var node in page.Nodes)
-                    {
-                        ServerSentEvents.Append(buffer, "op", node.Seq, node.WriteTo);
-                    }
-
                     await ServerSentEvents.WriteAsync(response, buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
                     cursor = page.ToSeq;
                     idle.Restart();
