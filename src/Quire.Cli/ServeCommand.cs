@@ -17,7 +17,7 @@ internal static class ServeCommand
         var port = new Option<int>("--port") { Description = "HTTP/1.1 port (env NEDBD_PORT)", DefaultValueFactory = _ => EnvInt("NEDBD_PORT") ?? defaults.Port };
         var data = new Option<string>("--data") { Description = "Directory of the databases (env NEDBD_DATA)", DefaultValueFactory = _ => Env("NEDBD_DATA") ?? defaults.DataRoot };
         var token = new Option<string?>("--token") { Description = "Bearer token every /v1 route needs (env NEDBD_TOKEN)", DefaultValueFactory = _ => Env("NEDBD_TOKEN") };
-        var resp2 = new Option<int>("--resp2-port") { Description = "Redis protocol port (env NEDBD_RESP2_PORT); not supported yet, must be 0", DefaultValueFactory = _ => EnvInt("NEDBD_RESP2_PORT") ?? 0 };
+        var resp2 = new Option<int>("--resp2-port") { Description = "Redis protocol port, RESP2 and RESP3 after HELLO 3 (env NEDBD_RESP2_PORT); 0 disables", DefaultValueFactory = _ => EnvInt("NEDBD_RESP2_PORT") ?? 0 };
         var h2c = new Option<int>("--h2c-port") { Description = "HTTP/2 cleartext port, 0 disables", DefaultValueFactory = _ => defaults.H2cPort };
         var maxBody = new Option<long>("--max-body-bytes") { Description = "Largest request body (413 beyond)", DefaultValueFactory = _ => defaults.MaxBodyBytes };
         var slowClient = new Option<int>("--slow-client-ms") { Description = "How long an event stream's write waits for its client to read before dropping it", DefaultValueFactory = _ => (int)defaults.SlowClientTimeout.TotalMilliseconds };
@@ -40,12 +40,6 @@ internal static class ServeCommand
         };
         command.SetAction(async (result, cancellation) =>
         {
-            if (result.GetValue(resp2) != 0)
-            {
-                await Console.Error.WriteLineAsync("quire serve: --resp2-port is not supported yet (Quire does not speak RESP yet); leave it 0").ConfigureAwait(false);
-                return 2;
-            }
-
             if (result.GetValue(tlsPort) != 0 && result.GetValue(tlsCert) is null)
             {
                 await Console.Error.WriteLineAsync("quire serve: --tls-port needs --tls-cert (a .pfx file)").ConfigureAwait(false);
@@ -84,6 +78,7 @@ internal static class ServeCommand
                 DataRoot = result.GetValue(data)!,
                 Token = result.GetValue(token),
                 H2cPort = result.GetValue(h2c),
+                Resp2Port = result.GetValue(resp2),
                 MaxBodyBytes = result.GetValue(maxBody),
                 QueueWait = TimeSpan.FromMilliseconds(Math.Max(0, result.GetValue(queueWait))),
                 SlowClientTimeout = TimeSpan.FromMilliseconds(Math.Max(1, result.GetValue(slowClient))),
@@ -102,8 +97,17 @@ internal static class ServeCommand
                     HistoryRetentionAge = result.GetValue(historyAge) is > 0 and var seconds ? TimeSpan.FromSeconds(seconds) : null,
                 },
             };
-            Console.WriteLine($"quire serve: http://{options.Host}:{options.Port} (HTTP/1.1){(options.H2cPort != 0 ? $", h2c on {options.H2cPort}" : "")}{(options.TlsPort != 0 ? $", TLS on {options.TlsPort}" : "")}, data in {Path.GetFullPath(options.DataRoot)}");
-            await QuireServer.RunAsync(options, cancellation).ConfigureAwait(false);
+            Console.WriteLine($"quire serve: http://{options.Host}:{options.Port} (HTTP/1.1){(options.H2cPort != 0 ? $", h2c on {options.H2cPort}" : "")}{(options.TlsPort != 0 ? $", TLS on {options.TlsPort}" : "")}{(options.Resp2Port != 0 ? $", Redis protocol on {options.Resp2Port}" : "")}, data in {Path.GetFullPath(options.DataRoot)}");
+            try
+            {
+                await QuireServer.RunAsync(options, cancellation).ConfigureAwait(false);
+            }
+            catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+                await Console.Error.WriteLineAsync($"quire serve: {ex.Message} (another server has that port; choose another with --port, --h2c-port, --tls-port or --resp2-port)").ConfigureAwait(false);
+                return 2;
+            }
+
             return 0;
         });
         return command;

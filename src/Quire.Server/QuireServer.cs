@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
 using Quire.Databases;
 using Quire.Server.Http;
+using Quire.Server.Resp;
 using Quire.Server.Service;
 
 namespace Quire.Server;
@@ -13,7 +14,8 @@ namespace Quire.Server;
 /// <summary>
 /// <c>quire serve</c>: the nedbd-compatible HTTP API on Kestrel, HTTP/1.1 on
 /// <see cref="ServerOptions.Port"/> and HTTP/2 with prior knowledge on
-/// <see cref="ServerOptions.H2cPort"/>. The port answers before any database is opened
+/// <see cref="ServerOptions.H2cPort"/>, and the Redis protocol on <see cref="ServerOptions.Resp2Port"/>
+/// when given. The port answers before any database is opened
 /// (each opens on first use, in constant time); stopping finishes requests in flight
 /// and closes every database with a last checkpoint.
 /// </summary>
@@ -29,6 +31,7 @@ public static class QuireServer
         builder.Logging.AddProvider(events);
         builder.Logging.SetMinimumLevel(options.LogLevel);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);   // a failed start is reported by the caller, without a stack trace
         var address = IPAddress.Parse(options.Host == "localhost" ? "127.0.0.1" : options.Host);
         var h2c = options.H2cPort;
         ILogger? warnings = null;
@@ -37,6 +40,9 @@ public static class QuireServer
             h2c = 0;
         }
 
+        using var catalog = DatabaseCatalog.Open(options.DataRoot, options.Databases);
+        var service = new QuireService(catalog, new ServiceOptions { QueueWait = options.QueueWait, MaxRequestBytes = options.MaxBodyBytes, SlowClientTimeout = options.SlowClientTimeout });
+        var resp = new RespConnectionHandler(service, options.Token);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -45,6 +51,11 @@ public static class QuireServer
             if (h2c != 0)
             {
                 kestrel.Listen(address, h2c, listen => listen.Protocols = HttpProtocols.Http2);
+            }
+
+            if (options.Resp2Port != 0)
+            {
+                kestrel.Listen(address, options.Resp2Port, listen => listen.Use(_ => resp.OnConnectedAsync));
             }
 
             if (options.TlsPort != 0)
@@ -69,8 +80,7 @@ public static class QuireServer
             warnings.LogWarning("h2c port {Port} is in use: serving HTTP/1.1 on {Main} only", options.H2cPort, options.Port);
         }
 
-        using var catalog = DatabaseCatalog.Open(options.DataRoot, options.Databases);
-        var service = new QuireService(catalog, new ServiceOptions { QueueWait = options.QueueWait, MaxRequestBytes = options.MaxBodyBytes, SlowClientTimeout = options.SlowClientTimeout });
+        resp.Logger = app.Logger;
         var api = new HttpApi(service, options.Token, app.Logger, events);
         app.Run(api.HandleAsync);
         // SIGINT/SIGTERM stop the host; so does the caller's token.

@@ -14,6 +14,9 @@ public sealed record ServerOptions
     /// <summary>The HTTP/2 cleartext (prior knowledge) port; 0 disables it. Default 7071.</summary>
     public int H2cPort { get; init; } = 7071;
 
+    /// <summary>The Redis protocol port (RESP2, RESP3 after <c>HELLO 3</c>); 0, the default, serves none.</summary>
+    public int Resp2Port { get; init; }
+
     /// <summary>The directory holding the databases. Default ./data (env NEDBD_DATA).</summary>
     public string DataRoot { get; init; } = "./data";
 

@@ -1,0 +1,81 @@
+using System.Globalization;
+using Quire.Databases;
+using Quire.Documents;
+using Quire.Server.Service;
+
+namespace Quire.Server.Resp;
+
+/// <summary>
+/// One Redis connection's state: its database (nedbd's <c>SELECT &lt;name&gt;</c>: by name,
+/// created if absent; <c>SELECT n</c> with a number means <c>db&lt;n&gt;</c>, so the default
+/// <c>db0</c> is also Redis's database 0), its protocol (2, or 3 after <c>HELLO 3</c>), its
+/// name and id, and whether it has given the server's token.
+/// </summary>
+internal sealed class RespSession(QuireService service, string? token, long id)
+{
+    private Database? _database;
+
+    public QuireService Service => service;
+
+    public long Id => id;
+
+    public string DatabaseName { get; private set; } = "db0";
+
+    public int Protocol { get; set; } = 2;
+
+    public string? ClientName { get; set; }
+
+    /// <summary>The clock expiries are measured by (the documents layer's default, the system clock).</summary>
+    public TimeProvider Clock { get; } = TimeProvider.System;
+
+    public bool Authenticated { get; private set; } = token is null;
+
+    /// <summary>Checks a password (<c>AUTH</c>, <c>HELLO ... AUTH</c>) against the server's token.</summary>
+    public bool Authenticate(string password)
+    {
+        Authenticated = token is null || System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+            System.Text.Encoding.UTF8.GetBytes(password), System.Text.Encoding.UTF8.GetBytes(token));
+        return Authenticated;
+    }
+
+    /// <summary>Switches to the database <paramref name="name"/> (a number n meaning <c>db&lt;n&gt;</c>).</summary>
+    /// <exception cref="InvalidNameException">Not a valid database name.</exception>
+    public void Select(string name)
+    {
+        if (long.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+        {
+            name = $"db{number}";
+        }
+
+        Names.CheckDatabase(name);
+        DatabaseName = name;
+        _database = null;
+    }
+
+    /// <summary>The selected database, created on first use.</summary>
+    public async ValueTask<Database> DatabaseAsync(CancellationToken cancellationToken)
+    {
+        if (_database is { } open)
+        {
+            return open;
+        }
+
+        try
+        {
+            _database = service.Get(DatabaseName);
+        }
+        catch (DatabaseNotFoundException)
+        {
+            try
+            {
+                _database = await service.CreateAsync(DatabaseName, DatabaseSeed.Empty, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DatabaseExistsException)
+            {
+                _database = service.Get(DatabaseName);   // another connection created it meanwhile
+            }
+        }
+
+        return _database;
+    }
+}
