@@ -184,10 +184,13 @@ internal static class OpNodeJson
         writer.WriteRawValue(rawValue.IsEmpty ? "null"u8 : rawValue, skipInputValidation: true);
     }
 
+    /// <summary>Writes <paramref name="bytes"/> as a lower-case hex string (raw: hex digits never need escaping).</summary>
     private static void Hex(Utf8JsonWriter writer, ReadOnlySpan<byte> name, ReadOnlySpan<byte> bytes)
     {
-        Span<byte> hex = stackalloc byte[2 * bytes.Length];
-        Convert.TryToHexStringLower(bytes, hex, out _);
-        writer.WriteString(name, hex);
+        Span<byte> quoted = stackalloc byte[(2 * bytes.Length) + 2];
+        quoted[0] = quoted[^1] = (byte)'"';
+        Convert.TryToHexStringLower(bytes, quoted[1..^1], out _);
+        writer.WritePropertyName(name);
+        writer.WriteRawValue(quoted, skipInputValidation: true);
     }
 }
