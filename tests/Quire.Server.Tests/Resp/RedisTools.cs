@@ -1,0 +1,50 @@
+using System.Diagnostics;
+
+namespace Quire.Server.Tests.Resp;
+
+/// <summary>Debian's redis-tools (redis-cli, redis-benchmark), installed by the tests that need them when they are missing.</summary>
+internal static class RedisTools
+{
+    private static readonly Lazy<string> CliPath = new(() => Ensure("redis-cli", "redis-tools"));
+
+    public static string Cli => CliPath.Value;
+
+    /// <summary>The path of <paramref name="program"/>, installing <paramref name="package"/> with apt first if it is not there.</summary>
+    private static string Ensure(string program, string package)
+    {
+        var path = $"/usr/bin/{program}";
+        if (File.Exists(path))
+        {
+            return path;
+        }
+
+        var (code, output) = Run("/bin/sh", "-c", $"apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {package}");
+        if (code != 0 || !File.Exists(path))
+        {
+            throw new InvalidOperationException($"could not install {package} (needed by this test): {output}");
+        }
+
+        return path;
+    }
+
+    /// <summary>Runs a program to its end (at most two minutes); its exit code and everything it printed.</summary>
+    public static (int Code, string Output) Run(string program, params string[] args)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{program} did not finish in two minutes");
+        }
+
+        return (process.ExitCode, stdout.Result + stderr.Result);
+    }
+}
