@@ -6,6 +6,7 @@ using Quire.Bench.History;
 using Quire.Bench.Http;
 using Quire.Bench.Log;
 using Quire.Bench.Query;
+using Quire.Bench.Resp;
 using Quire.Bench.Tree;
 
 var suites = new Dictionary<string, Action<BenchRun>>(StringComparer.Ordinal)
@@ -16,6 +17,7 @@ var suites = new Dictionary<string, Action<BenchRun>>(StringComparer.Ordinal)
     ["query"] = QuerySuite.Run,
     ["http"] = HttpSuite.Run,
     ["history"] = HistorySuite.Run,
+    ["resp"] = RespSuite.Run,
 };
 
 string? suite = null;

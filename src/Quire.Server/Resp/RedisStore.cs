@@ -24,9 +24,12 @@ internal static class RedisStore
 
     public static Document? Read(Database db, byte[] key) => db.Get(Strings, Id(key));
 
-    /// <summary>Commits <paramref name="ops"/> through the service (queue wait, errors).</summary>
+    /// <summary>
+    /// Commits <paramref name="ops"/> through the service (queue wait, errors). No client is
+    /// named: a client's writes take its next nonce, which every connection would contend for.
+    /// </summary>
     public static Task<BatchResult> CommitAsync(RespSession session, Database db, IReadOnlyList<DocumentOp> ops, CancellationToken cancellationToken) =>
-        session.Service.WriteAsync(db, ops, new BatchOptions { Client = "resp" }, cancellationToken);
+        session.Service.WriteAsync(db, ops, null, cancellationToken);
 
     /// <summary>
     /// Reads <paramref name="key"/>, lets <paramref name="change"/> decide the ops from what it
