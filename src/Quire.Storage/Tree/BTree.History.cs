@@ -70,7 +70,7 @@ internal sealed partial class BTree
 
     private void EraseNow(ReadOnlySpan<byte> key)
     {
-        var (leaf, _) = LeafFor(key);
+        var (leaf, depth) = LeafFor(key);
         var page = leaf.Page;
         var slot = PageLayout.Search(page, key);
         if (slot < 0)
@@ -87,6 +87,92 @@ internal sealed partial class BTree
 
         RemoveSlot(page, slot, size);
         Count--;
+        if (PageLayout.Count(page) == 0)
+        {
+            RemoveEmptyLeaf(leaf, depth);
+        }
+    }
+
+    /// <summary>
+    /// Takes the empty leaf at <paramref name="depth"/> of the current path out of the tree,
+    /// with the ancestors that held nothing else: the lowest ancestor with another child
+    /// loses the child and one separator, and the neighbour whose range grows gets its
+    /// fences again. Past versions are erased from the left of their range and appended
+    /// at its right, so without this every leaf they ever filled would stay, empty.
+    /// (Nodes still never merge: a leaf with one key left stays.)
+    /// </summary>
+    private void RemoveEmptyLeaf(Node leaf, int depth)
+    {
+        if (_deferred is not null)
+        {
+            return;   // a half of a parallel run shares the root: erasures wait for the merge anyway
+        }
+
+        var level = depth - 1;
+        while (level >= 0 && _path[level].Count == 0)
+        {
+            level--;   // an ancestor whose only child is going goes with it
+        }
+
+        if (level < 0)
+        {
+            return;   // the whole tree is this chain: keep it, empty
+        }
+
+        var parent = _path[level];
+        var index = _pathChild[level];
+        var (parentLow, parentHigh) = Fences(level);
+        for (var d = level + 1; d < depth; d++)
+        {
+            DropNode(_path[d]);   // the ancestors below the parent that held only this leaf
+        }
+
+        DropNode(leaf);
+
+        // Remove the child and the separator on one side of it (the leftmost child's right one).
+        var page = parent.Page;
+        var childCount = parent.Count + 1;
+        if (index == 0)
+        {
+            PageLayout.SetChildAddress(page, 0, PageLayout.ChildAddress(page, 1));
+            RemoveSlot(page, 0, PageLayout.CellSize(page, 0));
+        }
+        else
+        {
+            RemoveSlot(page, index - 1, PageLayout.CellSize(page, index - 1));
+        }
+
+        var children = parent.Children!;
+        System.Array.Copy(children, index + 1, children, index, childCount - index - 1);
+        children[childCount - 1] = null;
+
+        // The neighbour that now covers the removed child's range: its fences, so its prefix, change.
+        var neighbour = index == 0 ? 0 : index - 1;
+        var low = neighbour > 0 ? PageLayout.KeyAt(page, neighbour - 1).ToArray() : parentLow;
+        var high = neighbour < parent.Count ? PageLayout.KeyAt(page, neighbour).ToArray() : parentHigh;
+        _pathChild[level] = neighbour;
+        var widened = WritableChild(parent, neighbour, level + 1);
+        SetFences(widened, low, high);
+        _finger = null;
+        _lastInsertLeaf = null;
+    }
+
+    /// <summary>Lets go of a node taken out of the tree (one of this generation's: its older version was retired when it was copied).</summary>
+    private void DropNode(Node node)
+    {
+        while (!node.IsReplaced)
+        {
+            if (node.TryChangeDirtiness(Node.Dirty, Node.Replaced))
+            {
+                Interlocked.Decrement(ref _dirtyPages);
+            }
+            else
+            {
+                node.TryChangeDirtiness(Node.Clean, Node.Replaced);
+            }
+        }
+
+        Retirement?.Retired(node);
     }
 
     /// <summary>Cells captured in one generation: their history keys and values in one array.</summary>
