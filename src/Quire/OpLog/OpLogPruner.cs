@@ -35,7 +35,16 @@ internal sealed class OpLogPruner(StorageEngine engine, long retention)
 
         while (true)
         {
-            var old = engine.Scan(Keyspace.OpLogPrefix, key.Clear().Byte(Keyspace.OpLog).Int64(keepFrom).Span, limit: DeletesPerCommit);
+            // From past what was pruned last: the records before it are tombstones, which a
+            // scan from the log's start would walk through every time.
+            var next = engine.Get(PrunedToKey) is { Length: 8 } marker ? System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(marker) + 1 : 0;
+            if (next >= keepFrom)
+            {
+                return deleted;
+            }
+
+            var from = next > 0 ? new KeyBuilder().Byte(Keyspace.OpLog).Int64(next).ToArray() : Keyspace.OpLogPrefix;
+            var old = engine.Scan(from, key.Clear().Byte(Keyspace.OpLog).Int64(keepFrom).Span, limit: DeletesPerCommit);
             if (old.Count == 0)
             {
                 return deleted;
