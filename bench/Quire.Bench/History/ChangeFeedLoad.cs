@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Quire.Bench.Harness;
@@ -28,11 +26,11 @@ internal static class ChangeFeedLoad
     {
         var quick = run.Quick;
         using var dir = new BenchDirectory("quire-feed");
-        var port = FreePort();
+        var port = Loopback.FreePort();
         using var stop = new CancellationTokenSource();
         var server = Task.Run(() => QuireServer.RunAsync(new ServerOptions { Port = port, H2cPort = 0, DataRoot = dir.Path }, stop.Token));
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        WaitForHealth(http);
+        Loopback.WaitForHealth(http);
         Send(http, HttpMethod.Post, "/v1/databases", """{"name": "feed"}""");
 
         var ops = quick ? 50_000 : 500_000;
@@ -180,32 +178,5 @@ internal static class ChangeFeedLoad
         using var response = http.Send(request);
         var text = new StreamReader(response.Content.ReadAsStream()).ReadToEnd();
         return response.IsSuccessStatusCode ? text : throw new InvalidOperationException($"{method} {path}: {(int)response.StatusCode} {text}");
-    }
-
-    private static void WaitForHealth(HttpClient http)
-    {
-        for (var i = 0; i < 400; i++)
-        {
-            try
-            {
-                if (http.GetAsync("/health").GetAwaiter().GetResult().IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                Thread.Sleep(25);
-            }
-        }
-
-        throw new TimeoutException("the server did not start");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

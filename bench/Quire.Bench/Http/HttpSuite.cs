@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Quire.Bench.Documents;
 using Quire.Bench.Harness;
@@ -23,7 +22,7 @@ public static class HttpSuite
         var warmup = TimeSpan.FromSeconds(quick ? 0.5 : 3);
         var window = TimeSpan.FromSeconds(quick ? 1.5 : 4);
         using var dir = new BenchDirectory("quire-http");
-        var (port, h2cPort) = (FreePort(), FreePort());
+        var (port, h2cPort) = (Loopback.FreePort(), Loopback.FreePort());
         var options = new ServerOptions { Port = port, H2cPort = h2cPort, DataRoot = dir.Path };
         using var stop = new CancellationTokenSource();
         var server = Task.Run(() => QuireServer.RunAsync(options, stop.Token));
@@ -34,7 +33,7 @@ public static class HttpSuite
             DefaultRequestVersion = HttpVersion.Version20,
             DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
-        WaitForHealth(h1);
+        Loopback.WaitForHealth(h1);
         Post(h1, "/v1/databases", """{"name": "bench", "init": {"indexes": [["blocks", "height", "sorted"], ["blocks", "miner"]]}}""").GetAwaiter().GetResult();
 
         // HTTP/1.1 load comes from lean connections (as wrk's would), so the client's share
@@ -162,32 +161,5 @@ public static class HttpSuite
         }
 
         await response.Content.ReadAsByteArrayAsync();
-    }
-
-    private static void WaitForHealth(HttpClient client)
-    {
-        for (var i = 0; i < 400; i++)
-        {
-            try
-            {
-                if (client.GetAsync("/health").GetAwaiter().GetResult().IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                Thread.Sleep(25);
-            }
-        }
-
-        throw new TimeoutException("the server did not start");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

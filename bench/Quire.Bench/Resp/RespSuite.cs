@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Quire.Bench.Harness;
 using Quire.Server;
 
@@ -32,10 +30,10 @@ public static class RespSuite
         var report = run.Report;
         var repeats = run.Quick ? 1 : 3;
         using var dir = new BenchDirectory("quire-resp");
-        var quirePort = FreePort();
+        var quirePort = Loopback.FreePort();
         using var stop = new CancellationTokenSource();
-        var server = Task.Run(() => QuireServer.RunAsync(new ServerOptions { Port = FreePort(), H2cPort = 0, Resp2Port = quirePort, DataRoot = Path.Combine(dir.Path, "quire") }, stop.Token));
-        WaitForPort(quirePort);
+        var server = Task.Run(() => QuireServer.RunAsync(new ServerOptions { Port = Loopback.FreePort(), H2cPort = 0, Resp2Port = quirePort, DataRoot = Path.Combine(dir.Path, "quire") }, stop.Token));
+        Loopback.WaitForPort(quirePort);
         using var redis = RedisServer.TryStart(Path.Combine(dir.Path, "redis"), out var redisError);
         var systems = new List<(string Name, int Port)> { ("quire", quirePort) };
         if (redis is not null && run.Includes("redis"))
@@ -104,31 +102,6 @@ public static class RespSuite
         return double.Parse(line.Split(',')[1].Trim('"'), CultureInfo.InvariantCulture);
     }
 
-    private static void WaitForPort(int port)
-    {
-        for (var i = 0; i < 400; i++)
-        {
-            try
-            {
-                using var probe = new TcpClient("127.0.0.1", port);
-                return;
-            }
-            catch (SocketException)
-            {
-                Thread.Sleep(25);
-            }
-        }
-
-        throw new TimeoutException($"nothing listens on port {port}");
-    }
-
-    internal static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     /// <summary>A redis-server with an fsync before every answer (appendfsync always), in a directory of the run's, on a free port.</summary>
     private sealed class RedisServer : IDisposable
     {
@@ -142,7 +115,7 @@ public static class RespSuite
         {
             error = null;
             Directory.CreateDirectory(directory);
-            var port = FreePort();
+            var port = Loopback.FreePort();
             try
             {
                 var start = new ProcessStartInfo("redis-server") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -155,7 +128,7 @@ public static class RespSuite
                 process.OutputDataReceived += (_, _) => { };
                 process.BeginOutputReadLine();
                 process.BeginErrorReadLine();
-                WaitForPort(port);
+                Loopback.WaitForPort(port);
                 return new RedisServer(process, port);
             }
             catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or TimeoutException)
