@@ -9,7 +9,8 @@ namespace Quire.Server.Resp;
 /// parsed together: a run of blind writes (SET, MSET, SETEX, ...) is committed as one batch
 /// (<see cref="WriteCombiner"/>), so a pipeline of 64 SETs costs one fsync, and batches of
 /// many connections share group commits. Any other command first waits for the
-/// connection's writes ahead of it, so a pipeline reads its own writes. Replies go out in order, each
+/// connection's writes ahead of it, so a pipeline reads its own writes, and a run of
+/// blind writes waits for the commands before it, so writes land in the order sent. Replies go out in order, each
 /// once its command is done (a write's once it is durable). Reading stops while a
 /// connection has <see cref="MaxInFlight"/> commands unanswered, so a client that sends
 /// faster than the disk takes is held back by TCP, never buffered without bound.
@@ -103,6 +104,13 @@ internal sealed class RespConnectionHandler(QuireService service, string? token)
 
                 if (command!.Blind?.Invoke(session, args) is { } write)
                 {
+                    if (combiner.Count == 0 && pending.Count > 0)
+                    {
+                        // A command before it may still commit (a read-modify-write that retries):
+                        // it goes first, so the writes land in the order they were sent.
+                        await DrainAsync(pending, writer, session).ConfigureAwait(false);
+                    }
+
 #pragma warning disable CA2012 // Each queued ValueTask is awaited exactly once, in order, by DrainAsync.
                     pending.Enqueue(combiner.Add(write));
 #pragma warning restore CA2012
