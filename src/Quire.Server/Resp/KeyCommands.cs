@@ -2,7 +2,7 @@ using Quire.Documents;
 
 namespace Quire.Server.Resp;
 
-/// <summary>DEL, UNLINK, EXISTS, TYPE, KEYS, DBSIZE, FLUSHDB, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, TTL, PTTL, PERSIST, on string keys.</summary>
+/// <summary>DEL, UNLINK, EXISTS, TYPE, KEYS, SCAN, DBSIZE, FLUSHDB, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, TTL, PTTL, PERSIST, on string keys.</summary>
 internal static class KeyCommands
 {
     public static IEnumerable<RespCommand> All() =>
@@ -21,6 +21,7 @@ internal static class KeyCommands
         new("TTL", 2, (s, a, c) => TtlAsync(s, a, 1000, c)),
         new("PTTL", 2, (s, a, c) => TtlAsync(s, a, 1, c)),
         new("PERSIST", 2, Persist),
+        new("SCAN", -2, Scan),
     ];
 
     private static async ValueTask<RespReply> Delete(RespSession session, byte[][] args, CancellationToken cancellationToken)
@@ -63,6 +64,76 @@ internal static class KeyCommands
         }
 
         return RespReply.Array([.. keys]);
+    }
+
+    /// <summary>SCAN cursor [MATCH pattern] [COUNT n] [TYPE type]: up to n keys looked at per call, in id order; cursor 0 at the end.</summary>
+    private static async ValueTask<RespReply> Scan(RespSession session, byte[][] args, CancellationToken cancellationToken)
+    {
+        if (!ulong.TryParse(args[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var cursor))
+        {
+            return RespReply.Error("ERR invalid cursor");
+        }
+
+        byte[]? pattern = null;
+        var count = 10;
+        var onlyStrings = true;
+        for (var i = 2; i < args.Length; i += 2)
+        {
+            if (i + 1 >= args.Length)
+            {
+                return RespReply.Syntax;
+            }
+
+            if (RespArgs.Is(args[i], "MATCH"))
+            {
+                pattern = args[i + 1];
+            }
+            else if (RespArgs.Is(args[i], "COUNT"))
+            {
+                if (!RespArgs.TryInteger(args[i + 1], out var n) || n < 1)
+                {
+                    return n < 1 && RespArgs.TryInteger(args[i + 1], out _) ? RespReply.Syntax : RespReply.NotInteger;
+                }
+
+                count = (int)Math.Min(n, 100_000);
+            }
+            else if (RespArgs.Is(args[i], "TYPE"))
+            {
+                onlyStrings = RespArgs.Is(args[i + 1], "string");
+            }
+            else
+            {
+                return RespReply.Syntax;
+            }
+        }
+
+        string? after = null;
+        if (cursor != 0 && !ScanCursors.TryTake(cursor, session.DatabaseName, out after))
+        {
+            return RespReply.Error("ERR invalid cursor");
+        }
+
+        var db = await session.DatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var keys = new List<RespReply>();
+        string? last = null;
+        var looked = 0;
+        foreach (var doc in onlyStrings ? db.Scan(RedisStore.Strings, after) : [])
+        {
+            last = doc.Id;
+            var key = RedisKeys.KeyOf(doc.Id);
+            if (pattern is null || RedisGlob.Matches(pattern, key))
+            {
+                keys.Add(RespReply.Bulk(key));
+            }
+
+            if (++looked == count)
+            {
+                break;
+            }
+        }
+
+        var next = looked == count && last is not null ? ScanCursors.Save(session.DatabaseName, last) : 0UL;
+        return RespReply.Array([RespReply.Bulk(next.ToString(System.Globalization.CultureInfo.InvariantCulture)), RespReply.Array([.. keys])]);
     }
 
     private static async ValueTask<RespReply> DbSize(RespSession session, byte[][] args, CancellationToken cancellationToken)

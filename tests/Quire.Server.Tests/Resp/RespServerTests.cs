@@ -62,6 +62,37 @@ public class RespServerTests
     }
 
     [Fact]
+    public void Scan_walks_every_key_once_with_cursors_match_and_count()
+    {
+        var (server, port) = Start();
+        using var _ = server;
+        using var redis = new RespClient(port);
+        for (var i = 0; i < 25; i++)
+        {
+            Assert.Equal("OK", redis.Call("SET", $"user:{i}", "x"));
+        }
+
+        Assert.Equal("OK", redis.Call("SET", "other", "x"));
+        var seen = new List<string>();
+        var cursor = "0";
+        var calls = 0;
+        do
+        {
+            var reply = redis.Call("SCAN", cursor, "MATCH", "user:*", "COUNT", "10");   // [cursor, [keys]]
+            var parts = reply[1..^1].Split(", [", 2);
+            cursor = parts[0];
+            seen.AddRange(parts[1].TrimEnd(']').Split(", ", StringSplitOptions.RemoveEmptyEntries));
+            calls++;
+        }
+        while (cursor != "0");
+        Assert.Equal(Enumerable.Range(0, 25).Select(i => $"user:{i}").Order(), seen.Order());
+        Assert.Equal(3, calls);   // 26 keys, 10 looked at per call
+        Assert.Equal("-ERR invalid cursor", redis.Call("SCAN", "12345"));
+        Assert.Equal("-ERR syntax error", redis.Call("SCAN", "0", "COUNT", "0"));
+        Assert.Equal("[0, []]", redis.Call("SCAN", "0", "TYPE", "hash"));
+    }
+
+    [Fact]
     public async Task Any_byte_string_is_a_key_or_a_value_and_nql_sees_it_encoded()
     {
         var (server, port) = Start();
