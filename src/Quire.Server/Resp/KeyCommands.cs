@@ -2,7 +2,7 @@ using Quire.Documents;
 
 namespace Quire.Server.Resp;
 
-/// <summary>DEL, UNLINK, EXISTS, TYPE, KEYS, SCAN, DBSIZE, FLUSHDB, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, TTL, PTTL, PERSIST, on string keys.</summary>
+/// <summary>DEL, UNLINK, EXISTS, TYPE, KEYS, SCAN, RENAME, RENAMENX, DBSIZE, FLUSHDB, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, TTL, PTTL, PERSIST, on string keys.</summary>
 internal static class KeyCommands
 {
     public static IEnumerable<RespCommand> All() =>
@@ -22,6 +22,8 @@ internal static class KeyCommands
         new("PTTL", 2, (s, a, c) => TtlAsync(s, a, 1, c)),
         new("PERSIST", 2, Persist),
         new("SCAN", -2, Scan),
+        new("RENAME", 3, (s, a, c) => RenameAsync(s, a, onlyIfAbsent: false, c)),
+        new("RENAMENX", 3, (s, a, c) => RenameAsync(s, a, onlyIfAbsent: true, c)),
     ];
 
     private static async ValueTask<RespReply> Delete(RespSession session, byte[][] args, CancellationToken cancellationToken)
@@ -134,6 +136,56 @@ internal static class KeyCommands
 
         var next = looked == count && last is not null ? ScanCursors.Save(session.DatabaseName, last) : 0UL;
         return RespReply.Array([RespReply.Bulk(next.ToString(System.Globalization.CultureInfo.InvariantCulture)), RespReply.Array([.. keys])]);
+    }
+
+    /// <summary>
+    /// RENAME / RENAMENX src dst: one atomic commit that writes dst (value and expiry) and
+    /// deletes src, on condition that both are still as read; again if another client
+    /// changed either first.
+    /// </summary>
+    private static async ValueTask<RespReply> RenameAsync(RespSession session, byte[][] args, bool onlyIfAbsent, CancellationToken cancellationToken)
+    {
+        var db = await session.DatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var (from, to) = (RedisStore.Id(args[1]), RedisStore.Id(args[2]));
+        for (var attempt = 0; ; attempt++)
+        {
+            var source = db.Get(RedisStore.Strings, from);
+            if (source is null)
+            {
+                return RespReply.Error("ERR no such key");
+            }
+
+            var value = RedisValues.ValueOf(source.Json);
+            if (value is null)
+            {
+                return RespReply.WrongType;
+            }
+
+            var target = db.Get(RedisStore.Strings, to);
+            if (from == to)
+            {
+                return onlyIfAbsent ? RespReply.Number(0) : RespReply.Ok;
+            }
+
+            if (onlyIfAbsent && target is not null)
+            {
+                return RespReply.Number(0);
+            }
+
+            try
+            {
+                await RedisStore.CommitAsync(session, db,
+                [
+                    StringCommands.Put(to, value, null, RedisValues.ExpiresAt(source.Json)) with { IfSeq = target?.Seq ?? -1 },
+                    DocumentOp.Delete(RedisStore.Strings, from, source.Seq),
+                ], cancellationToken).ConfigureAwait(false);
+                return onlyIfAbsent ? RespReply.Number(1) : RespReply.Ok;
+            }
+            catch (PreconditionFailedException) when (attempt < 100)
+            {
+                // Another client changed one of the keys between the reads and the commit.
+            }
+        }
     }
 
     private static async ValueTask<RespReply> DbSize(RespSession session, byte[][] args, CancellationToken cancellationToken)

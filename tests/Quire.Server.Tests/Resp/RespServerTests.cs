@@ -59,6 +59,15 @@ public class RespServerTests
         Assert.Equal("f, k, max, n, once", string.Join(", ", redis.Call("KEYS", "*").Trim('[', ']').Split(", ").Order()));
         Assert.Equal("[max]", redis.Call("KEYS", "m?x"));
         Assert.Equal(":5", redis.Call("DBSIZE"));
+
+        Assert.Equal("OK", redis.Call("SET", "from", "moved", "EX", "100"));
+        Assert.Equal("OK", redis.Call("RENAME", "from", "to"));
+        Assert.Equal("(nil)", redis.Call("GET", "from"));
+        Assert.Equal("moved", redis.Call("GET", "to"));
+        Assert.Equal(":100", redis.Call("TTL", "to"));   // the expiry goes with the value
+        Assert.Equal(":0", redis.Call("RENAMENX", "to", "k"));
+        Assert.Equal(":1", redis.Call("RENAMENX", "to", "fresh"));
+        Assert.Equal("-ERR no such key", redis.Call("RENAME", "to", "x"));
     }
 
     [Fact]
