@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Quire.Documents;
 
 namespace Quire.Server.Resp;
 
@@ -15,22 +16,29 @@ internal static class CounterCommands
         new("INCRBYFLOAT", 3, AddFloatAsync),
     ];
 
+    private static readonly RespReply NotFloat = RespReply.Error("ERR value is not a valid float");
+
+    private delegate bool NumberParser<T>(ReadOnlySpan<byte> text, out T value);
+
+    /// <summary>The number a counter holds (0 when absent), or the error reply: WRONGTYPE, or <paramref name="notNumber"/>.</summary>
+    private static RespReply? Current<T>(Document? current, NumberParser<T> parse, RespReply notNumber, out T value)
+    {
+        value = default!;
+        if (current is null)
+        {
+            return null;
+        }
+
+        var text = RedisValues.ValueOf(current.Json);
+        return text is null ? RespReply.WrongType : parse(text, out value) ? null : notNumber;
+    }
+
     private static ValueTask<RespReply> AddAsync(RespSession session, byte[] key, long delta, CancellationToken cancellationToken) =>
         RedisStore.ReadModifyWriteAsync(session, key, current =>
         {
-            long value = 0;
-            if (current is not null)
+            if (Current(current, RespArgs.TryInteger, RespReply.NotInteger, out long value) is { } failed)
             {
-                var text = RedisValues.ValueOf(current.Json);
-                if (text is null)
-                {
-                    return ([], RespReply.WrongType);
-                }
-
-                if (!RespArgs.TryInteger(text, out value))
-                {
-                    return ([], RespReply.NotInteger);
-                }
+                return ([], failed);
             }
 
             if ((delta > 0 && value > long.MaxValue - delta) || (delta < 0 && value < long.MinValue - delta))
@@ -47,24 +55,14 @@ internal static class CounterCommands
     {
         if (!RespArgs.TryDouble(args[2], out var delta))
         {
-            return ValueTask.FromResult(RespReply.Error("ERR value is not a valid float"));
+            return ValueTask.FromResult(NotFloat);
         }
 
         return RedisStore.ReadModifyWriteAsync(session, args[1], current =>
         {
-            double value = 0;
-            if (current is not null)
+            if (Current(current, RespArgs.TryDouble, NotFloat, out double value) is { } failed)
             {
-                var text = RedisValues.ValueOf(current.Json);
-                if (text is null)
-                {
-                    return ([], RespReply.WrongType);
-                }
-
-                if (!RespArgs.TryDouble(text, out value))
-                {
-                    return ([], RespReply.Error("ERR value is not a valid float"));
-                }
+                return ([], failed);
             }
 
             var result = value + delta;

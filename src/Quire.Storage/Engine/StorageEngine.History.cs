@@ -90,7 +90,7 @@ public sealed partial class StorageEngine
             }
 
             await CommitEngineOpAsync(op => op.Put(HistoryKey.FloorKey, TreeState.HistoryKeyFloor(horizon)), cancellationToken).ConfigureAwait(false);
-            return await EraseRangeAsync(HistoryKey.LegacyStart, HistoryKey.ReplacedAfter(horizon), cancellationToken).ConfigureAwait(false);
+            return await EraseRangeAsync(HistoryKey.VersionsStart, HistoryKey.ReplacedAfter(horizon), cancellationToken).ConfigureAwait(false);
         }
         finally
         {

@@ -160,18 +160,7 @@ internal sealed partial class BTree
     /// <summary>Lets go of a node taken out of the tree (one of this generation's: its older version was retired when it was copied).</summary>
     private void DropNode(Node node)
     {
-        while (!node.IsReplaced)
-        {
-            if (node.TryChangeDirtiness(Node.Dirty, Node.Replaced))
-            {
-                Interlocked.Decrement(ref _dirtyPages);
-            }
-            else
-            {
-                node.TryChangeDirtiness(Node.Clean, Node.Replaced);
-            }
-        }
-
+        MarkReplaced(node);
         Retirement?.Retired(node);
     }
 

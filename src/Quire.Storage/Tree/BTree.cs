@@ -247,20 +247,8 @@ internal sealed partial class BTree
 
         // Replaced before copied: readers stop installing loaded children into the node
         // and the evictor stops dropping them (both look at the mark), so the copy holds
-        // what the node holds. A checkpoint may flip the node between dirty and clean
-        // meanwhile: try until one change takes.
-        while (!node.IsReplaced)
-        {
-            if (node.TryChangeDirtiness(Node.Dirty, Node.Replaced))
-            {
-                Interlocked.Decrement(ref _dirtyPages);
-            }
-            else
-            {
-                node.TryChangeDirtiness(Node.Clean, Node.Replaced);
-            }
-        }
-
+        // what the node holds.
+        MarkReplaced(node);
         var copy = node.CopyFor(_generation, _pool);
         Interlocked.Increment(ref _dirtyPages);
 
@@ -275,6 +263,26 @@ internal sealed partial class BTree
 
         Retirement?.Retired(node);
         return copy;
+    }
+
+    /// <summary>
+    /// Marks a node replaced (no longer part of the tree being written), taking it out of
+    /// the dirty count if it was dirty. A checkpoint may flip the node between dirty and
+    /// clean meanwhile: try until one change takes.
+    /// </summary>
+    private void MarkReplaced(Node node)
+    {
+        while (!node.IsReplaced)
+        {
+            if (node.TryChangeDirtiness(Node.Dirty, Node.Replaced))
+            {
+                Interlocked.Decrement(ref _dirtyPages);
+            }
+            else
+            {
+                node.TryChangeDirtiness(Node.Clean, Node.Replaced);
+            }
+        }
     }
 
     /// <summary>
