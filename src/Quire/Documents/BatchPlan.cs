@@ -16,6 +16,8 @@ internal sealed class BatchPlan
 {
     private readonly List<int> _applied = [];
     private readonly Dictionary<int, OpResult> _replayed = [];
+    private readonly List<int> _checks = [];
+    private readonly List<int> _checksFailingInView = [];
 
     private BatchPlan()
     {
@@ -29,8 +31,11 @@ internal sealed class BatchPlan
     /// <summary>The highest seq an idempotency replay refers to, or -1.</summary>
     public long HighestReplayedSeq => _replayed.Count == 0 ? -1 : _replayed.Values.Max(r => r.Seq);
 
-    /// <summary>How many ops the write batch holds (replays are not in it).</summary>
+    /// <summary>How many ops the write batch holds (replays and checks are not in it).</summary>
     public int AppliedCount => _applied.Count;
+
+    /// <summary>The check ops the write view already fails (decisive when nothing else is written).</summary>
+    public IReadOnlyList<int> ChecksFailingInView => _checksFailingInView;
 
     /// <summary>
     /// Fills <paramref name="batch"/> with <paramref name="ops"/> as the write view stands:
@@ -51,6 +56,17 @@ internal sealed class BatchPlan
             for (var i = 0; i < ops.Count; i++)
             {
                 var prepared = ops[i];
+                if (prepared.Op.Kind == OpKind.Check)
+                {
+                    plan._checks.Add(i);
+                    if (!documents.Check(i, prepared.Op))
+                    {
+                        plan._checksFailingInView.Add(i);
+                    }
+
+                    continue;
+                }
+
                 if (plan.Replays(view, batch, i, prepared))
                 {
                     continue;
@@ -116,6 +132,11 @@ internal sealed class BatchPlan
         foreach (var (index, result) in _replayed)
         {
             results[index] = result;
+        }
+
+        foreach (var index in _checks)
+        {
+            results[index] = new OpResult(OpKind.Check, ops[index].Op.Id, ops[index].Op.IfSeq!.Value);
         }
 
         for (var n = 0; n < _applied.Count; n++)

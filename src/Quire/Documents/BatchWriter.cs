@@ -57,6 +57,13 @@ internal sealed class BatchWriter
         {
             using var batch = new WriteBatch();
             var plan = BatchPlan.Build(_engine, _schemas, _searchHome, ops, options, _clock.GetUtcNow().ToUnixTimeMilliseconds(), batch);
+            if (plan.AppliedCount == 0 && plan.ChecksFailingInView.Count > 0)
+            {
+                // Nothing to write: the checks are decided against the latest applied state.
+                throw new PreconditionFailedException(
+                    [.. plan.ChecksFailingInView.Select(i => new PreconditionFailure(i, ops[i].Op.Collection, ops[i].Op.Id, ops[i].Op.IfSeq!.Value, null))], _engine.LastSeq);
+            }
+
             if (plan.AppliedCount == 0)
             {
                 // Every op replays an idempotency key. The write view may show the first

@@ -3,8 +3,8 @@ using System.Text.Json;
 namespace Quire.Documents;
 
 /// <summary>
-/// One op of a batch. Build it with <see cref="Put"/>, <see cref="Delete"/> or
-/// <see cref="Link"/>. <see cref="IfSeq"/> makes a put or delete conditional: the
+/// One op of a batch. Build it with <see cref="Put"/>, <see cref="Delete"/>,
+/// <see cref="Link"/> or <see cref="Check"/>. <see cref="IfSeq"/> makes a put or delete conditional: the
 /// document's version (the seq of the last op that put or deleted it) must be exactly
 /// that, or with -1 the document must not exist.
 /// </summary>
@@ -58,6 +58,14 @@ public sealed record DocumentOp
     /// <summary>An op that deletes a document.</summary>
     public static DocumentOp Delete(string collection, string id, long? ifSeq = null) =>
         new(OpKind.Delete) { Collection = collection, Id = id, IfSeq = ifSeq };
+
+    /// <summary>
+    /// An op that writes nothing and holds the batch to <paramref name="ifSeq"/>: the document
+    /// must be at that version (-1: must not exist), or the batch is refused like any failed
+    /// <c>if_seq</c>. Used to commit on condition that what was read still stands.
+    /// </summary>
+    public static DocumentOp Check(string collection, string id, long ifSeq) =>
+        new(OpKind.Check) { Collection = collection, Id = id, IfSeq = ifSeq };
 
     /// <summary>An op that stores the edge <paramref name="from"/> -<paramref name="relation"/>-> <paramref name="to"/>.</summary>
     public static DocumentOp Link(string from, string relation, string to) =>

@@ -11,4 +11,10 @@ public enum OpKind
 
     /// <summary>Stores a relation edge in both directions.</summary>
     Link,
+
+    /// <summary>
+    /// Writes nothing: the batch commits only if the document is at the version the op's
+    /// <c>if_seq</c> names (a read the batch depends on). It takes no seq and no op-log entry.
+    /// </summary>
+    Check,
 }

@@ -67,6 +67,15 @@ internal sealed class PreparedOp : IDisposable
                 Names.CheckCollection(op.Collection);
                 Names.CheckId(op.Id);
                 return new PreparedOp(op) { IdemKey = idemKey };
+            case OpKind.Check:
+                Names.CheckCollection(op.Collection);
+                Names.CheckId(op.Id);
+                if (op.IfSeq is null || op.Idem is not null)
+                {
+                    throw new InvalidOpException("a check needs if_seq and takes no idem");
+                }
+
+                return new PreparedOp(op);
             case OpKind.Link:
                 Names.CheckLinkPart("frm", op.From);
                 Names.CheckLinkPart("rel", op.Relation);

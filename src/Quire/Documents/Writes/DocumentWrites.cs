@@ -18,6 +18,29 @@ internal sealed class DocumentWrites(Snapshot view, SchemaCache schemas, Pending
     private readonly Dictionary<string, CollectionSchema> _collections = new(StringComparer.Ordinal);
     private readonly List<JsonDocument> _parsed = [];
 
+    /// <summary>
+    /// Holds the batch to a check op's <c>if_seq</c>; false when the view already fails it
+    /// (the sequencer still decides against the latest state).
+    /// </summary>
+    public bool Check(int index, DocumentOp op)
+    {
+        var docKey = Keyspace.Document(_key, op.Collection, op.Id).ToArray();
+        if (!_documents.TryGetValue(docKey, out var state))
+        {
+            state = DocumentState.Read(view, docKey, nowMs, _parsed);
+            _documents[docKey] = state;
+            preconditions.AddRead(batch, docKey, state.ViewVersion ?? WriteBatch.Absent);
+        }
+
+        if (state.ViewSatisfies(op.IfSeq!.Value))
+        {
+            return true;
+        }
+
+        preconditions.AddCheck(batch, docKey, op.IfSeq.Value, index, op.Collection, op.Id);
+        return false;
+    }
+
     public void Write(WriteBatch.OpBuilder builder, int index, PreparedOp prepared)
     {
         var op = prepared.Op;
