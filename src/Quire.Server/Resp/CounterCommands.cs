@@ -9,11 +9,11 @@ internal static class CounterCommands
 {
     public static IEnumerable<RespCommand> All() =>
     [
-        new("INCR", 2, (s, a, c) => AddAsync(s, a[1], 1, c)),
-        new("DECR", 2, (s, a, c) => AddAsync(s, a[1], -1, c)),
-        new("INCRBY", 3, (s, a, c) => RespArgs.TryInteger(a[2], out var n) ? AddAsync(s, a[1], n, c) : ValueTask.FromResult(RespReply.NotInteger)),
-        new("DECRBY", 3, (s, a, c) => RespArgs.TryInteger(a[2], out var n) && n != long.MinValue ? AddAsync(s, a[1], -n, c) : ValueTask.FromResult(RespReply.NotInteger)),
-        new("INCRBYFLOAT", 3, AddFloatAsync),
+        new("INCR", 2, (tx, a) => Add(tx, a[1], 1)),
+        new("DECR", 2, (tx, a) => Add(tx, a[1], -1)),
+        new("INCRBY", 3, (tx, a) => RespArgs.TryInteger(a[2], out var n) ? Add(tx, a[1], n) : RespReply.NotInteger),
+        new("DECRBY", 3, (tx, a) => RespArgs.TryInteger(a[2], out var n) && n != long.MinValue ? Add(tx, a[1], -n) : RespReply.NotInteger),
+        new("INCRBYFLOAT", 3, AddFloat),
     ];
 
     private static readonly RespReply NotFloat = RespReply.Error("ERR value is not a valid float");
@@ -33,8 +33,8 @@ internal static class CounterCommands
         return text is null ? RespReply.WrongType : parse(text, out value) ? null : notNumber;
     }
 
-    private static ValueTask<RespReply> AddAsync(RespSession session, byte[] key, long delta, CancellationToken cancellationToken) =>
-        RedisStore.ReadModifyWriteAsync(session, key, current =>
+    private static RespReply Add(RedisTransaction tx, byte[] key, long delta) =>
+        RedisStore.ReadModifyWrite(tx, key, current =>
         {
             if (Current(current, RespArgs.TryInteger, RespReply.NotInteger, out long value) is { } failed)
             {
@@ -49,16 +49,16 @@ internal static class CounterCommands
             var result = value + delta;
             var keepAt = current is null ? null : RedisValues.ExpiresAt(current.Json);
             return ([StringCommands.Put(RedisStore.Id(key), Encoding.ASCII.GetBytes(result.ToString(CultureInfo.InvariantCulture)), null, keepAt)], RespReply.Number(result));
-        }, cancellationToken);
+        });
 
-    private static ValueTask<RespReply> AddFloatAsync(RespSession session, byte[][] args, CancellationToken cancellationToken)
+    private static RespReply AddFloat(RedisTransaction tx, byte[][] args)
     {
         if (!RespArgs.TryDouble(args[2], out var delta))
         {
-            return ValueTask.FromResult(NotFloat);
+            return NotFloat;
         }
 
-        return RedisStore.ReadModifyWriteAsync(session, args[1], current =>
+        return RedisStore.ReadModifyWrite(tx, args[1], current =>
         {
             if (Current(current, RespArgs.TryDouble, NotFloat, out double value) is { } failed)
             {
@@ -74,6 +74,6 @@ internal static class CounterCommands
             var bytes = Encoding.ASCII.GetBytes(result.ToString("R", CultureInfo.InvariantCulture));
             var keepAt = current is null ? null : RedisValues.ExpiresAt(current.Json);
             return ([StringCommands.Put(RedisStore.Id(args[1]), bytes, null, keepAt)], RespReply.Bulk(bytes));
-        }, cancellationToken);
+        });
     }
 }

@@ -7,8 +7,8 @@ namespace Quire.Server.Resp;
 /// Redis strings in the documents layer, as nedbd keeps them: collection <c>_kv</c>, one
 /// document per key (<see cref="RedisKeys"/>, <see cref="RedisValues"/>). Reads see what the
 /// database has published; a read-modify-write commits on condition that the key is still
-/// the version it read (<c>if_seq</c>), and runs again when another client changed it first,
-/// so INCR, APPEND and their kin are atomic.
+/// what it read (<see cref="RedisTransaction"/>), and runs again when another client changed
+/// it first, so INCR, APPEND and their kin are atomic.
 /// </summary>
 internal static class RedisStore
 {
@@ -32,32 +32,48 @@ internal static class RedisStore
         session.Service.WriteAsync(db, ops, null, cancellationToken);
 
     /// <summary>
-    /// Reads <paramref name="key"/>, lets <paramref name="change"/> decide the ops from what it
-    /// read (none: nothing to write) and the reply, and commits them on condition that the key
-    /// was not changed meanwhile; again if it was.
+    /// Runs <paramref name="command"/> on a fresh <see cref="RedisTransaction"/> and commits
+    /// what it wrote, on condition that nothing it read has changed; runs it again if something
+    /// has. A command that writes nothing commits nothing.
     /// </summary>
-    public static async ValueTask<RespReply> ReadModifyWriteAsync(RespSession session, byte[] key, Func<Document?, (IReadOnlyList<DocumentOp> Ops, RespReply Reply)> change, CancellationToken cancellationToken)
+    public static async ValueTask<RespReply> RunAsync(RespSession session, Func<RedisTransaction, RespReply> command, CancellationToken cancellationToken)
     {
         var db = await session.DatabaseAsync(cancellationToken).ConfigureAwait(false);
-        var id = Id(key);
         for (var attempt = 0; ; attempt++)
         {
-            var current = db.Get(Strings, id);
-            var (ops, reply) = change(current);
-            if (ops.Count == 0 || reply.Kind == RespReplyKind.Error)
+            var tx = new RedisTransaction(db, session.Clock);
+            var reply = command(tx);
+            if (!tx.HasWrites)
             {
                 return reply;
             }
 
             try
             {
-                await CommitAsync(session, db, [.. ops.Select(op => op.Collection == Strings && op.Id == id ? op with { IfSeq = current?.Seq ?? -1 } : op)], cancellationToken).ConfigureAwait(false);
+                await CommitAsync(session, db, tx.Ops(), cancellationToken).ConfigureAwait(false);
                 return reply;
             }
             catch (PreconditionFailedException) when (attempt < MaxAttempts)
             {
-                // Another client changed the key between the read and the commit: read it again.
+                // Another client changed what the command read: run it again.
             }
         }
+    }
+
+    /// <summary>
+    /// A string command's read-modify-write: reads <paramref name="key"/> (WRONGTYPE when it
+    /// holds another type), lets <paramref name="change"/> decide the ops and the reply from
+    /// what it read, and writes them unless the reply is an error.
+    /// </summary>
+    public static RespReply ReadModifyWrite(RedisTransaction tx, byte[] key, Func<Document?, (IReadOnlyList<DocumentOp> Ops, RespReply Reply)> change)
+    {
+        var current = RedisTypes.String(tx, key);
+        var (ops, reply) = change(current);
+        if (reply.Kind != RespReplyKind.Error)
+        {
+            tx.Write(ops);
+        }
+
+        return reply;
     }
 }

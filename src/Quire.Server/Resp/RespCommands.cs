@@ -14,6 +14,10 @@ internal static class RespCommands
     private static readonly Dictionary<string, RespCommand> Table = StringCommands.All()
         .Concat(CounterCommands.All())
         .Concat(KeyCommands.All())
+        .Concat(HashCommands.All())
+        .Concat(SetCommands.All())
+        .Concat(ListCommands.All())
+        .Concat(TransactionCommands.All())
         .Concat(ServerCommands.All())
         .ToDictionary(c => c.Name, StringComparer.OrdinalIgnoreCase);
 

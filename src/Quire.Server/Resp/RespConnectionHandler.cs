@@ -96,6 +96,12 @@ internal sealed class RespConnectionHandler(QuireService service, string? token)
                     : !command.Accepts(args.Length) ? RespReply.Arity(command.Name)
                     : !session.Authenticated && !ServerCommands.AllowedBeforeAuth.Contains(command.Name) ? RespReply.Error("NOAUTH Authentication required.")
                     : null;
+                if (TransactionCommands.Queue(session, command, args, immediate) is { } queued)
+                {
+                    pending.Enqueue(new ValueTask<RespReply>(queued));
+                    continue;
+                }
+
                 if (immediate is { } reply)
                 {
                     pending.Enqueue(new ValueTask<RespReply>(reply));

@@ -30,6 +30,15 @@ internal sealed class RespSession(QuireService service, string? token, long id)
 
     public bool Authenticated { get; private set; } = token is null;
 
+    /// <summary>The commands queued since MULTI, or null outside a transaction.</summary>
+    public List<(RespCommand Command, byte[][] Args)>? Queued { get; set; }
+
+    /// <summary>Whether a command was refused while queueing (EXEC then aborts).</summary>
+    public bool QueueFailed { get; set; }
+
+    /// <summary>The keys WATCH named, each with its database and what it held then.</summary>
+    public List<(string Database, byte[] Key, List<(string Collection, string Id, long Version)> Seen)> Watched { get; } = [];
+
     /// <summary>Checks a password (<c>AUTH</c>, <c>HELLO ... AUTH</c>) against the server's token.</summary>
     public bool Authenticate(string password)
     {
@@ -51,6 +60,9 @@ internal sealed class RespSession(QuireService service, string? token, long id)
         DatabaseName = name;
         _database = null;
     }
+
+    /// <summary>The selected database when a command has opened it already, else null.</summary>
+    public Database? OpenDatabase => _database;
 
     /// <summary>The selected database, created on first use.</summary>
     public async ValueTask<Database> DatabaseAsync(CancellationToken cancellationToken)

@@ -7,19 +7,42 @@ internal static class StringCommands
 {
     public static IEnumerable<RespCommand> All() =>
     [
-        new("GET", 2, Get),
-        new("SET", -3, Set, (s, a) => a.Length == 3 ? Blind(() => [Put(RedisStore.Id(a[1]), a[2], null, null)]) : null),
-        new("SETNX", 3, (s, a, c) => SetCore(s, a[1], a[2], SetOptions.Plain with { IfAbsent = true }, c, nx: true)),
-        new("SETEX", 4, (s, a, c) => SetWithTtl(s, a, 1000, c)),
-        new("PSETEX", 4, (s, a, c) => SetWithTtl(s, a, 1, c)),
-        new("GETSET", 3, (s, a, c) => SetCore(s, a[1], a[2], SetOptions.Plain with { ReturnOld = true }, c)),
+        new("GET", 2, GetFast, Data: Get),
+        new("SET", -3, Set, (s, a) => a.Length == 3 && NoAggregate(s, a[1]) ? Blind(() => [Put(RedisStore.Id(a[1]), a[2], null, null)]) : null),
+        new("SETNX", 3, (tx, a) => SetCore(tx, a[1], a[2], SetOptions.Plain with { IfAbsent = true }, nx: true)),
+        new("SETEX", 4, (tx, a) => SetWithTtl(tx, a, 1000)),
+        new("PSETEX", 4, (tx, a) => SetWithTtl(tx, a, 1)),
+        new("GETSET", 3, (tx, a) => SetCore(tx, a[1], a[2], SetOptions.Plain with { ReturnOld = true })),
         new("GETDEL", 2, GetDel),
         new("MGET", -2, MGet),
-        new("MSET", -3, MSet, (s, a) => a.Length % 2 == 1 ? Blind(() => [.. Enumerable.Range(0, a.Length / 2).Select(i => Put(RedisStore.Id(a[1 + (2 * i)]), a[2 + (2 * i)], null, null))]) : null),
+        new("MSET", -3, MSet, (s, a) => a.Length % 2 == 1 && Enumerable.Range(0, a.Length / 2).All(i => NoAggregate(s, a[1 + (2 * i)])) ? Blind(() => [.. Enumerable.Range(0, a.Length / 2).Select(i => Put(RedisStore.Id(a[1 + (2 * i)]), a[2 + (2 * i)], null, null))]) : null),
         new("MSETNX", -3, MSetNx),
         new("APPEND", 3, Append),
         new("STRLEN", 2, StrLen),
     ];
+
+    /// <summary>
+    /// True when a blind write of <paramref name="key"/> overwrites nothing but a string: the
+    /// database is open and holds no hash, set or list under the key (else SET deletes those
+    /// first, which is a read).
+    /// </summary>
+    private static bool NoAggregate(RespSession session, byte[] key)
+    {
+        if (session.OpenDatabase is not { } db)
+        {
+            return false;
+        }
+
+        foreach (var kind in (ReadOnlySpan<AggregateKind>)[AggregateKind.Hash, AggregateKind.Set, AggregateKind.List])
+        {
+            if (RedisCollections.NameOf(kind, key) is { } name && db.Scan(name).Any())
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>A blind write of <paramref name="ops"/> answered OK; a key too long to store is its error instead.</summary>
     private static BlindWrite Blind(Func<IReadOnlyList<DocumentOp>> ops)
@@ -34,11 +57,18 @@ internal static class StringCommands
         }
     }
 
-    private static async ValueTask<RespReply> Get(RespSession session, byte[][] args, CancellationToken cancellationToken)
+    private static async ValueTask<RespReply> GetFast(RespSession session, byte[][] args, CancellationToken cancellationToken)
     {
         var db = await session.DatabaseAsync(cancellationToken).ConfigureAwait(false);
-        return ValueReply(RedisStore.Read(db, args[1]));
+        if (RedisStore.Read(db, args[1]) is { } doc)
+        {
+            return ValueReply(doc);   // the common case: no transaction
+        }
+
+        return await RedisStore.RunAsync(session, tx => Get(tx, args), cancellationToken).ConfigureAwait(false);
     }
+
+    private static RespReply Get(RedisTransaction tx, byte[][] args) => ValueReply(RedisTypes.String(tx, args[1]));
 
     /// <summary>A string key's value as a bulk reply; null when absent; WRONGTYPE when the document holds no string.</summary>
     internal static RespReply ValueReply(Document? doc) =>
@@ -50,7 +80,7 @@ internal static class StringCommands
         public static SetOptions Plain => default;
     }
 
-    private static ValueTask<RespReply> Set(RespSession session, byte[][] args, CancellationToken cancellationToken)
+    private static RespReply Set(RedisTransaction tx, byte[][] args)
     {
         var options = SetOptions.Plain;
         for (var i = 3; i < args.Length; i++)
@@ -76,140 +106,145 @@ internal static class StringCommands
             {
                 if (!RespArgs.TryInteger(args[++i], out var amount))
                 {
-                    return ValueTask.FromResult(RespReply.NotInteger);
+                    return RespReply.NotInteger;
                 }
 
-                var ttl = Expiry.TtlSeconds(RespArgs.Text(arg).ToUpperInvariant(), amount, session.Clock);
+                var ttl = Expiry.TtlSeconds(RespArgs.Text(arg).ToUpperInvariant(), amount, tx.Clock);
                 if (ttl is null)
                 {
-                    return ValueTask.FromResult(RespReply.Error("ERR invalid expire time in 'set' command"));
+                    return RespReply.Error("ERR invalid expire time in 'set' command");
                 }
 
                 options = options with { TtlSeconds = ttl };
             }
             else
             {
-                return ValueTask.FromResult(RespReply.Syntax);
+                return RespReply.Syntax;
             }
         }
 
-        return SetCore(session, args[1], args[2], options, cancellationToken);
+        return SetCore(tx, args[1], args[2], options);
     }
 
-    private static ValueTask<RespReply> SetWithTtl(RespSession session, byte[][] args, long unitMs, CancellationToken cancellationToken)
+    private static RespReply SetWithTtl(RedisTransaction tx, byte[][] args, long unitMs)
     {
         if (!RespArgs.TryInteger(args[2], out var amount))
         {
-            return ValueTask.FromResult(RespReply.NotInteger);
+            return RespReply.NotInteger;
         }
 
         if (amount <= 0 || amount > long.MaxValue / unitMs)
         {
-            return ValueTask.FromResult(RespReply.Error($"ERR invalid expire time in '{RespArgs.Text(args[0]).ToLowerInvariant()}' command"));
+            return RespReply.Error($"ERR invalid expire time in '{RespArgs.Text(args[0]).ToLowerInvariant()}' command");
         }
 
-        return SetCore(session, args[1], args[3], SetOptions.Plain with { TtlSeconds = amount * unitMs / 1000.0 }, cancellationToken);
+        return SetCore(tx, args[1], args[3], SetOptions.Plain with { TtlSeconds = amount * unitMs / 1000.0 });
     }
 
-    internal static async ValueTask<RespReply> SetCore(RespSession session, byte[] key, byte[] value, SetOptions options, CancellationToken cancellationToken, bool nx = false)
+    /// <summary>SET and its kin: a string key written whatever the key held before (a hash, set or list is deleted), unless an option says otherwise.</summary>
+    internal static RespReply SetCore(RedisTransaction tx, byte[] key, byte[] value, SetOptions options, bool nx = false)
     {
         var id = RedisStore.Id(key);
-        if (!options.IfAbsent && !options.IfPresent && !options.ReturnOld && !options.KeepTtl)
+        var current = tx.Get(RedisStore.Strings, id);
+        var other = current is null && RedisTypes.TypeOf(tx, key) != "none";
+        var old = current is null ? null : RedisValues.ValueOf(current.Json);
+        if (options.ReturnOld && (other || (current is not null && old is null)))
         {
-            // A blind write: no read, so pipelined SETs share group commits.
-            var db = await session.DatabaseAsync(cancellationToken).ConfigureAwait(false);
-            await RedisStore.CommitAsync(session, db, [Put(id, value, options.TtlSeconds, null)], cancellationToken).ConfigureAwait(false);
-            return RespReply.Ok;
+            return RespReply.WrongType;
         }
 
-        return await RedisStore.ReadModifyWriteAsync(session, key, current =>
+        var exists = current is not null || other;
+        var proceed = !(options.IfAbsent && exists) && !(options.IfPresent && !exists);
+        var reply = nx ? RespReply.Number(proceed ? 1 : 0) : options.ReturnOld ? RespReply.Bulk(old) : proceed ? RespReply.Ok : RespReply.Null;
+        if (!proceed)
         {
-            var old = current is null ? null : RedisValues.ValueOf(current.Json);
-            if (current is not null && old is null && options.ReturnOld)
-            {
-                return ([], RespReply.WrongType);
-            }
+            return reply;
+        }
 
-            var proceed = !(options.IfAbsent && current is not null) && !(options.IfPresent && current is null);
-            var reply = nx ? RespReply.Number(proceed ? 1 : 0) : options.ReturnOld ? RespReply.Bulk(old) : proceed ? RespReply.Ok : RespReply.Null;
-            if (!proceed)
-            {
-                return ([], reply);
-            }
+        if (other)
+        {
+            RedisTypes.Delete(tx, key);
+        }
 
-            var keepAt = options.KeepTtl && current is not null ? RedisValues.ExpiresAt(current.Json) : null;
-            return ([Put(id, value, options.TtlSeconds, keepAt)], reply);
-        }, cancellationToken).ConfigureAwait(false);
+        var keepAt = options.KeepTtl && current is not null ? RedisValues.ExpiresAt(current.Json) : null;
+        tx.Write(Put(id, value, options.TtlSeconds, keepAt));
+        return reply;
     }
 
-    internal static DocumentOp Put(string id, ReadOnlySpan<byte> value, double? ttlSeconds, double? expiresAt) =>
-        DocumentOp.Put(RedisStore.Strings, id, RedisValues.Document(value, expiresAt)) with { TtlSeconds = ttlSeconds };
-
-    private static ValueTask<RespReply> GetDel(RespSession session, byte[][] args, CancellationToken cancellationToken) =>
-        RedisStore.ReadModifyWriteAsync(session, args[1], current =>
-        {
-            var reply = StringCommands.ValueReply(current);
-            return current is null || reply.Kind == RespReplyKind.Error ? ([], reply) : ([DocumentOp.Delete(RedisStore.Strings, current.Id)], reply);
-        }, cancellationToken);
-
-    private static async ValueTask<RespReply> MGet(RespSession session, byte[][] args, CancellationToken cancellationToken)
+    /// <summary>
+    /// The put of a string key: its expiry as <c>_expires_at</c> in the document (now plus
+    /// <paramref name="ttlSeconds"/>, else <paramref name="expiresAt"/>), so a transaction
+    /// reading it back sees the expiry too.
+    /// </summary>
+    internal static DocumentOp Put(string id, ReadOnlySpan<byte> value, double? ttlSeconds, double? expiresAt)
     {
-        var db = await session.DatabaseAsync(cancellationToken).ConfigureAwait(false);
+        if (ttlSeconds is { } ttl)
+        {
+            expiresAt = (TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0) + ttl;
+        }
+
+        return DocumentOp.Put(RedisStore.Strings, id, RedisValues.Document(value, expiresAt));
+    }
+
+    private static RespReply GetDel(RedisTransaction tx, byte[][] args) =>
+        RedisStore.ReadModifyWrite(tx, args[1], current =>
+        {
+            var reply = ValueReply(current);
+            return current is null || reply.Kind == RespReplyKind.Error ? ([], reply) : ([DocumentOp.Delete(RedisStore.Strings, current.Id)], reply);
+        });
+
+    private static RespReply MGet(RedisTransaction tx, byte[][] args)
+    {
         var replies = new RespReply[args.Length - 1];
         for (var i = 1; i < args.Length; i++)
         {
-            var doc = RedisStore.Read(db, args[i]);
+            var doc = tx.Get(RedisStore.Strings, RedisStore.Id(args[i]));
             replies[i - 1] = doc is null ? RespReply.Null : RespReply.Bulk(RedisValues.ValueOf(doc.Json));   // MGET gives nil for other types
         }
 
         return RespReply.Array(replies);
     }
 
-    private static async ValueTask<RespReply> MSet(RespSession session, byte[][] args, CancellationToken cancellationToken)
+    private static RespReply MSet(RedisTransaction tx, byte[][] args)
     {
         if (args.Length % 2 == 0)
         {
             return RespReply.Arity("mset");
         }
 
-        var ops = new List<DocumentOp>(args.Length / 2);
         for (var i = 1; i < args.Length; i += 2)
         {
-            ops.Add(Put(RedisStore.Id(args[i]), args[i + 1], null, null));
+            SetCore(tx, args[i], args[i + 1], SetOptions.Plain);   // one atomic commit
         }
 
-        var db = await session.DatabaseAsync(cancellationToken).ConfigureAwait(false);
-        await RedisStore.CommitAsync(session, db, ops, cancellationToken).ConfigureAwait(false);   // one atomic commit
         return RespReply.Ok;
     }
 
-    private static async ValueTask<RespReply> MSetNx(RespSession session, byte[][] args, CancellationToken cancellationToken)
+    private static RespReply MSetNx(RedisTransaction tx, byte[][] args)
     {
         if (args.Length % 2 == 0)
         {
             return RespReply.Arity("msetnx");
         }
 
-        var ops = new List<DocumentOp>(args.Length / 2);
         for (var i = 1; i < args.Length; i += 2)
         {
-            ops.Add(Put(RedisStore.Id(args[i]), args[i + 1], null, null) with { IfSeq = -1 });   // every key absent, or none is set
+            if (RedisTypes.TypeOf(tx, args[i]) != "none")
+            {
+                return RespReply.Number(0);   // every key absent, or none is set
+            }
         }
 
-        var db = await session.DatabaseAsync(cancellationToken).ConfigureAwait(false);
-        try
+        for (var i = 1; i < args.Length; i += 2)
         {
-            await RedisStore.CommitAsync(session, db, ops, cancellationToken).ConfigureAwait(false);
-            return RespReply.Number(1);
+            tx.Write(Put(RedisStore.Id(args[i]), args[i + 1], null, null));
         }
-        catch (PreconditionFailedException)
-        {
-            return RespReply.Number(0);
-        }
+
+        return RespReply.Number(1);
     }
 
-    private static ValueTask<RespReply> Append(RespSession session, byte[][] args, CancellationToken cancellationToken) =>
-        RedisStore.ReadModifyWriteAsync(session, args[1], current =>
+    private static RespReply Append(RedisTransaction tx, byte[][] args) =>
+        RedisStore.ReadModifyWrite(tx, args[1], current =>
         {
             var old = current is null ? [] : RedisValues.ValueOf(current.Json);
             if (old is null)
@@ -220,12 +255,11 @@ internal static class StringCommands
             byte[] joined = [.. old, .. args[2]];
             var keepAt = current is null ? null : RedisValues.ExpiresAt(current.Json);
             return ([Put(RedisStore.Id(args[1]), joined, null, keepAt)], RespReply.Number(joined.Length));
-        }, cancellationToken);
+        });
 
-    private static async ValueTask<RespReply> StrLen(RespSession session, byte[][] args, CancellationToken cancellationToken)
+    private static RespReply StrLen(RedisTransaction tx, byte[][] args)
     {
-        var db = await session.DatabaseAsync(cancellationToken).ConfigureAwait(false);
-        var reply = ValueReply(RedisStore.Read(db, args[1]));
+        var reply = ValueReply(RedisTypes.String(tx, args[1]));
         return reply.Kind switch
         {
             RespReplyKind.Null => RespReply.Number(0),

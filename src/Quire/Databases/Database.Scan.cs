@@ -8,16 +8,23 @@ public sealed partial class Database
 {
     /// <summary>
     /// Every document of <paramref name="collection"/> in id order (after <paramref name="afterId"/>,
-    /// when given), from one snapshot (expired ones left out).
+    /// when given), from one snapshot (expired ones left out). <paramref name="reverse"/>: in
+    /// descending id order, before <paramref name="afterId"/> when given.
     /// </summary>
-    public IEnumerable<Document> Scan(string collection, string? afterId = null)
+    public IEnumerable<Document> Scan(string collection, string? afterId = null, bool reverse = false)
     {
         Names.CheckCollection(collection);
         var prefix = Keyspace.Prefix(new KeyBuilder(), collection, Keyspace.DocumentsId).ToArray();
-        var from = afterId is null ? prefix : Keyspace.Prefix(new KeyBuilder(), collection, Keyspace.DocumentsId).String(afterId).Byte(0).ToArray();
+        var (from, to) = (prefix, Keyspace.End(prefix));
+        if (afterId is not null)
+        {
+            var at = Keyspace.Prefix(new KeyBuilder(), collection, Keyspace.DocumentsId).String(afterId);
+            (from, to) = reverse ? (prefix, at.ToArray()) : (at.Byte(0).ToArray(), to);
+        }
+
         var nowMs = NowMs;
         using var snapshot = Engine.OpenSnapshot();
-        foreach (var entry in snapshot.Scan(from, Keyspace.End(prefix)))
+        foreach (var entry in snapshot.Scan(from, to, reverse))
         {
             if (DocumentCodec.IsExpired(entry.Value, nowMs))
             {

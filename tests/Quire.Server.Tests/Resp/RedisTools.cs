@@ -2,12 +2,17 @@ using System.Diagnostics;
 
 namespace Quire.Server.Tests.Resp;
 
-/// <summary>Debian's redis-tools (redis-cli, redis-benchmark), installed by the tests that need them when they are missing.</summary>
+/// <summary>Debian's redis-tools (redis-cli, redis-benchmark) and redis-server, installed by the tests that need them when they are missing.</summary>
 internal static class RedisTools
 {
     private static readonly Lazy<string> CliPath = new(() => Ensure("redis-cli", "redis-tools"));
 
+    private static readonly Lazy<string> ServerPath = new(() => Ensure("redis-server", "redis-server"));
+
     public static string Cli => CliPath.Value;
+
+    /// <summary>Debian's redis-server, the reference the differential test compares with.</summary>
+    public static string Server => ServerPath.Value;
 
     /// <summary>The path of <paramref name="program"/>, installing <paramref name="package"/> with apt first if it is not there.</summary>
     private static string Ensure(string program, string package)

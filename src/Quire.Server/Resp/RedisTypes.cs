@@ -1,0 +1,132 @@
+using Quire.Databases;
+using Quire.Documents;
+
+namespace Quire.Server.Resp;
+
+/// <summary>
+/// Which Redis type a key holds: a string is its document in <c>_kv</c>, a hash, set or list
+/// its collection (<see cref="RedisCollections"/>) holding at least one document. A command
+/// for one type on a key holding another is refused with WRONGTYPE, as in Redis.
+/// </summary>
+internal static class RedisTypes
+{
+    private static readonly AggregateKind[] Aggregates = [AggregateKind.Hash, AggregateKind.Set, AggregateKind.List];
+
+    /// <summary>The type's name as TYPE reports it: string, hash, set, list or none.</summary>
+    public static string TypeOf(RedisTransaction tx, byte[] key)
+    {
+        if (tx.Get(RedisStore.Strings, RedisStore.Id(key)) is not null)
+        {
+            return "string";
+        }
+
+        return AggregateOf(tx, key) is { } kind ? Name(kind) : "none";
+    }
+
+    public static string Name(AggregateKind kind) => kind.ToString().ToLowerInvariant();
+
+    /// <summary>The string key's document, null when the key does not exist.</summary>
+    /// <exception cref="RespException">WRONGTYPE: the key holds a hash, set or list.</exception>
+    public static Document? String(RedisTransaction tx, byte[] key)
+    {
+        var doc = tx.Get(RedisStore.Strings, RedisStore.Id(key));
+        if (doc is null && AggregateOf(tx, key) is not null)
+        {
+            throw WrongType();
+        }
+
+        return doc;
+    }
+
+    /// <summary>The collection of <paramref name="key"/> as <paramref name="kind"/>.</summary>
+    /// <exception cref="RespException">WRONGTYPE: the key holds another type; or the key is too long for the type.</exception>
+    public static string Collection(RedisTransaction tx, byte[] key, AggregateKind kind)
+    {
+        var collection = RedisCollections.Of(kind, key);
+        if (tx.Get(RedisStore.Strings, RedisStore.Id(key)) is not null)
+        {
+            throw WrongType();
+        }
+
+        foreach (var other in Aggregates)
+        {
+            if (other != kind && RedisCollections.NameOf(other, key) is { } name && tx.Any(name))
+            {
+                throw WrongType();
+            }
+        }
+
+        return collection;
+    }
+
+    /// <summary>Deletes the key whatever it holds; false when it did not exist.</summary>
+    public static bool Delete(RedisTransaction tx, byte[] key)
+    {
+        var existed = false;
+        var id = RedisStore.Id(key);
+        if (tx.Get(RedisStore.Strings, id) is not null)
+        {
+            tx.Delete(RedisStore.Strings, id);
+            existed = true;
+        }
+
+        foreach (var kind in Aggregates)
+        {
+            if (RedisCollections.NameOf(kind, key) is { } name)
+            {
+                foreach (var doc in tx.Scan(name).ToList())
+                {
+                    tx.Delete(name, doc.Id);
+                    existed = true;
+                }
+            }
+        }
+
+        return existed;
+    }
+
+    /// <summary>
+    /// Every key of the database with its type, strings first (in id order) then hashes, sets
+    /// and lists (in collection order), each after <paramref name="after"/> (a position this
+    /// returned), with its position.
+    /// </summary>
+    public static IEnumerable<(byte[] Key, string Type, string Position)> Keys(Database db, string? after = null)
+    {
+        if (after is null || after[0] == 's')
+        {
+            foreach (var doc in db.Scan(RedisStore.Strings, after?[1..]))
+            {
+                yield return (RedisKeys.KeyOf(doc.Id), "string", "s" + doc.Id);
+            }
+        }
+
+        var afterCollection = after is not null && after[0] == 'c' ? after[1..] : null;
+        foreach (var collection in db.Collections())
+        {
+            if (afterCollection is not null && string.CompareOrdinal(collection, afterCollection) <= 0)
+            {
+                continue;
+            }
+
+            if (RedisCollections.Parse(collection) is { } parsed && db.Scan(collection).Any())
+            {
+                yield return (parsed.Key, Name(parsed.Kind), "c" + collection);
+            }
+        }
+    }
+
+    private static AggregateKind? AggregateOf(RedisTransaction tx, byte[] key)
+    {
+        foreach (var kind in Aggregates)
+        {
+            if (RedisCollections.NameOf(kind, key) is { } name && tx.Any(name))
+            {
+                return kind;
+            }
+        }
+
+        return null;
+    }
+
+    private static RespException WrongType() => new(RespReply.WrongType.Text!);
+}
