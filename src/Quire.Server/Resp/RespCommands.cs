@@ -18,6 +18,7 @@ internal static class RespCommands
         .Concat(SetCommands.All())
         .Concat(ListCommands.All())
         .Concat(TransactionCommands.All())
+        .Concat(PubSubCommands.All())
         .Concat(ServerCommands.All())
         .ToDictionary(c => c.Name, StringComparer.OrdinalIgnoreCase);
 

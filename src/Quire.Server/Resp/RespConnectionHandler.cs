@@ -23,6 +23,8 @@ internal sealed class RespConnectionHandler(QuireService service, string? token)
     private static long _nextId;
     private static long _connected;
 
+    private readonly PubSubHub _pubSub = new();
+
     /// <summary>Where failures nobody expected are logged (the host's logger, once it is built).</summary>
     public ILogger Logger { get; set; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
@@ -49,8 +51,23 @@ internal sealed class RespConnectionHandler(QuireService service, string? token)
     private async Task ServeAsync(ConnectionContext connection)
     {
         var input = connection.Transport.Input;
+        var session = new RespSession(service, token, Interlocked.Increment(ref _nextId), _pubSub,
+            input.CancelPendingRead,   // a published message wakes the read
+            () => connection.Abort(new ConnectionAbortedException("a pub/sub client fell too far behind")));
+        try
+        {
+            await ServeAsync(connection, session).ConfigureAwait(false);
+        }
+        finally
+        {
+            PubSubCommands.LeaveAll(session);
+        }
+    }
+
+    private async Task ServeAsync(ConnectionContext connection, RespSession session)
+    {
+        var input = connection.Transport.Input;
         var output = connection.Transport.Output;
-        var session = new RespSession(service, token, Interlocked.Increment(ref _nextId));
         var writer = new RespWriter(output);
         var pending = new Queue<ValueTask<RespReply>>();
         var combiner = new WriteCombiner(session, Logger);
@@ -95,6 +112,8 @@ internal sealed class RespConnectionHandler(QuireService service, string? token)
                 RespReply? immediate = command is null ? RespCommands.Unknown(args)
                     : !command.Accepts(args.Length) ? RespReply.Arity(command.Name)
                     : !session.Authenticated && !ServerCommands.AllowedBeforeAuth.Contains(command.Name) ? RespReply.Error("NOAUTH Authentication required.")
+                    : session.Protocol == 2 && session.OpenSubscriber is { Subscriptions: > 0 } && !PubSubCommands.AllowedWhileSubscribed.Contains(command.Name)
+                        ? RespReply.Error($"ERR Can't execute '{command.Name.ToLowerInvariant()}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
                     : null;
                 if (TransactionCommands.Queue(session, command, args, immediate) is { } queued)
                 {
@@ -160,12 +179,35 @@ internal sealed class RespConnectionHandler(QuireService service, string? token)
 
             combiner.Flush(closing);
             await DrainAsync(pending, writer, session).ConfigureAwait(false);
-            await output.FlushAsync(closing).ConfigureAwait(false);
-            if (quit || read.IsCompleted || read.IsCanceled)
+            if (!WriteMessages(session, writer))
             {
-                return;
+                await output.FlushAsync(closing).ConfigureAwait(false);
+                return;   // a subscriber that fell too far behind is closed, as Redis does
+            }
+
+            await output.FlushAsync(closing).ConfigureAwait(false);
+            if (quit || read.IsCompleted)
+            {
+                return;   // a canceled read is a published message waking the connection: it goes on
             }
         }
+    }
+
+    /// <summary>Writes the pub/sub messages waiting for this connection; false when it fell too far behind and must close.</summary>
+    private static bool WriteMessages(RespSession session, RespWriter writer)
+    {
+        if (session.OpenSubscriber is not { } subscriber)
+        {
+            return true;
+        }
+
+        writer.Protocol = session.Protocol;
+        while (subscriber.TryTake(out var message))
+        {
+            message.WriteTo(writer);
+        }
+
+        return !subscriber.Overflowed;
     }
 
     /// <summary>Writes every pending reply, in order, as each completes.</summary>

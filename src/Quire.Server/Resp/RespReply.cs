@@ -45,6 +45,12 @@ internal readonly struct RespReply
 
     public static RespReply Set(RespReply[] items) => new(RespReplyKind.Set, items: items);
 
+    /// <summary>An out-of-band message (pub/sub): a push in RESP3, an array in RESP2.</summary>
+    public static RespReply Push(RespReply[] items) => new(RespReplyKind.Push, items: items);
+
+    /// <summary>Several replies to one command, written one after another (SUBSCRIBE a b: one per channel).</summary>
+    public static RespReply Sequence(RespReply[] items) => new(RespReplyKind.Sequence, items: items);
+
     public static RespReply Boolean(bool value) => new(RespReplyKind.Boolean, integer: value ? 1 : 0);
 
     /// <summary>The error of a command with the wrong number of arguments, as Redis words it.</summary>
@@ -93,6 +99,13 @@ internal readonly struct RespReply
                 writer.Set(Items!.Length);
                 WriteItems(writer);
                 break;
+            case RespReplyKind.Push:
+                writer.Push(Items!.Length);
+                WriteItems(writer);
+                break;
+            case RespReplyKind.Sequence:
+                WriteItems(writer);
+                break;
         }
     }
 
@@ -118,4 +131,6 @@ internal enum RespReplyKind
     Array,
     Map,
     Set,
+    Push,
+    Sequence,
 }

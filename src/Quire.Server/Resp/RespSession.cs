@@ -11,9 +11,19 @@ namespace Quire.Server.Resp;
 /// <c>db0</c> is also Redis's database 0), its protocol (2, or 3 after <c>HELLO 3</c>), its
 /// name and id, and whether it has given the server's token.
 /// </summary>
-internal sealed class RespSession(QuireService service, string? token, long id)
+internal sealed class RespSession(QuireService service, string? token, long id, PubSubHub? pubSub = null, Action? wake = null, Action? abort = null)
 {
     private Database? _database;
+    private RespSubscriber? _subscriber;
+
+    /// <summary>The server's pub/sub channels.</summary>
+    public PubSubHub PubSub { get; } = pubSub ?? new PubSubHub();
+
+    /// <summary>This connection's pub/sub listener, made on first use.</summary>
+    public RespSubscriber Subscriber => _subscriber ??= new RespSubscriber(wake ?? (() => { }), abort ?? (() => { }));
+
+    /// <summary>The listener when the connection has used pub/sub, else null.</summary>
+    public RespSubscriber? OpenSubscriber => _subscriber;
 
     public QuireService Service => service;
 

@@ -1,0 +1,89 @@
+using System.Globalization;
+using StackExchange.Redis;
+
+namespace Quire.Server.Tests.Resp;
+
+/// <summary>PUBLISH and (P)SUBSCRIBE through StackExchange.Redis (RESP2 and RESP3) and a raw client.</summary>
+public class PubSubTests
+{
+    private static ServerProcess Start(out int port)
+    {
+        port = ServerProcess.FreePort();
+        return new ServerProcess(null, null, "--resp2-port", port.ToString(CultureInfo.InvariantCulture));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_dotnet_client_receives_what_is_published_to_its_channels_and_patterns(bool resp3)
+    {
+        using var server = Start(out var port);
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions
+        {
+            EndPoints = { { "127.0.0.1", port } },
+            Protocol = resp3 ? RedisProtocol.Resp3 : RedisProtocol.Resp2,
+            AbortOnConnectFail = true,
+            ConnectTimeout = 10_000,
+        });
+        var subscriber = connection.GetSubscriber();
+        var exact = new TaskCompletionSource<string>();
+        var byPattern = new TaskCompletionSource<string>();
+        await subscriber.SubscribeAsync(RedisChannel.Literal("news"), (channel, message) => exact.TrySetResult($"{channel}:{message}"));
+        await subscriber.SubscribeAsync(RedisChannel.Pattern("ne*"), (channel, message) => byPattern.TrySetResult($"{channel}:{message}"));
+
+        Assert.Equal(2, await connection.GetDatabase().PublishAsync(RedisChannel.Literal("news"), "hello"));
+        Assert.Equal("news:hello", await exact.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal("news:hello", await byPattern.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(0, await connection.GetDatabase().PublishAsync(RedisChannel.Literal("other"), "x"));
+    }
+
+    [Fact]
+    public void A_subscribed_resp2_connection_runs_only_pubsub_commands_and_unsubscribing_confirms_each()
+    {
+        using var server = Start(out var port);
+        using var listener = new RespClient(port);
+        using var publisher = new RespClient(port);
+        listener.SendRaw(RespClient.Encode("SUBSCRIBE", "a", "b"));
+        Assert.Equal("[subscribe, a, :1]", listener.Read());
+        Assert.Equal("[subscribe, b, :2]", listener.Read());
+        Assert.StartsWith("-ERR Can't execute 'get'", listener.Call("GET", "k"), StringComparison.Ordinal);
+        Assert.Equal(":1", publisher.Call("PUBLISH", "b", "hi"));
+        Assert.Equal("[message, b, hi]", listener.Read());
+        Assert.Equal("[a, b]", publisher.Call("PUBSUB", "CHANNELS"));
+        Assert.Equal("[a, :1, zz, :0]", publisher.Call("PUBSUB", "NUMSUB", "a", "zz"));
+
+        listener.SendRaw(RespClient.Encode("UNSUBSCRIBE"));
+        var (first, second) = (listener.Read(), listener.Read());   // one per channel, the count going down
+        Assert.Equal(["[unsubscribe, a", "[unsubscribe, b"], new[] { first[..15], second[..15] }.Order());
+        Assert.EndsWith(", :1]", first, StringComparison.Ordinal);
+        Assert.EndsWith(", :0]", second, StringComparison.Ordinal);
+        Assert.Equal("(nil)", listener.Call("GET", "k"));   // listening to nothing: every command again
+        Assert.Equal(":0", publisher.Call("PUBLISH", "b", "hi"));
+        Assert.Equal("[]", publisher.Call("PUBSUB", "CHANNELS"));
+    }
+
+    [Fact]
+    public void A_subscriber_that_stops_reading_is_closed_and_publishers_are_not_held_up()
+    {
+        using var server = Start(out var port);
+        using var listener = new RespClient(port);
+        using var publisher = new RespClient(port);
+        listener.SendRaw(RespClient.Encode("SUBSCRIBE", "flood"));
+        Assert.Equal("[subscribe, flood, :1]", listener.Read());
+
+        var payload = new string('x', 4096);
+        var batch = Enumerable.Range(0, 100).SelectMany(_ => RespClient.Encode("PUBLISH", "flood", payload)).ToArray();
+        var sent = 0;
+        for (; sent < 20_000 && publisher.Call("PUBSUB", "NUMSUB", "flood") == "[flood, :1]"; sent += 100)
+        {
+            publisher.SendRaw(batch);
+            for (var i = 0; i < 100; i++)
+            {
+                Assert.StartsWith(":", publisher.Read(), StringComparison.Ordinal);
+            }
+        }
+
+        Assert.True(sent < 20_000, "the listener that never reads was never dropped");
+        Assert.Equal(":0", publisher.Call("PUBLISH", "flood", "after"));
+    }
+}
