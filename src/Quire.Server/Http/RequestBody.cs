@@ -6,7 +6,11 @@ using Quire.Server.Service;
 
 namespace Quire.Server.Http;
 
-/// <summary>Reads a request's JSON body: at most the configured size (else 413), a JSON object (else 400 <c>invalid JSON body</c>); an empty body reads as <c>{}</c>, as nedbd's.</summary>
+/// <summary>
+/// Reads a request's JSON body: at most the configured size (else 413), a JSON object (else
+/// 400 <c>invalid JSON body</c>); an empty body reads as <c>{}</c>, as nedbd's. A body sent as
+/// <c>application/msgpack</c> is read as the JSON it stands for (<see cref="MessagePackJson"/>).
+/// </summary>
 internal static class RequestBody
 {
     public static async Task<JsonDocument> ReadObjectAsync(HttpContext context, long maxBytes)
@@ -44,7 +48,8 @@ internal static class RequestBody
                 return JsonDocument.Parse("{}"u8.ToArray());
             }
 
-            var document = JsonDocument.Parse(read.Buffer.ToArray(), new JsonDocumentOptions { MaxDepth = 64 });
+            var json = MessagePackJson.IsMessagePack(context.Request.ContentType) ? MessagePackJson.ToJson(read.Buffer) : read.Buffer.ToArray();
+            var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 });
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 document.Dispose();
