@@ -1,4 +1,3 @@
-using System.Globalization;
 using StackExchange.Redis;
 
 namespace Quire.Server.Tests.Resp;
@@ -6,18 +5,12 @@ namespace Quire.Server.Tests.Resp;
 /// <summary>PUBLISH and (P)SUBSCRIBE through StackExchange.Redis (RESP2 and RESP3) and a raw client.</summary>
 public class PubSubTests
 {
-    private static ServerProcess Start(out int port)
-    {
-        port = ServerProcess.FreePort();
-        return new ServerProcess(null, null, "--resp2-port", port.ToString(CultureInfo.InvariantCulture));
-    }
-
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task The_dotnet_client_receives_what_is_published_to_its_channels_and_patterns(bool resp3)
     {
-        using var server = Start(out var port);
+        using var server = RespServers.Start(out var port);
         await using var connection = await ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions
         {
             EndPoints = { { "127.0.0.1", port } },
@@ -40,7 +33,7 @@ public class PubSubTests
     [Fact]
     public void A_subscribed_resp2_connection_runs_only_pubsub_commands_and_unsubscribing_confirms_each()
     {
-        using var server = Start(out var port);
+        using var server = RespServers.Start(out var port);
         using var listener = new RespClient(port);
         using var publisher = new RespClient(port);
         listener.SendRaw(RespClient.Encode("SUBSCRIBE", "a", "b"));
@@ -65,7 +58,7 @@ public class PubSubTests
     [Fact]
     public void A_subscriber_that_stops_reading_is_closed_and_publishers_are_not_held_up()
     {
-        using var server = Start(out var port);
+        using var server = RespServers.Start(out var port);
         using var listener = new RespClient(port);
         using var publisher = new RespClient(port);
         listener.SendRaw(RespClient.Encode("SUBSCRIBE", "flood"));

@@ -24,8 +24,7 @@ public class RedisDifferentialTests
     public void Random_command_sequences_get_the_replies_redis_gives(int seed)
     {
         using var redisServer = new RedisServerProcess();
-        var port = ServerProcess.FreePort();
-        using var server = new ServerProcess(null, null, "--resp2-port", port.ToString(CultureInfo.InvariantCulture));
+        using var server = RespServers.Start(out var port);
         using var redis = new RespClient(redisServer.Port);
         using var quire = new RespClient(port);
         var random = new Random(seed);

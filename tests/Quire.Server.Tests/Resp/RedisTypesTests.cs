@@ -20,18 +20,12 @@ public class RedisTypesTests
             SyncTimeout = 10_000,
         });
 
-    private static ServerProcess Start(out int port)
-    {
-        port = ServerProcess.FreePort();
-        return new ServerProcess(null, null, "--resp2-port", port.ToString(CultureInfo.InvariantCulture));
-    }
-
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task The_dotnet_client_works_with_hashes_sets_and_lists(bool resp3)
     {
-        using var server = Start(out var port);
+        using var server = RespServers.Start(out var port);
         await using var connection = await ConnectAsync(port, resp3);
         var db = connection.GetDatabase();
 
@@ -64,7 +58,7 @@ public class RedisTypesTests
     [Fact]
     public async Task Hashes_sets_and_lists_are_collections_nql_reads_and_resp3_answers_maps_and_sets()
     {
-        using var server = Start(out var port);
+        using var server = RespServers.Start(out var port);
         using var redis = new RespClient(port);
         Assert.Equal(":2", redis.Call("HSET", "user:1", "name", "ada", "lang", "c#"));
         Assert.Equal(":1", redis.Call("SADD", "_tags", "x"));
@@ -89,7 +83,7 @@ public class RedisTypesTests
     [Fact]
     public async Task Transactions_from_many_clients_apply_whole_and_in_turn()
     {
-        using var server = Start(out var port);
+        using var server = RespServers.Start(out var port);
         const int Clients = 8, Rounds = 40;
         await Task.WhenAll(Enumerable.Range(0, Clients).Select(c => Task.Run(() =>
         {
@@ -116,7 +110,7 @@ public class RedisTypesTests
     [Fact]
     public void Watch_makes_exec_answer_nil_when_a_watched_key_changed_and_write_nothing()
     {
-        using var server = Start(out var port);
+        using var server = RespServers.Start(out var port);
         using var a = new RespClient(port);
         using var b = new RespClient(port);
         Assert.Equal(":1", a.Call("HSET", "h", "f", "1"));
@@ -154,7 +148,7 @@ public class RedisTypesTests
     [Fact]
     public async Task Concurrent_pushes_and_adds_lose_nothing()
     {
-        using var server = Start(out var port);
+        using var server = RespServers.Start(out var port);
         await Task.WhenAll(Enumerable.Range(0, 8).Select(c => Task.Run(() =>
         {
             using var redis = new RespClient(port);
@@ -174,7 +168,7 @@ public class RedisTypesTests
     [Fact]
     public void Keys_that_are_not_names_still_name_hashes_and_long_ones_are_refused_clearly()
     {
-        using var server = Start(out var port);
+        using var server = RespServers.Start(out var port);
         using var redis = new RespClient(port);
         var binary = new byte[] { 0xff, 0x00, (byte)'_', (byte)'_', (byte)'.' };
         Assert.Equal(":1", redis.Call("HSET", binary, "f", "v"));
