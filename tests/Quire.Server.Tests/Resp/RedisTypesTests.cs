@@ -81,6 +81,37 @@ public class RedisTypesTests
     private static string Sorted(string reply) => "[" + string.Join(", ", reply[1..^1].Split(", ").Order(StringComparer.Ordinal)) + "]";
 
     [Fact]
+    public async Task The_dotnet_clients_transactions_with_conditions_commit_or_not_as_a_whole()
+    {
+        using var server = RespServers.Start(out var port);
+        await using var connection = await ConnectAsync(port);
+        var db = connection.GetDatabase();
+
+        var first = db.CreateTransaction();
+        first.AddCondition(Condition.KeyNotExists("account:1"));
+        _ = first.StringSetAsync("account:1", "100");
+        _ = first.HashSetAsync("audit", "opened", "account:1");
+        _ = first.ListRightPushAsync("events", "open");
+        Assert.True(await first.ExecuteAsync());
+        Assert.Equal("100", (string?)await db.StringGetAsync("account:1"));
+        Assert.Equal("account:1", (string?)await db.HashGetAsync("audit", "opened"));
+
+        var second = db.CreateTransaction();   // its condition fails: nothing of it applies
+        second.AddCondition(Condition.KeyNotExists("account:1"));
+        _ = second.StringSetAsync("account:1", "0");
+        _ = second.ListRightPushAsync("events", "reopen");
+        Assert.False(await second.ExecuteAsync());
+        Assert.Equal("100", (string?)await db.StringGetAsync("account:1"));
+        Assert.Equal(1, await db.ListLengthAsync("events"));
+
+        var third = db.CreateTransaction();
+        third.AddCondition(Condition.HashEqual("audit", "opened", "account:1"));
+        var balance = third.StringIncrementAsync("account:1", -30);
+        Assert.True(await third.ExecuteAsync());
+        Assert.Equal(70, await balance);
+    }
+
+    [Fact]
     public async Task Transactions_from_many_clients_apply_whole_and_in_turn()
     {
         using var server = RespServers.Start(out var port);
