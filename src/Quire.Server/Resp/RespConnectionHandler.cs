@@ -24,9 +24,13 @@ internal sealed class RespConnectionHandler(QuireService service, string? token)
     private static long _connected;
 
     private readonly PubSubHub _pubSub = new();
+    private KeyspaceNotifier? _notifier;
 
     /// <summary>Where failures nobody expected are logged (the host's logger, once it is built).</summary>
     public ILogger Logger { get; set; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+    /// <summary>The server's keyspace notifications, over its pub/sub channels.</summary>
+    public KeyspaceNotifier Notifier => LazyInitializer.EnsureInitialized(ref _notifier, () => new KeyspaceNotifier(service, _pubSub, () => Logger));
 
     /// <summary>Connections open now.</summary>
     public static long Connected => Interlocked.Read(ref _connected);
@@ -53,7 +57,8 @@ internal sealed class RespConnectionHandler(QuireService service, string? token)
         var input = connection.Transport.Input;
         var session = new RespSession(service, token, Interlocked.Increment(ref _nextId), _pubSub,
             input.CancelPendingRead,   // a published message wakes the read
-            () => connection.Abort(new ConnectionAbortedException("a pub/sub client fell too far behind")));
+            () => connection.Abort(new ConnectionAbortedException("a pub/sub client fell too far behind")),
+            Notifier);
         try
         {
             await ServeAsync(connection, session).ConfigureAwait(false);

@@ -11,13 +11,16 @@ namespace Quire.Server.Resp;
 /// <c>db0</c> is also Redis's database 0), its protocol (2, or 3 after <c>HELLO 3</c>), its
 /// name and id, and whether it has given the server's token.
 /// </summary>
-internal sealed class RespSession(QuireService service, string? token, long id, PubSubHub? pubSub = null, Action? wake = null, Action? abort = null)
+internal sealed class RespSession(QuireService service, string? token, long id, PubSubHub? pubSub = null, Action? wake = null, Action? abort = null, KeyspaceNotifier? notifier = null)
 {
     private Database? _database;
     private RespSubscriber? _subscriber;
 
     /// <summary>The server's pub/sub channels.</summary>
     public PubSubHub PubSub { get; } = pubSub ?? new PubSubHub();
+
+    /// <summary>The server's keyspace notifications (null in a session of no server: CONFIG SET is then refused).</summary>
+    public KeyspaceNotifier? Notifier => notifier;
 
     /// <summary>This connection's pub/sub listener, made on first use.</summary>
     public RespSubscriber Subscriber => _subscriber ??= new RespSubscriber(wake ?? (() => { }), abort ?? (() => { }));
@@ -98,6 +101,7 @@ internal sealed class RespSession(QuireService service, string? token, long id, 
             }
         }
 
+        notifier?.Watch(_database);   // a database created here is followed from its first write
         return _database;
     }
 }

@@ -121,16 +121,26 @@ internal static class ServerCommands
     private static ValueTask<RespReply> Info(RespSession session, byte[][] args, CancellationToken cancellationToken) =>
         Done(RespReply.Bulk(RespServerInfo.Render(session, args.Length > 1 ? RespArgs.Text(args[1]) : null)));
 
-    /// <summary>CONFIG GET pattern: the few parameters clients probe (databases, appendonly, ...); CONFIG SET is refused.</summary>
+    /// <summary>
+    /// CONFIG GET pattern: the few parameters clients probe (databases, appendonly, ...) and
+    /// notify-keyspace-events; CONFIG SET notify-keyspace-events; any other CONFIG SET is refused.
+    /// </summary>
     private static ValueTask<RespReply> Config(RespSession session, byte[][] args, CancellationToken cancellationToken)
     {
+        if (RespArgs.Is(args[1], "SET") && args.Length == 4 && RespArgs.Is(args[2], "notify-keyspace-events") && session.Notifier is { } notifier)
+        {
+            return Done(notifier.TrySet(RespArgs.Text(args[3]))
+                ? RespReply.Ok
+                : RespReply.Error("ERR CONFIG SET failed (possibly related to argument 'notify-keyspace-events') - Invalid event class character. Use 'Ag$lshzxeKEtmdn'."));
+        }
+
         if (!RespArgs.Is(args[1], "GET"))
         {
-            return Done(RespReply.Error($"ERR CONFIG {RespArgs.Text(args[1]).ToUpperInvariant()} is not supported by Quire (its settings are quire serve's flags)"));
+            return Done(RespReply.Error($"ERR CONFIG {RespArgs.Text(args[1]).ToUpperInvariant()} {(args.Length > 2 ? RespArgs.Text(args[2]) + " " : "")}is not supported by Quire (its settings are quire serve's flags)"));
         }
 
         var items = new List<RespReply>();
-        foreach (var (name, value) in RespServerInfo.Config)
+        foreach (var (name, value) in RespServerInfo.Config.Append(("notify-keyspace-events", session.Notifier?.Flags ?? "")))
         {
             if (args.Skip(2).Any(pattern => RedisGlob.Matches(pattern, Encoding.UTF8.GetBytes(name))))
             {

@@ -79,4 +79,37 @@ public class PubSubTests
         Assert.True(sent < 20_000, "the listener that never reads was never dropped");
         Assert.Equal(":0", publisher.Call("PUBLISH", "flood", "after"));
     }
+
+    [Fact]
+    public async Task Keyspace_notifications_come_from_the_change_feed_for_writes_from_any_client()
+    {
+        using var server = RespServers.Start(out var port);
+        using var listener = new RespClient(port);
+        using var writer = new RespClient(port);
+        Assert.Equal("[notify-keyspace-events, ]", writer.Call("CONFIG", "GET", "notify-keyspace-events"));
+        Assert.StartsWith("-ERR CONFIG SET failed", writer.Call("CONFIG", "SET", "notify-keyspace-events", "Kq"), StringComparison.Ordinal);
+        Assert.Equal("OK", writer.Call("SET", "early", "1"));   // db0 exists
+        Assert.Equal("OK", writer.Call("CONFIG", "SET", "notify-keyspace-events", "KEA"));
+        Assert.Equal("[notify-keyspace-events, KEA]", writer.Call("CONFIG", "GET", "notify-keyspace-events"));
+        listener.SendRaw(RespClient.Encode("PSUBSCRIBE", "__keyspace@0__:*", "__keyevent@0__:hset"));
+        Assert.Equal("[psubscribe, __keyspace@0__:*, :1]", listener.Read());
+        Assert.Equal("[psubscribe, __keyevent@0__:hset, :2]", listener.Read());
+
+        Assert.Equal("OK", writer.Call("SET", "user:1", "ada"));
+        Assert.Equal("[pmessage, __keyspace@0__:*, __keyspace@0__:user:1, set]", listener.Read());
+        Assert.Equal(":1", writer.Call("HSET", "h", "f", "v"));
+        var both = new[] { listener.Read(), listener.Read() }.Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(["[pmessage, __keyevent@0__:hset, __keyevent@0__:hset, h]", "[pmessage, __keyspace@0__:*, __keyspace@0__:h, hset]"], both);
+
+        // A write over HTTP is a change like any other.
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await server.SendAsync(HttpMethod.Post, "/v1/databases/db0/put", """{"coll": "_kv", "id": "from-http", "doc": {"_v": "x"}}""")).Status);
+        Assert.Equal("[pmessage, __keyspace@0__:*, __keyspace@0__:from-http, set]", listener.Read());
+        Assert.Equal(":1", writer.Call("DEL", "user:1"));
+        Assert.Equal("[pmessage, __keyspace@0__:*, __keyspace@0__:user:1, del]", listener.Read());
+
+        Assert.Equal("OK", writer.Call("CONFIG", "SET", "notify-keyspace-events", ""));
+        Assert.Equal("OK", writer.Call("SET", "quiet", "1"));
+        Assert.Equal(":1", writer.Call("PUBLISH", "__keyspace@0__:marker", "end"));   // nothing came before this
+        Assert.Equal("[pmessage, __keyspace@0__:*, __keyspace@0__:marker, end]", listener.Read());
+    }
 }
