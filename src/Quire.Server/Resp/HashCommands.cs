@@ -37,8 +37,9 @@ internal static class HashCommands
     private static byte[]? Field(RedisTransaction tx, string hash, byte[] field) =>
         tx.Get(hash, RedisStore.Id(field)) is { } doc ? RedisValues.ValueOf(doc.Json) ?? [] : null;
 
-    private static DocumentOp Put(string hash, byte[] field, ReadOnlySpan<byte> value) =>
-        DocumentOp.Put(hash, RedisStore.Id(field), RedisValues.Document(value));
+    /// <summary>A field's put, with the hash's expiry (a field added to an expiring hash expires with it).</summary>
+    private static DocumentOp Put(RedisTransaction tx, string hash, byte[] field, ReadOnlySpan<byte> value) =>
+        DocumentOp.Put(hash, RedisStore.Id(field), RedisValues.Document(value, RedisTypes.ExpiryOf(tx, hash)));
 
     /// <summary>Writes the field/value pairs; how many fields are new, or null for an odd count.</summary>
     private static long? Set(RedisTransaction tx, byte[][] args, string name)
@@ -57,7 +58,7 @@ internal static class HashCommands
                 added++;
             }
 
-            tx.Write(Put(hash, args[i], args[i + 1]));
+            tx.Write(Put(tx, hash, args[i], args[i + 1]));
         }
 
         return added;
@@ -71,7 +72,7 @@ internal static class HashCommands
             return RespReply.Number(0);
         }
 
-        tx.Write(Put(hash, args[2], args[3]));
+        tx.Write(Put(tx, hash, args[2], args[3]));
         return RespReply.Number(1);
     }
 
@@ -124,7 +125,7 @@ internal static class HashCommands
         }
 
         var result = value + delta;
-        tx.Write(Put(hash, args[2], Encoding.ASCII.GetBytes(result.ToString(CultureInfo.InvariantCulture))));
+        tx.Write(Put(tx, hash, args[2], Encoding.ASCII.GetBytes(result.ToString(CultureInfo.InvariantCulture))));
         return RespReply.Number(result);
     }
 
@@ -149,7 +150,7 @@ internal static class HashCommands
         }
 
         var bytes = Encoding.ASCII.GetBytes(result.ToString("R", CultureInfo.InvariantCulture));
-        tx.Write(Put(hash, args[2], bytes));
+        tx.Write(Put(tx, hash, args[2], bytes));
         return RespReply.Bulk(bytes);
     }
 

@@ -3,9 +3,10 @@ using Quire.Documents;
 namespace Quire.Server.Resp;
 
 /// <summary>
-/// DEL, UNLINK, EXISTS, TYPE, KEYS, SCAN, RENAME, RENAMENX, DBSIZE, FLUSHDB on keys of every
-/// type; EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, TTL, PTTL, PERSIST on string keys (hashes, sets
-/// and lists do not expire).
+/// DEL, UNLINK, EXISTS, TYPE, KEYS, SCAN, RENAME, RENAMENX, DBSIZE, FLUSHDB, EXPIRE, PEXPIRE,
+/// EXPIREAT, PEXPIREAT, TTL, PTTL, PERSIST on keys of every type. A key's expiry is the
+/// documents layer's <c>_expires_at</c> on its document, or on each document of its hash, set
+/// or list (<see cref="RedisTypes.SetExpiry"/>).
 /// </summary>
 internal static class KeyCommands
 {
@@ -30,7 +31,6 @@ internal static class KeyCommands
         new("RENAMENX", 3, (tx, a) => Rename(tx, a, onlyIfAbsent: true)),
     ];
 
-    private static readonly RespReply NoExpiry = RespReply.Error("ERR Quire keeps expiries on string keys only: a hash, set or list does not expire");
 
     /// <summary>DEL k...: every key deleted in one atomic commit, whatever it holds; the count of those that existed.</summary>
     private static RespReply Delete(RedisTransaction tx, byte[][] args) =>
@@ -138,54 +138,48 @@ internal static class KeyCommands
             _ => amount,
         };
 
-        if (tx.Get(RedisStore.Strings, RedisStore.Id(args[1])) is null && RedisTypes.TypeOf(tx, args[1]) != "none")
+        var type = RedisTypes.TypeOf(tx, args[1]);
+        if (type == "none")
         {
-            return NoExpiry;
+            return RespReply.Number(0);
         }
 
-        return RedisStore.ReadModifyWrite(tx, args[1], current =>
+        var oldAt = RedisTypes.ExpiryOfKey(tx, args[1], type);
+        var allowed = condition switch
         {
-            if (current is null)
-            {
-                return ([], RespReply.Number(0));
-            }
+            "NX" => oldAt is null,
+            "XX" => oldAt is not null,
+            "GT" => oldAt is not null && atMs > oldAt * 1000,
+            "LT" => oldAt is null || atMs < oldAt * 1000,
+            _ => true,
+        };
+        if (!allowed)
+        {
+            return RespReply.Number(0);
+        }
 
-            var value = RedisValues.ValueOf(current.Json);
-            if (value is null)
-            {
-                return ([], RespReply.WrongType);
-            }
+        // An expiry now or in the past deletes the key, as in Redis.
+        if (atMs <= nowMs)
+        {
+            RedisTypes.Delete(tx, args[1]);
+        }
+        else
+        {
+            RedisTypes.SetExpiry(tx, args[1], type, atMs / 1000.0);
+        }
 
-            var oldAt = RedisValues.ExpiresAt(current.Json);
-            var allowed = condition switch
-            {
-                "NX" => oldAt is null,
-                "XX" => oldAt is not null,
-                "GT" => oldAt is not null && atMs > oldAt * 1000,
-                "LT" => oldAt is null || atMs < oldAt * 1000,
-                _ => true,
-            };
-            if (!allowed)
-            {
-                return ([], RespReply.Number(0));
-            }
-
-            // An expiry now or in the past deletes the key, as in Redis.
-            return atMs <= nowMs
-                ? ([DocumentOp.Delete(RedisStore.Strings, current.Id)], RespReply.Number(1))
-                : ([StringCommands.Put(current.Id, value, null, atMs / 1000.0)], RespReply.Number(1));
-        });
+        return RespReply.Number(1);
     }
 
     private static RespReply Ttl(RedisTransaction tx, byte[][] args, long unitMs)
     {
-        var doc = tx.Get(RedisStore.Strings, RedisStore.Id(args[1]));
-        if (doc is null)
+        var type = RedisTypes.TypeOf(tx, args[1]);
+        if (type == "none")
         {
-            return RespReply.Number(RedisTypes.TypeOf(tx, args[1]) == "none" ? -2 : -1);
+            return RespReply.Number(-2);
         }
 
-        if (RedisValues.ExpiresAt(doc.Json) is not { } at)
+        if (RedisTypes.ExpiryOfKey(tx, args[1], type) is not { } at)
         {
             return RespReply.Number(-1);
         }
@@ -194,15 +188,15 @@ internal static class KeyCommands
         return RespReply.Number(unitMs == 1 ? leftMs : (leftMs + 500) / 1000);
     }
 
-    private static RespReply Persist(RedisTransaction tx, byte[][] args) =>
-        tx.Get(RedisStore.Strings, RedisStore.Id(args[1])) is null ? RespReply.Number(0) : RedisStore.ReadModifyWrite(tx, args[1], current =>
+    private static RespReply Persist(RedisTransaction tx, byte[][] args)
+    {
+        var type = RedisTypes.TypeOf(tx, args[1]);
+        if (type == "none" || RedisTypes.ExpiryOfKey(tx, args[1], type) is null)
         {
-            if (current is null || RedisValues.ExpiresAt(current.Json) is null)
-            {
-                return ([], RespReply.Number(0));
-            }
+            return RespReply.Number(0);
+        }
 
-            var value = RedisValues.ValueOf(current.Json);
-            return value is null ? ([], RespReply.WrongType) : ([StringCommands.Put(current.Id, value, null, null)], RespReply.Number(1));
-        });
+        RedisTypes.SetExpiry(tx, args[1], type, null);
+        return RespReply.Number(1);
+    }
 }

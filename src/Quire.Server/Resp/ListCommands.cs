@@ -40,11 +40,15 @@ internal static class ListCommands
 
     private static byte[] Value(Document doc) => RedisValues.ValueOf(doc.Json) ?? [];
 
-    private static void PushOne(RedisTransaction tx, string list, ReadOnlySpan<byte> value, bool left)
+    private static void PushOne(RedisTransaction tx, string list, ReadOnlySpan<byte> value, bool left) =>
+        PushOne(tx, list, value, left, RedisTypes.ExpiryOf(tx, list));
+
+    /// <summary>Pushes with the list's expiry as read before (a move within one list may have emptied it meanwhile).</summary>
+    private static void PushOne(RedisTransaction tx, string list, ReadOnlySpan<byte> value, bool left, double? expiresAt)
     {
         var end = tx.Scan(list, reverse: !left).FirstOrDefault();
         var id = IdOf(end is null ? 0 : PositionOf(end.Id) + (left ? -1 : 1));
-        tx.Create(DocumentOp.Put(list, id, RedisValues.Document(value)));   // a push racing for the position runs again
+        tx.Create(DocumentOp.Put(list, id, RedisValues.Document(value, expiresAt)));   // a push racing for the position runs again
     }
 
     private static RespReply Push(RedisTransaction tx, byte[][] args, bool left, bool onlyIfExists)
@@ -143,7 +147,7 @@ internal static class ListCommands
             return RespReply.Error("ERR index out of range");
         }
 
-        tx.Write(DocumentOp.Put(list, doc.Id, RedisValues.Document(args[3])));
+        tx.Write(DocumentOp.Put(list, doc.Id, RedisValues.Document(args[3], RedisValues.ExpiresAt(doc.Json))));
         return RespReply.Ok;
     }
 
@@ -202,10 +206,11 @@ internal static class ListCommands
         }
 
         var dst = List(tx, destination);
+        var dstExpiry = RedisTypes.ExpiryOf(tx, dst);
 
         var value = Value(doc);
         tx.Delete(src, doc.Id);
-        PushOne(tx, dst, value, left: RespArgs.Is(to, "LEFT"));
+        PushOne(tx, dst, value, left: RespArgs.Is(to, "LEFT"), dstExpiry);
         return RespReply.Bulk(value);
     }
 

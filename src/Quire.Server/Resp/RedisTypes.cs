@@ -59,6 +59,30 @@ internal static class RedisTypes
         return collection;
     }
 
+    /// <summary>A hash's, set's or list's expiry (epoch seconds), kept on each of its documents; null when it has none.</summary>
+    public static double? ExpiryOf(RedisTransaction tx, string collection) =>
+        tx.Scan(collection).FirstOrDefault() is { } first ? RedisValues.ExpiresAt(first.Json) : null;
+
+    /// <summary>The key's expiry (epoch seconds) whatever it holds, null when it has none or does not exist.</summary>
+    public static double? ExpiryOfKey(RedisTransaction tx, byte[] key, string type) =>
+        type switch
+        {
+            "none" => null,
+            "string" => RedisValues.ExpiresAt(tx.Get(RedisStore.Strings, RedisStore.Id(key))!.Json),
+            _ => ExpiryOf(tx, RedisCollections.Of(Enum.Parse<AggregateKind>(type, ignoreCase: true), key)),
+        };
+
+    /// <summary>Sets (or with null removes) the expiry of an existing key of <paramref name="type"/>: each of its documents written again with it.</summary>
+    public static void SetExpiry(RedisTransaction tx, byte[] key, string type, double? expiresAt)
+    {
+        var collection = type == "string" ? RedisStore.Strings : RedisCollections.Of(Enum.Parse<AggregateKind>(type, ignoreCase: true), key);
+        var docs = type == "string" ? [tx.Get(RedisStore.Strings, RedisStore.Id(key))!] : tx.Scan(collection).ToList();
+        foreach (var doc in docs)
+        {
+            tx.Write(DocumentOp.Put(collection, doc.Id, RedisValues.WithExpiry(doc.Json, expiresAt)));
+        }
+    }
+
     /// <summary>Deletes the key whatever it holds; false when it did not exist.</summary>
     public static bool Delete(RedisTransaction tx, byte[] key)
     {

@@ -42,6 +42,37 @@ internal static class RedisValues
         return JsonDocument.Parse(buffer.WrittenMemory).RootElement;
     }
 
+    /// <summary>A set member's document: empty, or only its key's expiry.</summary>
+    public static JsonElement Member(double? expiresAt) =>
+        JsonDocument.Parse(expiresAt is { } at ? $"{{\"_expires_at\":{at.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}}}" : "{}").RootElement;
+
+    /// <summary>A stored document again, with <paramref name="expiresAt"/> as its expiry (none when null); its <c>_id</c> and <c>_seq</c> left out.</summary>
+    public static JsonElement WithExpiry(ReadOnlySpan<byte> json, double? expiresAt)
+    {
+        using var source = JsonDocument.Parse(json.ToArray());
+        var buffer = new ArrayBufferWriter<byte>(json.Length + 32);
+        using (var writer = new Utf8JsonWriter(buffer, Relaxed))
+        {
+            writer.WriteStartObject();
+            foreach (var property in source.RootElement.EnumerateObject())
+            {
+                if (property.Name is not ("_id" or "_seq" or "_expires_at"))
+                {
+                    property.WriteTo(writer);
+                }
+            }
+
+            if (expiresAt is { } at)
+            {
+                writer.WriteNumber("_expires_at"u8, at);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return JsonDocument.Parse(buffer.WrittenMemory).RootElement;
+    }
+
     /// <summary>The Redis string a stored document holds, or null when it holds none (not a string key).</summary>
     public static byte[]? ValueOf(ReadOnlySpan<byte> json)
     {

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Quire.Documents;
 
 namespace Quire.Server.Resp;
@@ -11,8 +10,6 @@ namespace Quire.Server.Resp;
 /// </summary>
 internal static class SetCommands
 {
-    private static readonly JsonElement Empty = JsonDocument.Parse("{}").RootElement;
-
     public static IEnumerable<RespCommand> All() =>
     [
         new("SADD", -3, Add),
@@ -49,7 +46,7 @@ internal static class SetCommands
         {
             if (!Contains(tx, set, member))
             {
-                tx.Write(DocumentOp.Put(set, RedisStore.Id(member), Empty));
+                tx.Write(DocumentOp.Put(set, RedisStore.Id(member), RedisValues.Member(RedisTypes.ExpiryOf(tx, set))));   // expiring with its set
                 added++;
             }
         }
@@ -127,13 +124,13 @@ internal static class SetCommands
         }
 
         var to = Set(tx, args[2]);
-        if (!Contains(tx, from, args[3]))
+        if (!Contains(tx, from, args[3]) || from == to)
         {
-            return RespReply.Number(0);
+            return RespReply.Number(Contains(tx, from, args[3]) ? 1 : 0);   // within one set: nothing moves
         }
 
         tx.Delete(from, RedisStore.Id(args[3]));
-        tx.Write(DocumentOp.Put(to, RedisStore.Id(args[3]), Empty));
+        tx.Write(DocumentOp.Put(to, RedisStore.Id(args[3]), RedisValues.Member(RedisTypes.ExpiryOf(tx, to))));
         return RespReply.Number(1);
     }
 
@@ -175,7 +172,7 @@ internal static class SetCommands
         var set = RedisCollections.Of(AggregateKind.Set, args[1]);
         foreach (var member in members)
         {
-            tx.Write(DocumentOp.Put(set, RedisStore.Id(member), Empty));
+            tx.Write(DocumentOp.Put(set, RedisStore.Id(member), RedisValues.Member(null)));   // a new key: no expiry
         }
 
         return RespReply.Number(members.Count);

@@ -112,6 +112,37 @@ public class RedisTypesTests
     }
 
     [Fact]
+    public async Task A_hash_set_or_list_expires_as_a_whole_and_what_is_added_to_it_expires_with_it()
+    {
+        using var server = RespServers.Start(out var port);
+        using var redis = new RespClient(port);
+        Assert.Equal(":1", redis.Call("HSET", "session", "user", "ada"));
+        Assert.Equal(":1", redis.Call("SADD", "online", "ada"));
+        Assert.Equal(":1", redis.Call("RPUSH", "jobs", "j1"));
+        Assert.Equal(":1", redis.Call("PEXPIRE", "session", "400"));
+        Assert.Equal(":1", redis.Call("PEXPIRE", "online", "400"));
+        Assert.Equal(":1", redis.Call("EXPIRE", "jobs", "100"));
+        Assert.Equal(":1", redis.Call("HSET", "session", "cart", "3"));   // added after: expires with the hash
+        Assert.Equal(":1", redis.Call("SADD", "online", "bob"));
+        Assert.InRange(long.Parse(redis.Call("PTTL", "session")[1..], CultureInfo.InvariantCulture), 1, 400);
+        Assert.Equal(":1", redis.Call("RPUSH", "one", "x"));
+        Assert.Equal(":1", redis.Call("EXPIRE", "one", "100"));
+        Assert.Equal("x", redis.Call("RPOPLPUSH", "one", "one"));   // the list is never empty: its expiry stays
+        Assert.Equal(":100", redis.Call("TTL", "one"));
+        Assert.Equal(":1", redis.Call("PERSIST", "jobs"));
+        Assert.Equal(":-1", redis.Call("TTL", "jobs"));
+
+        await Task.Delay(600);
+        Assert.Equal("none", redis.Call("TYPE", "session"));
+        Assert.Equal("(nil)", redis.Call("HGET", "session", "cart"));
+        Assert.Equal(":0", redis.Call("SCARD", "online"));
+        Assert.Equal(":-2", redis.Call("TTL", "online"));
+        Assert.Equal(":1", redis.Call("LLEN", "jobs"));
+        Assert.Equal(":1", redis.Call("EXPIRE", "jobs", "0"));   // now or in the past: deleted at once, as in Redis
+        Assert.Equal(":0", redis.Call("EXISTS", "jobs"));
+    }
+
+    [Fact]
     public async Task Transactions_from_many_clients_apply_whole_and_in_turn()
     {
         using var server = RespServers.Start(out var port);
@@ -207,7 +238,6 @@ public class RedisTypesTests
         Assert.Equal("hash", redis.Call("TYPE", binary));
         Assert.Equal(":1", redis.Call("DBSIZE"));
         Assert.StartsWith("-ERR key too long for a hash", redis.Call("HSET", new string('k', 200), "f", "v"), StringComparison.Ordinal);
-        Assert.Equal("-ERR Quire keeps expiries on string keys only: a hash, set or list does not expire", redis.Call("EXPIRE", binary, "10"));
         Assert.Equal(":-1", redis.Call("TTL", binary));
         Assert.Equal(":1", redis.Call("DEL", binary));
         Assert.Equal("none", redis.Call("TYPE", binary));
