@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Quire.Server.Resp;
 
 /// <summary>The Redis types that live in a collection of their own, one document per field, member or element.</summary>
@@ -37,6 +35,23 @@ internal static class RedisCollections
             _ => key.IsEmpty ? "__" : Escape(key, escapeLeadingUnderscore: true),
         };
         return name.Length <= MaxName ? name : null;
+    }
+
+    /// <summary>The collections <paramref name="key"/> would have as a hash, a set and a list (those short enough to exist).</summary>
+    public static List<string> AllNames(ReadOnlySpan<byte> key)
+    {
+        var escaped = Escape(key, escapeLeadingUnderscore: false);
+        var hash = key.IsEmpty ? "__" : key[0] == (byte)'_' ? Escape(key, escapeLeadingUnderscore: true) : escaped;
+        var names = new List<string>(3);
+        foreach (var name in (ReadOnlySpan<string>)[hash, SetPrefix + escaped, ListPrefix + escaped])
+        {
+            if (name.Length <= MaxName)
+            {
+                names.Add(name);
+            }
+        }
+
+        return names;
     }
 
     /// <summary>The collection of <paramref name="key"/> as <paramref name="kind"/>.</summary>
@@ -78,23 +93,38 @@ internal static class RedisCollections
 
     private static string Escape(ReadOnlySpan<byte> key, bool escapeLeadingUnderscore)
     {
-        var name = new StringBuilder(key.Length + 8);
+        var length = 0;
         for (var i = 0; i < key.Length; i++)
         {
-            var b = key[i];
-            var plain = b is (>= (byte)'a' and <= (byte)'z') or (>= (byte)'A' and <= (byte)'Z') or (>= (byte)'0' and <= (byte)'9')
-                || (b == (byte)'_' && !(i + 1 < key.Length && key[i + 1] == (byte)'_') && !(i == 0 && escapeLeadingUnderscore));
-            if (plain)
+            length += IsPlain(key, i, escapeLeadingUnderscore) ? 1 : 6;
+        }
+
+        // Sized first, written once: this runs for every blind SET (the check that no hash, set or list holds the key).
+        Span<char> name = length <= 1024 ? stackalloc char[length] : new char[length];
+        var at = 0;
+        for (var i = 0; i < key.Length; i++)
+        {
+            if (IsPlain(key, i, escapeLeadingUnderscore))
             {
-                name.Append((char)b);
+                name[at++] = (char)key[i];
             }
             else
             {
-                name.Append("__").Append(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)).Append("__");
+                "__".CopyTo(name[at..]);
+                key[i].TryFormat(name[(at + 2)..], out _, "x2", System.Globalization.CultureInfo.InvariantCulture);
+                "__".CopyTo(name[(at + 4)..]);
+                at += 6;
             }
         }
 
-        return name.ToString();
+        return new string(name);
+    }
+
+    private static bool IsPlain(ReadOnlySpan<byte> key, int i, bool escapeLeadingUnderscore)
+    {
+        var b = key[i];
+        return b is (>= (byte)'a' and <= (byte)'z') or (>= (byte)'A' and <= (byte)'Z') or (>= (byte)'0' and <= (byte)'9')
+            || (b == (byte)'_' && !(i + 1 < key.Length && key[i + 1] == (byte)'_') && !(i == 0 && escapeLeadingUnderscore));
     }
 
     /// <summary>The bytes an escaped name stands for, or null when it is not one this class writes.</summary>

@@ -15,31 +15,46 @@ internal static class RedisValues
 {
     private static readonly JsonWriterOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    // Each thread's buffer and writer for the documents it builds (a SET builds one per value).
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
     /// <summary>The document holding <paramref name="value"/> (with <paramref name="expiresAt"/>, epoch seconds, when it has one).</summary>
     public static JsonElement Document(ReadOnlySpan<byte> value, double? expiresAt = null)
     {
-        var buffer = new ArrayBufferWriter<byte>(value.Length + 32);
-        using (var writer = new Utf8JsonWriter(buffer, Relaxed))
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(256);
+        buffer.ResetWrittenCount();
+        var writer = t_writer ??= new Utf8JsonWriter(buffer, Relaxed);
+        writer.Reset(buffer);
+        writer.WriteStartObject();
+        if (Utf8.IsValid(value))
         {
-            writer.WriteStartObject();
-            if (Utf8.IsValid(value))
-            {
-                writer.WriteString("_v"u8, value);
-            }
-            else
-            {
-                writer.WriteBase64String("_b64"u8, value);
-            }
-
-            if (expiresAt is { } at)
-            {
-                writer.WriteNumber("_expires_at"u8, at);
-            }
-
-            writer.WriteEndObject();
+            writer.WriteString("_v"u8, value);
+        }
+        else
+        {
+            writer.WriteBase64String("_b64"u8, value);
         }
 
-        return JsonDocument.Parse(buffer.WrittenMemory).RootElement;
+        if (expiresAt is { } at)
+        {
+            writer.WriteNumber("_expires_at"u8, at);
+        }
+
+        writer.WriteEndObject();
+        writer.Flush();
+        var reader = new Utf8JsonReader(buffer.WrittenSpan);
+        var document = JsonElement.ParseValue(ref reader);   // its own copy, sized to fit
+        if (buffer.Capacity > 64 * 1024)
+        {
+            t_buffer = null;   // a large value's buffer is not kept
+            t_writer = null;
+        }
+
+        return document;
     }
 
     /// <summary>A set member's document: empty, or only its key's expiry.</summary>

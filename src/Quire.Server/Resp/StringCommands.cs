@@ -24,25 +24,12 @@ internal static class StringCommands
     /// <summary>
     /// True when a blind write of <paramref name="key"/> overwrites nothing but a string: the
     /// database is open and holds no hash, set or list under the key (else SET deletes those
-    /// first, which is a read).
+    /// first, which is a read). A key that is a string now is one (a key holds one type), so
+    /// only a new key costs the look at the three collections it could name.
     /// </summary>
-    private static bool NoAggregate(RespSession session, byte[] key)
-    {
-        if (session.OpenDatabase is not { } db)
-        {
-            return false;
-        }
-
-        foreach (var kind in (ReadOnlySpan<AggregateKind>)[AggregateKind.Hash, AggregateKind.Set, AggregateKind.List])
-        {
-            if (RedisCollections.NameOf(kind, key) is { } name && db.Scan(name).Any())
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    private static bool NoAggregate(RespSession session, byte[] key) =>
+        session.OpenDatabase is { } db && RedisKeys.IdOf(key) is { } id
+            && (db.Contains(RedisStore.Strings, id) || !db.AnyDocuments(RedisCollections.AllNames(key)));
 
     /// <summary>A blind write of <paramref name="ops"/> answered OK; a key too long to store is its error instead.</summary>
     private static BlindWrite Blind(Func<IReadOnlyList<DocumentOp>> ops)

@@ -36,4 +36,39 @@ public sealed partial class Database
             yield return new Document(collection, id, entry.Version, DocumentCodec.WithSeq(entry.Value, entry.Version));
         }
     }
+
+    /// <summary>True when the document exists (and has not expired), without reading it out.</summary>
+    public bool Contains(string collection, string id)
+    {
+        Names.CheckCollection(collection);
+        Names.CheckId(id);
+        var key = Keyspace.Document(new KeyBuilder(), collection, id).Span;
+        return Engine.TryGetVersioned(key, out var stored) && stored.Value is { } value && !DocumentCodec.IsExpired(value, NowMs);
+    }
+
+    /// <summary>
+    /// True when any of <paramref name="collections"/> holds a document (expired ones aside):
+    /// one view of the latest state, a cursor to the first entry of each, nothing copied.
+    /// </summary>
+    public bool AnyDocuments(IReadOnlyList<string> collections)
+    {
+        var nowMs = NowMs;
+        var key = new KeyBuilder();
+        using var view = Engine.OpenWriteView();   // the latest state, and no registration as a reader's snapshot
+        foreach (var collection in collections)
+        {
+            Names.CheckCollection(collection);
+            var prefix = Keyspace.Prefix(key, collection, Keyspace.DocumentsId).ToArray();
+            using var cursor = view.Cursor(prefix, Keyspace.End(prefix));
+            while (cursor.MoveNext())
+            {
+                if (!DocumentCodec.IsExpired(cursor.Value, nowMs))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
 }

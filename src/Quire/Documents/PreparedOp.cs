@@ -20,8 +20,10 @@ internal sealed class PreparedOp : IDisposable
     /// <summary>A put's stored form; null for deletes and links.</summary>
     public byte[]? Stored { get; private init; }
 
-    /// <summary>A put's document parsed from <see cref="Stored"/>.</summary>
-    public JsonDocument? Parsed { get; private init; }
+    private JsonDocument? _parsed;
+
+    /// <summary>A put's document parsed from <see cref="Stored"/>, on first use (only index entries need it).</summary>
+    public JsonDocument? Parsed => _parsed ??= Stored is { } stored ? JsonDocument.Parse(DocumentCodec.Json(stored)) : null;
 
     /// <summary>When a put's document expires (epoch ms), or null.</summary>
     public long? ExpiresAt { get; private init; }
@@ -59,7 +61,6 @@ internal sealed class PreparedOp : IDisposable
                 return new PreparedOp(op)
                 {
                     Stored = stored,
-                    Parsed = JsonDocument.Parse(DocumentCodec.Json(stored)),
                     ExpiresAt = expiresAt,
                     IdemKey = idemKey,
                 };
@@ -86,7 +87,7 @@ internal sealed class PreparedOp : IDisposable
         }
     }
 
-    public void Dispose() => Parsed?.Dispose();
+    public void Dispose() => _parsed?.Dispose();
 
     /// <summary>Refuses a document holding a number the key encoding cannot hold exactly.</summary>
     private static void CheckIndexable(JsonElement element)

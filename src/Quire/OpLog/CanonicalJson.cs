@@ -131,27 +131,57 @@ public static class CanonicalJson
 
     private static void WriteObject(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, IBufferWriter<byte> output)
     {
-        // Collect each member's name and value span, then write them in canonical order.
-        var members = new List<(int NameStart, int NameEnd, int ValueStart, int ValueEnd, bool Escaped)>();
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        // Collect each member's name and value span, then write them in canonical order. The
+        // lists are rented (this runs for every op written): nothing is allocated for an object
+        // whose names are plain ASCII.
+        var members = ArrayPool<(int NameStart, int NameEnd, int ValueStart, int ValueEnd, bool Escaped)>.Shared.Rent(16);
+        var count = 0;
+        string?[]? names = null;
+        var order = ArrayPool<int>.Shared.Rent(16);
+        try
         {
-            var nameStart = (int)reader.TokenStartIndex + 1;
-            var nameEnd = nameStart + reader.ValueSpan.Length;
-            var escaped = reader.ValueIsEscaped;
-            reader.Read();
-            var valueStart = (int)reader.TokenStartIndex;
-            reader.Skip();
-            members.Add((nameStart, nameEnd, valueStart, (int)reader.BytesConsumed, escaped));
-        }
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var nameStart = (int)reader.TokenStartIndex + 1;
+                var nameEnd = nameStart + reader.ValueSpan.Length;
+                var escaped = reader.ValueIsEscaped;
+                reader.Read();
+                var valueStart = (int)reader.TokenStartIndex;
+                reader.Skip();
+                if (count == members.Length)
+                {
+                    var larger = ArrayPool<(int, int, int, int, bool)>.Shared.Rent(count * 2);
+                    members.AsSpan(0, count).CopyTo(larger);
+                    ArrayPool<(int, int, int, int, bool)>.Shared.Return(members);
+                    members = larger;
+                }
 
-        var names = new string?[members.Count];
+                members[count++] = (nameStart, nameEnd, valueStart, (int)reader.BytesConsumed, escaped);
+            }
+
+            if (order.Length < count)
+            {
+                ArrayPool<int>.Shared.Return(order);
+                order = ArrayPool<int>.Shared.Rent(count);
+            }
+
+            WriteMembers(json, members.AsSpan(0, count), order.AsSpan(0, count), ref names, output);
+        }
+        finally
+        {
+            ArrayPool<(int, int, int, int, bool)>.Shared.Return(members);
+            ArrayPool<int>.Shared.Return(order);
+        }
+    }
+
+    private static void WriteMembers(ReadOnlySpan<byte> json, ReadOnlySpan<(int NameStart, int NameEnd, int ValueStart, int ValueEnd, bool Escaped)> members, Span<int> order, ref string?[]? names, IBufferWriter<byte> output)
+    {
         var sorted = true;
-        for (var i = 1; i < members.Count && sorted; i++)
+        for (var i = 1; i < members.Length && sorted; i++)
         {
-            sorted = CompareNames(json, members[i - 1], members[i], names, i - 1, i) < 0;
+            sorted = CompareNames(json, members[i - 1], members[i], ref names, members.Length, i - 1, i) < 0;
         }
 
-        var order = new int[members.Count];
         for (var i = 0; i < order.Length; i++)
         {
             order[i] = i;
@@ -164,7 +194,7 @@ public static class CanonicalJson
             {
                 var item = order[i];
                 var j = i - 1;
-                while (j >= 0 && CompareNames(json, members[order[j]], members[item], names, order[j], item) > 0)
+                while (j >= 0 && CompareNames(json, members[order[j]], members[item], ref names, members.Length, order[j], item) > 0)
                 {
                     order[j + 1] = order[j];
                     j--;
@@ -180,9 +210,9 @@ public static class CanonicalJson
             var m = members[order[i]];
             if (i > 0)
             {
-                if (CompareNames(json, members[order[i - 1]], m, names, order[i - 1], order[i]) == 0)
+                if (CompareNames(json, members[order[i - 1]], m, ref names, members.Length, order[i - 1], order[i]) == 0)
                 {
-                    throw new FormatException($"the member name '{Name(json, m, names, order[i])}' appears twice");
+                    throw new FormatException($"the member name '{Name(json, m, ref names, members.Length, order[i])}' appears twice");
                 }
 
                 output.Write(","u8);
@@ -190,7 +220,7 @@ public static class CanonicalJson
 
             if (m.Escaped)
             {
-                WriteString(Name(json, m, names, order[i]), output);
+                WriteString(Name(json, m, ref names, members.Length, order[i]), output);
             }
             else
             {
@@ -209,7 +239,7 @@ public static class CanonicalJson
 
     /// <summary>Orders names by UTF-16 code units; plain ASCII names compare by their bytes.</summary>
     private static int CompareNames(ReadOnlySpan<byte> json, (int NameStart, int NameEnd, int ValueStart, int ValueEnd, bool Escaped) a,
-        (int NameStart, int NameEnd, int ValueStart, int ValueEnd, bool Escaped) b, string?[] names, int ia, int ib)
+        (int NameStart, int NameEnd, int ValueStart, int ValueEnd, bool Escaped) b, ref string?[]? names, int count, int ia, int ib)
     {
         var x = json[a.NameStart..a.NameEnd];
         var y = json[b.NameStart..b.NameEnd];
@@ -218,11 +248,13 @@ public static class CanonicalJson
             return x.SequenceCompareTo(y);
         }
 
-        return string.CompareOrdinal(Name(json, a, names, ia), Name(json, b, names, ib));
+        return string.CompareOrdinal(Name(json, a, ref names, count, ia), Name(json, b, ref names, count, ib));
     }
 
-    private static string Name(ReadOnlySpan<byte> json, (int NameStart, int NameEnd, int ValueStart, int ValueEnd, bool Escaped) member, string?[] names, int index)
+    /// <summary>A member's name as a string, decoded once (the names array is made on first need).</summary>
+    private static string Name(ReadOnlySpan<byte> json, (int NameStart, int NameEnd, int ValueStart, int ValueEnd, bool Escaped) member, ref string?[]? names, int count, int index)
     {
+        names ??= new string?[count];
         if (names[index] is { } name)
         {
             return name;

@@ -6,10 +6,16 @@ namespace Quire.Documents.Writes;
 /// <summary>A document as the batch sees it: as the view held it, then as earlier ops of the batch left it.</summary>
 internal sealed class DocumentState
 {
-    private DocumentState(long? viewVersion, bool viewExists)
+    private readonly List<JsonDocument>? _parsed;
+    private byte[]? _unparsed;   // the stored form, parsed only when an index needs the old entries
+    private JsonElement? _current;
+
+    private DocumentState(long? viewVersion, bool viewExists, byte[]? stored = null, List<JsonDocument>? parsed = null)
     {
         ViewVersion = viewVersion;
         ViewExists = viewExists;
+        _unparsed = stored;
+        _parsed = parsed;
     }
 
     /// <summary>The version the view held (a deleted document's too), or null when never written.</summary>
@@ -18,9 +24,30 @@ internal sealed class DocumentState
     /// <summary>False for a deleted or expired document.</summary>
     public bool ViewExists { get; }
 
-    /// <summary>The stored document now, for the next op's old index entries (null when deleted).
-    /// An expired document is still here: its entries go when it is overwritten.</summary>
-    public JsonElement? Current { get; set; }
+    /// <summary>The stored document now, for the next op's old index entries (null when deleted),
+    /// parsed on first use: a collection without indexes never needs it. An expired document is
+    /// still here: its entries go when it is overwritten.</summary>
+    public JsonElement? Current
+    {
+        get
+        {
+            if (_unparsed is { } bytes)
+            {
+                var document = JsonDocument.Parse(DocumentCodec.Json(bytes));
+                _parsed!.Add(document);
+                _current = document.RootElement;
+                _unparsed = null;
+            }
+
+            return _current;
+        }
+
+        set
+        {
+            _current = value;
+            _unparsed = null;
+        }
+    }
 
     /// <summary>When <see cref="Current"/> expires, for its expiry entry.</summary>
     public long? CurrentExpiry { get; set; }
@@ -37,11 +64,8 @@ internal sealed class DocumentState
             return new DocumentState(stored.Version, false);
         }
 
-        var document = JsonDocument.Parse(DocumentCodec.Json(bytes));
-        parsed.Add(document);
-        return new DocumentState(stored.Version, !DocumentCodec.IsExpired(bytes, nowMs))
+        return new DocumentState(stored.Version, !DocumentCodec.IsExpired(bytes, nowMs), bytes, parsed)
         {
-            Current = document.RootElement,
             CurrentExpiry = DocumentCodec.ExpiresAt(bytes),
         };
     }

@@ -73,11 +73,16 @@ internal sealed class DocumentWrites(Snapshot view, SchemaCache schemas, Pending
             builder.Delete(docKey);
         }
 
-        // Index entries come from the stored form, as the old document's do.
-        JsonElement? next = prepared.Parsed?.RootElement;
-        indexes.Write(view, builder, _key, schema, op.Collection, op.Id, state.Current, next);
+        // Index entries come from the stored form, as the old document's do; without indexes
+        // neither form is parsed (the old one stays unparsed for a later op of the batch).
+        if (schema.Indexes.Count > 0 || schema.HasSearch)
+        {
+            JsonElement? next = prepared.Parsed?.RootElement;
+            indexes.Write(view, builder, _key, schema, op.Collection, op.Id, state.Current, next);
+            state.Current = next;
+        }
+
         ExpiryWrites.Write(builder, _key, op.Collection, op.Id, state.CurrentExpiry, prepared.ExpiresAt);
-        state.Current = next;
         state.CurrentExpiry = prepared.ExpiresAt;
     }
 
