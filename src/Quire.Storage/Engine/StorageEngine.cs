@@ -52,7 +52,10 @@ public sealed partial class StorageEngine : IDisposable
             {
                 evictor.EvictIfOverBudget();
                 _snapshots.Enforce(state.RetainedPages * state.PageSize);
-            });
+            })
+        {
+            LogFloor = () => LogHolds.Floor,
+        };
     }
 
     /// <summary>The database's UUID, epoch and page size.</summary>
@@ -195,6 +198,11 @@ public sealed partial class StorageEngine : IDisposable
         if (batch.ByteSize > _maxBatchBytes)
         {
             throw new BatchTooLargeException($"a batch of {batch.ByteSize} bytes exceeds the limit of {_maxBatchBytes} bytes");
+        }
+
+        if (ReadOnlyReason is { } readOnly)
+        {
+            throw new ReadOnlyEngineException(readOnly);
         }
 
         if (batch.TouchesReserved && _options.KeepHistory && !batch.IsEngineBatch)

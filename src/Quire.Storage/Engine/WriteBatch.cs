@@ -97,6 +97,42 @@ public sealed class WriteBatch : IDisposable
         return this;
     }
 
+    /// <summary>
+    /// A batch holding exactly the writes, op boundaries and chain records of
+    /// <paramref name="payload"/> (another engine's log record), as an engine batch: it may
+    /// touch the engine's own keys, as the batch it copies may have.
+    /// </summary>
+    /// <exception cref="CorruptDataException">The payload is malformed.</exception>
+    internal static WriteBatch FromPayload(ReadOnlySpan<byte> payload)
+    {
+        var batch = new WriteBatch { IsEngineBatch = true };
+        var reader = new BatchPayload.Reader(payload);
+        var op = -1;
+        while (reader.MoveNext())
+        {
+            if (reader.OpIndex != op)
+            {
+                if (op >= 0)
+                {
+                    batch.EndOp();
+                }
+
+                batch._opOpen = true;
+                op = reader.OpIndex;
+            }
+
+            var flags = (byte)((reader.IsDelete ? BatchPayload.Delete : 0) | (reader.IsChained ? BatchPayload.Chained : 0) | (reader.IsErase ? BatchPayload.Erase : 0));
+            batch.AddWrite(flags, reader.Key, reader.Value);
+        }
+
+        if (op >= 0)
+        {
+            batch.EndOp();
+        }
+
+        return batch;
+    }
+
     /// <summary>Empties the batch for reuse.</summary>
     public void Clear()
     {

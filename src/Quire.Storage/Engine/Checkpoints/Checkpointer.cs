@@ -59,6 +59,9 @@ internal sealed class Checkpointer : IDisposable
         _thread.Start();
     }
 
+    /// <summary>The lowest seq the log must keep for its readers (replicas), or null: none.</summary>
+    public Func<long>? LogFloor { get; set; }
+
     /// <summary>The last seq the durable superblock covers.</summary>
     public long CoveredSeq => _file.Superblock.CoveredSeq;
 
@@ -229,7 +232,7 @@ internal sealed class Checkpointer : IDisposable
             _writtenBlobs.Clear();
             Interlocked.Exchange(ref _logBytesAtLast, logBytes);
             _lastTicks = Stopwatch.GetTimestamp();
-            _log.RecycleBelow(root.Seq + 1);
+            _log.RecycleBelow(Math.Min(root.Seq + 1, LogFloor?.Invoke() ?? long.MaxValue));   // a replica may still need older records
             _stats.RecordCheckpoint(result);
             return result;
         }
