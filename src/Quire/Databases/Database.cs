@@ -106,6 +106,13 @@ public sealed partial class Database : IDisposable
                 FormatRecord.Write(directory, options.Storage.FileSystem);
             }
 
+            if (options.ReplicaOf is { } primary)
+            {
+                // Everything a replica holds comes from its primary's log, its seqs included.
+                engine.ReadOnlyReason = $"read-only replica of {primary}";
+                return database;
+            }
+
             database._maintenance.Start();
             database.ResumeIndexWork();
             return database;
@@ -255,7 +262,7 @@ public sealed partial class Database : IDisposable
 
         var executor = new QueryExecutor(snapshot, plan, schema, NowMs);
         var rows = executor.Run();
-        if (_options.AutoIndexes && executor.Examined > _options.AutoIndexScanThreshold && query.AsOf is null)
+        if (_options.AutoIndexes && _options.ReplicaOf is null && executor.Examined > _options.AutoIndexScanThreshold && query.AsOf is null)
         {
             ConsiderAutoIndex(query, schema);
         }

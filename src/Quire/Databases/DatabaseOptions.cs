@@ -21,6 +21,14 @@ public sealed record DatabaseOptions
     /// </summary>
     public bool AutoIndexes { get; init; }
 
+    /// <summary>
+    /// When set (a primary's URL), databases open as read-only replicas of it: they take only
+    /// the primary's log records (<see cref="Database.ApplyReplicatedAsync"/>), run no
+    /// background writers of their own (expiry sweep, op-log pruning, history reclaim, index
+    /// builds, automatic indexes), and refuse every other write.
+    /// </summary>
+    public string? ReplicaOf { get; init; }
+
     /// <summary>How many documents a query may read without an index before <see cref="AutoIndexes"/> builds one. Default 10,000.</summary>
     public long AutoIndexScanThreshold { get; init; } = 10_000;
 

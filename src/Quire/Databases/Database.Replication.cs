@@ -1,0 +1,35 @@
+using Quire.Storage.Engine;
+using Quire.Storage.Log;
+
+namespace Quire.Databases;
+
+/// <summary>
+/// Replication: a primary's log read from a seq and held for a replica while it reads; a
+/// replica's commits of those records (<see cref="DatabaseOptions.ReplicaOf"/>).
+/// </summary>
+public sealed partial class Database
+{
+    /// <summary>Whether this database is a read-only replica (its writes come from its primary's log).</summary>
+    public bool IsReplica => _options.ReplicaOf is not null;
+
+    /// <summary>The first seq the log still holds: a replica behind it needs a copy of the database first.</summary>
+    public long LogStartSeq => Engine.LogStartSeq;
+
+    /// <summary>The durable log records from the one holding <paramref name="fromSeq"/> on (the first may start before it).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The log no longer holds <paramref name="fromSeq"/>.</exception>
+    public IEnumerable<LogRecord> ReadLogRecords(long fromSeq) => Engine.ReadLog(fromSeq);
+
+    /// <summary>Keeps the log from <paramref name="seq"/> on, through checkpoints, until the hold moves or is disposed.</summary>
+    public LogHolds.Hold HoldLog(long seq) => Engine.LogHolds.Take(seq);
+
+    /// <summary>
+    /// Commits one of the primary's log records as it is, at its seqs (records in order, many
+    /// in flight at once), and wakes the change feed's readers.
+    /// </summary>
+    /// <exception cref="ReplicationGapException">The record does not follow the last one.</exception>
+    public async Task ApplyReplicatedAsync(LogRecord record, CancellationToken cancellationToken = default)
+    {
+        await Engine.CommitReplicatedAsync(record, cancellationToken).ConfigureAwait(false);
+        _changes.Notify();
+    }
+}
