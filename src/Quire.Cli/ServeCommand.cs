@@ -33,10 +33,12 @@ internal static class ServeCommand
         var noHistory = new Option<bool>("--no-history") { Description = "Keep no past versions: AS OF is refused, writes skip keeping them" };
         var historyRetention = new Option<long>("--history-retention") { Description = "How many of the latest ops AS OF reaches back over, 0: as far as the op log (--oplog-retention)", DefaultValueFactory = _ => 0 };
         var historyAge = new Option<double>("--history-retention-s") { Description = "How many seconds AS OF reaches back, 0: no age limit (the shorter of this and --history-retention wins)", DefaultValueFactory = _ => 0 };
+        var replicaOf = new Option<string?>("--replica-of") { Description = "Run as a read-only replica of the primary at this URL, e.g. http://10.0.0.1:7070 (env QUIRE_REPLICA_OF)", DefaultValueFactory = _ => Env("QUIRE_REPLICA_OF") };
+        var replicaToken = new Option<string?>("--replica-token") { Description = "The primary's bearer token, when it has one (env QUIRE_REPLICA_TOKEN)", DefaultValueFactory = _ => Env("QUIRE_REPLICA_TOKEN") };
         var command = new Command("serve", "Run the nedbd-compatible HTTP server.")
         {
             host, port, data, token, resp2, h2c, maxBody, queueWait, maxQueued, tlsPort, tlsCert, tlsPassword, logLevel, sweep, checkpointMinutes, slowClient,
-            opLogRetention, noHistory, historyRetention, historyAge,
+            opLogRetention, noHistory, historyRetention, historyAge, replicaOf, replicaToken,
         };
         command.SetAction(async (result, cancellation) =>
         {
@@ -79,6 +81,8 @@ internal static class ServeCommand
                 Token = result.GetValue(token),
                 H2cPort = result.GetValue(h2c),
                 Resp2Port = result.GetValue(resp2),
+                ReplicaOf = result.GetValue(replicaOf),
+                ReplicaToken = result.GetValue(replicaToken),
                 MaxBodyBytes = result.GetValue(maxBody),
                 QueueWait = TimeSpan.FromMilliseconds(Math.Max(0, result.GetValue(queueWait))),
                 SlowClientTimeout = TimeSpan.FromMilliseconds(Math.Max(1, result.GetValue(slowClient))),
@@ -97,10 +101,15 @@ internal static class ServeCommand
                     HistoryRetentionAge = result.GetValue(historyAge) is > 0 and var seconds ? TimeSpan.FromSeconds(seconds) : null,
                 },
             };
-            Console.WriteLine($"quire serve: http://{options.Host}:{options.Port} (HTTP/1.1){(options.H2cPort != 0 ? $", h2c on {options.H2cPort}" : "")}{(options.TlsPort != 0 ? $", TLS on {options.TlsPort}" : "")}{(options.Resp2Port != 0 ? $", Redis protocol on {options.Resp2Port}" : "")}, data in {Path.GetFullPath(options.DataRoot)}");
+            Console.WriteLine($"quire serve: http://{options.Host}:{options.Port} (HTTP/1.1){(options.H2cPort != 0 ? $", h2c on {options.H2cPort}" : "")}{(options.TlsPort != 0 ? $", TLS on {options.TlsPort}" : "")}{(options.Resp2Port != 0 ? $", Redis protocol on {options.Resp2Port}" : "")}{(options.ReplicaOf is { } primary ? $", read-only replica of {primary}" : "")}, data in {Path.GetFullPath(options.DataRoot)}");
             try
             {
                 await QuireServer.RunAsync(options, cancellation).ConfigureAwait(false);
+            }
+            catch (ArgumentException ex)
+            {
+                await Console.Error.WriteLineAsync($"quire serve: {ex.Message}").ConfigureAwait(false);
+                return 2;
             }
             catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
             {

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
 using Quire.Databases;
 using Quire.Server.Http;
+using Quire.Server.Replication;
 using Quire.Server.Resp;
 using Quire.Server.Service;
 
@@ -40,8 +41,14 @@ public static class QuireServer
             h2c = 0;
         }
 
-        using var catalog = DatabaseCatalog.Open(options.DataRoot, options.Databases);
-        var service = new QuireService(catalog, new ServiceOptions { QueueWait = options.QueueWait, MaxRequestBytes = options.MaxBodyBytes, SlowClientTimeout = options.SlowClientTimeout });
+        if (options.ReplicaOf is { } primaryUrl && !Uri.TryCreate(primaryUrl, UriKind.Absolute, out _))
+        {
+            throw new ArgumentException($"--replica-of needs the primary's URL (http://host:port), not '{primaryUrl}'");
+        }
+
+        using var catalog = DatabaseCatalog.Open(options.DataRoot, options.ReplicaOf is null ? options.Databases : options.Databases with { ReplicaOf = options.ReplicaOf });
+        var service = new QuireService(catalog, new ServiceOptions { QueueWait = options.QueueWait, MaxRequestBytes = options.MaxBodyBytes, SlowClientTimeout = options.SlowClientTimeout, ReplicaOf = options.ReplicaOf });
+        using var replicas = new ReplicaRegistry();
         var resp = new RespConnectionHandler(service, options.Token);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -81,7 +88,11 @@ public static class QuireServer
         }
 
         resp.Logger = app.Logger;
-        var api = new HttpApi(service, options.Token, app.Logger, events);
+        using var follower = options.ReplicaOf is { } primary
+            ? new ReplicaFollower(service, new Uri(primary), options.ReplicaToken, ReplicationStatus.ReplicaId(options.DataRoot), app.Logger)
+            : null;
+        var api = new HttpApi(service, options.Token, app.Logger, events, new ReplicationStatus(replicas, follower));
+        follower?.Start();
         app.Run(api.HandleAsync);
         // SIGINT/SIGTERM stop the host; so does the caller's token.
         using var stop = stopping.Register(() => app.Lifetime.StopApplication());

@@ -17,6 +17,12 @@ public sealed record ServerOptions
     /// <summary>The Redis protocol port (RESP2, RESP3 after <c>HELLO 3</c>); 0, the default, serves none.</summary>
     public int Resp2Port { get; init; }
 
+    /// <summary>The primary to replicate (its URL): this server becomes a read-only replica of it. Null: a primary.</summary>
+    public string? ReplicaOf { get; init; }
+
+    /// <summary>The primary's bearer token, when it has one.</summary>
+    public string? ReplicaToken { get; init; }
+
     /// <summary>The directory holding the databases. Default ./data (env NEDBD_DATA).</summary>
     public string DataRoot { get; init; } = "./data";
 

@@ -15,10 +15,16 @@ internal sealed class ServerProcess : IDisposable
     private readonly StringBuilder _output = new();
 
     public ServerProcess(string? token = null, TempDirectory? data = null, params string[] extraArgs)
+        : this(FreePort(), token, data, extraArgs)
+    {
+    }
+
+    /// <summary>A server on <paramref name="port"/> (a restart that clients find where it was).</summary>
+    public ServerProcess(int port, string? token, TempDirectory? data, params string[] extraArgs)
     {
         Data = data ?? new TempDirectory("quire-server");
         OwnsData = data is null;
-        Port = FreePort();
+        Port = port;
         H2cPort = FreePort();
         var start = new ProcessStartInfo("dotnet")
         {

@@ -28,15 +28,16 @@ internal sealed class HttpApi
     private readonly ChangeFeedRoutes _changes;
     private readonly ChangeStreamRoutes _stream;
     private readonly SubscribeRoutes _subscribe;
+    private readonly ReplicationRoutes _replication;
     private readonly ServerEvents _events;
 
-    public HttpApi(QuireService service, string? token, ILogger logger, ServerEvents events)
+    public HttpApi(QuireService service, string? token, ILogger logger, ServerEvents events, Replication.ReplicationStatus replication)
     {
         _events = events;
         _logger = logger;
         _token = token is { Length: > 0 } ? Encoding.UTF8.GetBytes(token) : null;
         var subscriptions = new Subscriptions();
-        _admin = new AdminRoutes(service, _metrics, subscriptions);
+        _admin = new AdminRoutes(service, _metrics, subscriptions, replication);
         _databases = new DatabaseRoutes(service);
         _documents = new DocumentRoutes(service);
         _queries = new QueryRoutes(service);
@@ -46,6 +47,7 @@ internal sealed class HttpApi
         _changes = new ChangeFeedRoutes(service);
         _stream = new ChangeStreamRoutes(service);
         _subscribe = new SubscribeRoutes(service, subscriptions);
+        _replication = new ReplicationRoutes(service, replication.Registry);
     }
 
     public async Task HandleAsync(HttpContext context)
@@ -150,6 +152,8 @@ internal sealed class HttpApi
             ("GET", [var db, "changes"]) => _stream.Changes(context, db),
             ("POST", [var db, "subscribe"]) => _subscribe.Subscribe(context, db),
             ("DELETE", [var db, "subscribe", var id]) => _subscribe.Unsubscribe(context, db, id),
+            ("GET", [var db, "replication"]) => _replication.Stream(context, db),
+            ("POST", [var db, "replication", "ack"]) => _replication.Ack(context, db),
             _ => throw HttpRoutes.NoSuchRoute(),
         };
     }

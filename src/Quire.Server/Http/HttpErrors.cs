@@ -17,7 +17,8 @@ internal static class HttpErrors
         ServiceErrorKind.TooLarge => 413,
         ServiceErrorKind.Busy => 429,
         ServiceErrorKind.Cancelled => 499,
-        ServiceErrorKind.ReadOnly or ServiceErrorKind.StorageFailed => 503,
+        ServiceErrorKind.ReadOnly => 403,
+        ServiceErrorKind.StorageFailed => 503,
         _ => 500,
     };
 

@@ -40,6 +40,7 @@ internal sealed class QuireService(DatabaseCatalog catalog, ServiceOptions optio
     /// <summary>Creates a database with its <c>init</c>: all of it, or (a bad seed or index) none.</summary>
     public async Task<Database> CreateAsync(string name, DatabaseSeed seed, CancellationToken cancellationToken)
     {
+        RefuseOnReplica();
         Names.CheckDatabase(name);
         var db = catalog.Create(name);
         try
@@ -65,7 +66,22 @@ internal sealed class QuireService(DatabaseCatalog catalog, ServiceOptions optio
     }
 
     /// <summary>Drops a database; false when there was none.</summary>
-    public bool Drop(string name) => catalog.Drop(name);
+    public bool Drop(string name)
+    {
+        RefuseOnReplica();
+        return catalog.Drop(name);
+    }
+
+    /// <summary>A replica's copy of the primary's database <paramref name="name"/>: opened, or made empty (its log brings the rest).</summary>
+    public Database EnsureReplicaDatabase(string name) => catalog.Exists(name) ? catalog.Get(name) : catalog.Create(name);
+
+    private void RefuseOnReplica()
+    {
+        if (options.ReplicaOf is { } primary)
+        {
+            throw new ServiceException(ServiceErrorKind.ReadOnly, $"read-only replica of {primary}");
+        }
+    }
 
     /// <summary>Commits <paramref name="ops"/> atomically, waiting at most the queue wait for room in a full queue.</summary>
     public Task<BatchResult> WriteAsync(Database db, IReadOnlyList<DocumentOp> ops, BatchOptions? client, CancellationToken clientGone) =>

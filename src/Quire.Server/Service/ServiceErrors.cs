@@ -31,6 +31,7 @@ internal static class ServiceErrors
         HistoryGoneException e => new(ServiceErrorKind.BadInput, e.Message, e),
         BatchTooLargeException e => new(ServiceErrorKind.TooLarge, e.Message, e),
         FileTooLargeException e => new(ServiceErrorKind.TooLarge, e.Message, e),
+        ReadOnlyEngineException e => new(ServiceErrorKind.ReadOnly, e.Message, e),
         StorageFailedException e => new(ServiceErrorKind.StorageFailed, "storage failed: the database is read-only until restarted", e),
         TimeoutException e => new(ServiceErrorKind.Busy, "the documents this write reads kept changing: retry", e),
         OperationCanceledException e => new(ServiceErrorKind.Cancelled, "request cancelled", e),

@@ -11,4 +11,7 @@ internal sealed record ServiceOptions
 
     /// <summary>The largest request accepted.</summary>
     public long MaxRequestBytes { get; init; } = 32L * 1024 * 1024;
+
+    /// <summary>The primary this server replicates (a read-only replica), or null for a primary.</summary>
+    public string? ReplicaOf { get; init; }
 }

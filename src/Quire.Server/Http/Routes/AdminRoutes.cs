@@ -5,7 +5,7 @@ using Quire.Server.Service;
 namespace Quire.Server.Http.Routes;
 
 /// <summary>Health, readiness, metrics, indexes, checkpoints and sweeps.</summary>
-internal sealed class AdminRoutes(QuireService service, ServerMetrics metrics, Subscriptions subscriptions)
+internal sealed class AdminRoutes(QuireService service, ServerMetrics metrics, Subscriptions subscriptions, Replication.ReplicationStatus replication)
 {
     private const string Version = "0.2.0";
 
@@ -28,6 +28,7 @@ internal sealed class AdminRoutes(QuireService service, ServerMetrics metrics, S
             w.WriteEndArray();
             w.WriteBoolean("encrypted", false);
             w.WriteString("engine", "quire");
+            replication.WriteHealth(w);
             w.WriteEndObject();
         });
     }
@@ -49,7 +50,9 @@ internal sealed class AdminRoutes(QuireService service, ServerMetrics metrics, S
     /// <summary>GET /metrics in Prometheus' text format.</summary>
     public async Task Metrics(HttpContext context)
     {
-        var text = Encoding.UTF8.GetBytes(metrics.Render(service.OpenDatabaseStats(), subscriptions.Count));
+        var rendered = new StringBuilder(metrics.Render(service.OpenDatabaseStats(), subscriptions.Count));
+        replication.WriteMetrics(rendered);
+        var text = Encoding.UTF8.GetBytes(rendered.ToString());
         context.Response.StatusCode = 200;
         context.Response.ContentType = "text/plain; version=0.0.4";
         await context.Response.Body.WriteAsync(text, context.RequestAborted).ConfigureAwait(false);

@@ -1,0 +1,126 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http;
+using Quire.Server.Replication;
+using Quire.Server.Service;
+
+namespace Quire.Server.Http.Routes;
+
+/// <summary>
+/// A primary's side of replication: GET .../replication?after_seq=N&amp;replica=ID streams the
+/// database's log records after seq N, binary (<see cref="ReplicationFrames"/>), then stays
+/// live, with a heartbeat each second; POST .../replication/ack <c>{replica, seq}</c> records
+/// the seq a replica has durable, so the log before it may go. A replica whose next seq the
+/// log no longer holds is answered 410: it needs a copy of the database first.
+/// </summary>
+internal sealed partial class ReplicationRoutes(QuireService service, ReplicaRegistry registry)
+{
+    private static readonly TimeSpan HeartbeatEvery = TimeSpan.FromSeconds(1);
+
+    /// <summary>Flushes once this much is written, so a replica far behind gets records as they are read.</summary>
+    private const int FlushBytes = 1 << 20;
+
+    public async Task Stream(HttpContext context, string name)
+    {
+        var db = service.Get(name);
+        var replica = ReplicaId(context.Request.Query["replica"].ToString());
+        if (!long.TryParse(context.Request.Query["after_seq"].ToString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var after) || after < -1)
+        {
+            throw ServiceException.BadInput("after_seq must be a seq (>= -1)");
+        }
+
+        var next = after + 1;
+        if (db.Seq >= next && next < db.LogStartSeq)
+        {
+            await JsonResponse.ErrorAsync(context, 410, $"seq {next} is no longer in the primary's log (it starts at seq {db.LogStartSeq}): the replica needs a copy of the database").ConfigureAwait(false);
+            return;
+        }
+
+        var entry = registry.Connect(replica, db, next);
+        Interlocked.Increment(ref entry.Streams);
+        var aborted = context.RequestAborted;
+        try
+        {
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = ReplicationFrames.ContentType;
+            await context.Response.StartAsync(aborted).ConfigureAwait(false);
+            var writer = context.Response.BodyWriter;
+            var lastBeat = DateTime.MinValue;
+            while (!aborted.IsCancellationRequested)
+            {
+                var sent = false;
+                if (db.Seq >= next)
+                {
+                    foreach (var record in db.ReadLogRecords(next))
+                    {
+                        if (record.LastSeq < next)
+                        {
+                            continue;
+                        }
+
+                        if (record.FirstSeq != next)
+                        {
+                            return;   // not on a record boundary: the replica's seq is not one the primary had; it reconnects and is refused
+                        }
+
+                        ReplicationFrames.WriteRecord(writer, record);
+                        next = record.LastSeq + 1;
+                        sent = true;
+                        if (writer.UnflushedBytes >= FlushBytes)
+                        {
+                            await writer.FlushAsync(aborted).ConfigureAwait(false);   // a slow replica holds this back: memory stays bounded
+                        }
+                    }
+                }
+
+                if (sent || DateTime.UtcNow - lastBeat >= HeartbeatEvery)
+                {
+                    ReplicationFrames.WriteHeartbeat(writer, db.Seq, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                    await writer.FlushAsync(aborted).ConfigureAwait(false);
+                    lastBeat = DateTime.UtcNow;
+                }
+
+                // Published is not always durable yet (batch durability): then look again shortly.
+                await (db.Seq >= next ? Task.Delay(5, aborted) : db.WhenChangedAsync(next - 1, aborted)).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            // The replica went; it reconnects from its own seq.
+        }
+        finally
+        {
+            Interlocked.Decrement(ref entry.Streams);
+            entry.LastSeen = DateTime.UtcNow;
+        }
+    }
+
+    public async Task Ack(HttpContext context, string name)
+    {
+        using var body = await Bodies.ReadAsync(context, service).ConfigureAwait(false);
+        var root = body.RootElement;
+        var replica = ReplicaId(root.TryGetProperty("replica", out var r) && r.ValueKind == System.Text.Json.JsonValueKind.String ? r.GetString() : null);
+        if (!root.TryGetProperty("seq", out var s) || !s.TryGetInt64(out var seq) || seq < -1)
+        {
+            throw ServiceException.BadInput("seq must be a seq (>= -1)");
+        }
+
+        if (!registry.Ack(replica, service.Get(name).Name, seq))
+        {
+            throw ServiceException.NotFound($"replica {replica} has no stream of {name}");
+        }
+
+        await JsonResponse.WriteAsync(context, 200, w =>
+        {
+            w.WriteStartObject();
+            w.WriteBoolean("ok", true);
+            w.WriteEndObject();
+        }).ConfigureAwait(false);
+    }
+
+    private static string ReplicaId(string? id) =>
+        id is not null && ReplicaIdPattern().IsMatch(id) ? id : throw ServiceException.BadInput("replica must be an id of 1 to 64 letters, digits or dashes");
+
+    [GeneratedRegex("^[A-Za-z0-9-]{1,64}$")]
+    private static partial Regex ReplicaIdPattern();
+}

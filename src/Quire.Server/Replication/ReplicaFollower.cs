@@ -1,0 +1,198 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Quire.Databases;
+using Quire.Server.Service;
+
+namespace Quire.Server.Replication;
+
+/// <summary>
+/// A replica's side: every second it lists the primary's databases (its <c>/health</c>),
+/// makes an empty copy of any it lacks, and keeps one stream per database open
+/// (<c>GET .../replication?after_seq=</c> its own last seq), applying each record as the
+/// primary's log holds it (many in flight, in order) and telling the primary each second the
+/// seq it has durable. A broken stream is opened again from the replica's own seq, so a
+/// cut, a stall or a restart of either side resumes with no gap and no repeat.
+/// </summary>
+internal sealed class ReplicaFollower : IDisposable
+{
+    private const int MaxInFlight = 64;
+
+    private readonly QuireService _service;
+    private readonly Uri _primary;
+    private readonly string _id;
+    private readonly ILogger _logger;
+    private readonly HttpClient _http;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentDictionary<string, ReplicaState> _states = new(StringComparer.Ordinal);
+    private Task? _run;
+
+    public ReplicaFollower(QuireService service, Uri primary, string? token, string id, ILogger logger)
+    {
+        _service = service;
+        _primary = primary;
+        _id = id;
+        _logger = logger;
+        _http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5) }) { BaseAddress = primary, Timeout = Timeout.InfiniteTimeSpan };
+        if (token is { Length: > 0 })
+        {
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+    }
+
+    /// <summary>The primary's URL.</summary>
+    public Uri Primary => _primary;
+
+    /// <summary>Each followed database's state.</summary>
+    public IReadOnlyDictionary<string, ReplicaState> States => _states;
+
+    public void Start() => _run = Task.Run(() => RunAsync(_stop.Token));
+
+    private async Task RunAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                using var health = await _http.GetFromJsonAsync<JsonDocument>("/health", stop).ConfigureAwait(false);
+                foreach (var name in health!.RootElement.GetProperty("databases").EnumerateArray().Select(n => n.GetString()!))
+                {
+                    if (!_states.ContainsKey(name))
+                    {
+                        var state = new ReplicaState(_service.EnsureReplicaDatabase(name));
+                        if (_states.TryAdd(name, state))
+                        {
+                            _ = FollowAsync(state, stop);
+                        }
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or JsonException or IOException or TaskCanceledException && !stop.IsCancellationRequested)
+            {
+                _logger.LogWarning("replica: the primary {Primary} did not answer: {Reason}", _primary, ex.Message);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), stop).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        }
+    }
+
+    private async Task FollowAsync(ReplicaState state, CancellationToken stop)
+    {
+        var backoff = TimeSpan.FromMilliseconds(100);
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await StreamAsync(state, stop).ConfigureAwait(false);
+                backoff = TimeSpan.FromMilliseconds(100);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                state.Error = ex.Message;
+                _logger.LogWarning("replica: the stream of {Database} broke: {Reason}; resuming from seq {Seq}", state.Db.Name, ex.Message, state.Db.Seq + 1);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
+            }
+
+            await Task.Delay(backoff, stop).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        }
+    }
+
+    private async Task StreamAsync(ReplicaState state, CancellationToken stop)
+    {
+        var db = state.Db;
+        var url = $"/v1/databases/{Uri.EscapeDataString(db.Name)}/replication?after_seq={db.Seq}&replica={_id}";
+        using var response = await _http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, stop).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.Gone)
+        {
+            state.Error = $"the primary's log no longer holds seq {db.Seq + 1}: this replica needs a copy of the database, which Quire cannot make yet (start the replica from a copy of the primary's data directory)";
+            await Task.Delay(TimeSpan.FromSeconds(5), stop).ConfigureAwait(false);
+            return;
+        }
+
+        response.EnsureSuccessStatusCode();
+        state.Error = null;
+        await using var stream = await response.Content.ReadAsStreamAsync(stop).ConfigureAwait(false);
+        var inFlight = new Queue<Task>();
+        var lastAck = DateTime.UtcNow;
+        try
+        {
+            while (await ReplicationFrames.ReadAsync(stream, stop).ConfigureAwait(false) is { } frame)
+            {
+                if (frame.Kind == ReplicationFrames.Record)
+                {
+                    inFlight.Enqueue(db.ApplyReplicatedAsync(frame.Record, stop));
+                    state.Received(frame.Record.LastSeq);
+                    while (inFlight.Count > MaxInFlight || (inFlight.Count > 0 && inFlight.Peek().IsCompleted))
+                    {
+                        await inFlight.Dequeue().ConfigureAwait(false);
+                    }
+                }
+                else
+                {
+                    state.Heartbeat(frame.PrimarySeq);
+                }
+
+                if (DateTime.UtcNow - lastAck >= TimeSpan.FromSeconds(1))
+                {
+                    lastAck = DateTime.UtcNow;
+                    _ = AckAsync(db, stop);
+                }
+            }
+        }
+        finally
+        {
+            while (inFlight.TryDequeue(out var pending))
+            {
+                try
+                {
+                    await pending.ConfigureAwait(false);
+                }
+                catch (Exception) when (inFlight.Count >= 0)
+                {
+                    // Reported by the first failure; the stream starts again from the replica's seq.
+                }
+            }
+
+            await AckAsync(db, stop).ConfigureAwait(false);
+        }
+    }
+
+    private async Task AckAsync(Database db, CancellationToken stop)
+    {
+        try
+        {
+            using var ack = await _http.PostAsJsonAsync($"/v1/databases/{Uri.EscapeDataString(db.Name)}/replication/ack", new { replica = _id, seq = db.Seq }, stop).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException)
+        {
+            // The next ack says it again.
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        try
+        {
+            _run?.Wait(TimeSpan.FromSeconds(5));
+        }
+        catch (AggregateException)
+        {
+            // Stopping.
+        }
+
+        _http.Dispose();
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,85 @@
+using System.Collections.Concurrent;
+using Quire.Databases;
+using Quire.Storage.Engine;
+
+namespace Quire.Server.Replication;
+
+/// <summary>
+/// A primary's replicas, by the id each gives: per database, the seq it has durable (its
+/// acks) and a hold on the log from there, so checkpoints keep what it still needs while it
+/// streams or reconnects. A replica not heard from for <see cref="Forget"/> is dropped with
+/// its holds (it then needs a copy of the database to start again).
+/// </summary>
+internal sealed class ReplicaRegistry : IDisposable
+{
+    /// <summary>How long a silent replica's holds are kept.</summary>
+    public static readonly TimeSpan Forget = TimeSpan.FromHours(1);
+
+    private readonly ConcurrentDictionary<(string Replica, string Database), Entry> _entries = new();
+
+    /// <summary>A replica's place in one database.</summary>
+    public sealed class Entry(LogHolds.Hold hold)
+    {
+        public LogHolds.Hold Hold { get; } = hold;
+
+        /// <summary>The seq the replica last said it has durable (-1: none yet).</summary>
+        public long AckedSeq { get; set; } = -1;
+
+        /// <summary>Streams open now.</summary>
+        public int Streams;
+
+        public DateTime LastSeen { get; set; } = DateTime.UtcNow;
+    }
+
+    /// <summary>The replica's entry for <paramref name="db"/>, its hold moved to <paramref name="fromSeq"/> (made if new).</summary>
+    public Entry Connect(string replica, Database db, long fromSeq)
+    {
+        Sweep();
+        var entry = _entries.GetOrAdd((replica, db.Name), _ => new Entry(db.HoldLog(fromSeq)));
+        entry.Hold.MoveTo(fromSeq);
+        entry.LastSeen = DateTime.UtcNow;
+        return entry;
+    }
+
+    /// <summary>Records a replica's durable seq: the log before it is no longer needed for it.</summary>
+    public bool Ack(string replica, string database, long seq)
+    {
+        if (!_entries.TryGetValue((replica, database), out var entry))
+        {
+            return false;
+        }
+
+        entry.AckedSeq = Math.Max(entry.AckedSeq, seq);
+        entry.Hold.MoveTo(seq + 1);
+        entry.LastSeen = DateTime.UtcNow;
+        return true;
+    }
+
+    /// <summary>How many replicas have a stream open now (any database).</summary>
+    public int Connected => _entries.Where(e => Volatile.Read(ref e.Value.Streams) > 0).Select(e => e.Key.Replica).Distinct().Count();
+
+    /// <summary>Each replica's acked seq in <paramref name="database"/>.</summary>
+    public IEnumerable<(string Replica, long AckedSeq, bool Streaming)> Of(string database) =>
+        _entries.Where(e => e.Key.Database == database).Select(e => (e.Key.Replica, e.Value.AckedSeq, Volatile.Read(ref e.Value.Streams) > 0));
+
+    private void Sweep()
+    {
+        foreach (var (key, entry) in _entries)
+        {
+            if (Volatile.Read(ref entry.Streams) == 0 && DateTime.UtcNow - entry.LastSeen > Forget && _entries.TryRemove(key, out _))
+            {
+                entry.Hold.Dispose();
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var entry in _entries.Values)
+        {
+            entry.Hold.Dispose();
+        }
+
+        _entries.Clear();
+    }
+}

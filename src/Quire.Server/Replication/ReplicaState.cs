@@ -1,0 +1,46 @@
+using Quire.Databases;
+
+namespace Quire.Server.Replication;
+
+/// <summary>
+/// How far one replicated database is behind its primary: the primary's last seq (from
+/// heartbeats), the ops not applied yet, and for how long the replica has not been caught up.
+/// </summary>
+internal sealed class ReplicaState(Database db)
+{
+    private long _primarySeq = -1;
+    private long _caughtUpTicks = DateTime.UtcNow.Ticks;
+
+    public Database Db => db;
+
+    /// <summary>Why the stream is not running now, or null.</summary>
+    public string? Error { get; set; }
+
+    /// <summary>The primary's last seq as last heard.</summary>
+    public long PrimarySeq => Interlocked.Read(ref _primarySeq);
+
+    /// <summary>Ops the primary has that this replica has not applied.</summary>
+    public long LagOps => Math.Max(0, PrimarySeq - db.Seq);
+
+    /// <summary>How long the replica has been behind (0 when caught up).</summary>
+    public long LagMs => LagOps == 0 ? 0 : (long)(DateTime.UtcNow - new DateTime(Interlocked.Read(ref _caughtUpTicks), DateTimeKind.Utc)).TotalMilliseconds;
+
+    public void Heartbeat(long primarySeq)
+    {
+        Interlocked.Exchange(ref _primarySeq, Math.Max(PrimarySeq, primarySeq));
+        if (db.Seq >= primarySeq)
+        {
+            Interlocked.Exchange(ref _caughtUpTicks, DateTime.UtcNow.Ticks);
+        }
+    }
+
+    public void Received(long lastSeq)
+    {
+        if (db.Seq >= PrimarySeq)
+        {
+            Interlocked.Exchange(ref _caughtUpTicks, DateTime.UtcNow.Ticks);   // caught up until this record: the lag starts now
+        }
+
+        Interlocked.Exchange(ref _primarySeq, Math.Max(PrimarySeq, lastSeq));
+    }
+}

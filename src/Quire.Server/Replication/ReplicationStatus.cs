@@ -1,0 +1,74 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Quire.Server.Replication;
+
+/// <summary>
+/// This server's place in replication, for <c>/health</c> and <c>/metrics</c>: a primary's
+/// replicas (<see cref="ReplicaRegistry"/>), or a replica's primary and lag
+/// (<see cref="ReplicaFollower"/>).
+/// </summary>
+internal sealed class ReplicationStatus(ReplicaRegistry registry, ReplicaFollower? follower)
+{
+    public ReplicaRegistry Registry => registry;
+
+    /// <summary>Adds <c>role</c> and, on a replica, <c>primary</c>, <c>lag_ops</c> and <c>lag_ms</c> (the most behind database's); on a primary <c>replicas</c> (connected now).</summary>
+    public void WriteHealth(Utf8JsonWriter w)
+    {
+        if (follower is null)
+        {
+            w.WriteString("role", "primary");
+            w.WriteNumber("replicas", registry.Connected);
+            return;
+        }
+
+        var states = follower.States.Values.ToList();
+        w.WriteString("role", "replica");
+        w.WriteString("primary", follower.Primary.ToString().TrimEnd('/'));
+        w.WriteNumber("lag_ops", states.Count == 0 ? 0 : states.Max(s => s.LagOps));
+        w.WriteNumber("lag_ms", states.Count == 0 ? 0 : states.Max(s => s.LagMs));
+        if (states.FirstOrDefault(s => s.Error is not null) is { } failing)
+        {
+            w.WriteString("replication_error", $"{failing.Db.Name}: {failing.Error}");
+        }
+    }
+
+    /// <summary>Per database: a replica's <c>quire_replica_lag_ops</c> and <c>quire_replica_lag_ms</c>; a primary's <c>quire_replicas_connected</c>.</summary>
+    public void WriteMetrics(StringBuilder text)
+    {
+        if (follower is null)
+        {
+            text.Append("# HELP quire_replicas_connected Replicas streaming from this primary.\n# TYPE quire_replicas_connected gauge\n");
+            text.Append(CultureInfo.InvariantCulture, $"quire_replicas_connected {registry.Connected}\n");
+            return;
+        }
+
+        text.Append("# HELP quire_replica_lag_ops Ops the primary has that this replica has not applied.\n# TYPE quire_replica_lag_ops gauge\n");
+        foreach (var (name, state) in follower.States)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"quire_replica_lag_ops{{db=\"{name}\"}} {state.LagOps}\n");
+        }
+
+        text.Append("# HELP quire_replica_lag_ms How long this replica has been behind its primary.\n# TYPE quire_replica_lag_ms gauge\n");
+        foreach (var (name, state) in follower.States)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"quire_replica_lag_ms{{db=\"{name}\"}} {state.LagMs}\n");
+        }
+    }
+
+    /// <summary>This replica's id: made once, kept in the data directory, so the primary knows it again after a restart.</summary>
+    public static string ReplicaId(string dataRoot)
+    {
+        var path = Path.Combine(dataRoot, ".replica-id");
+        if (File.Exists(path) && File.ReadAllText(path).Trim() is { Length: > 0 } existing)
+        {
+            return existing;
+        }
+
+        Directory.CreateDirectory(dataRoot);
+        var id = Guid.NewGuid().ToString("N");
+        File.WriteAllText(path, id);
+        return id;
+    }
+}

@@ -1,0 +1,121 @@
+using System.Net;
+using Quire.TestSupport;
+
+namespace Quire.Server.Tests.Replication;
+
+/// <summary>
+/// A primary and a replica as two server processes on loopback: the replica follows every
+/// database, ends equal to the primary (documents, seqs, head) through a mixed workload,
+/// checkpoints and restarts of either side, and refuses writes.
+/// </summary>
+public class ReplicationTests
+{
+    private static async Task<(long Seq, string Head, string Rows)> StateAsync(ServerProcess server, string db)
+    {
+        var (status, body) = await server.SendAsync(HttpMethod.Post, $"/v1/databases/{db}/query", """{"nql": "FROM users"}""");
+        Assert.Equal(HttpStatusCode.OK, status);
+        return (body.GetProperty("seq").GetInt64(), body.GetProperty("head").GetString()!, body.GetProperty("rows").GetRawText());
+    }
+
+    private static async Task CaughtUpAsync(ServerProcess primary, ServerProcess replica, string db)
+    {
+        var want = await StateAsync(primary, db);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var (status, _) = await replica.SendAsync(HttpMethod.Get, $"/v1/databases/{db}");
+            if (status == HttpStatusCode.OK && await StateAsync(replica, db) == want)
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"the replica did not catch up with seq {want.Seq}:\n{replica.Output}");
+            await Task.Delay(50);
+        }
+    }
+
+    private static async Task WriteAsync(ServerProcess primary, Random random, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var id = $"u{random.Next(40)}";
+            var (status, _) = random.Next(6) switch
+            {
+                0 => await primary.SendAsync(HttpMethod.Delete, $"/v1/databases/shop/rows/users/{id}"),
+                1 => await primary.SendAsync(HttpMethod.Post, "/v1/databases/shop/batch", $$$"""{"ops": [{"op": "put", "coll": "users", "id": "{{{id}}}", "doc": {"age": {{{random.Next(90)}}}}}, {"op": "link", "frm": "users:{{{id}}}", "rel": "knows", "to": "users:u0"}]}"""),
+                _ => await primary.SendAsync(HttpMethod.Post, "/v1/databases/shop/put", $$$"""{"coll": "users", "id": "{{{id}}}", "doc": {"age": {{{random.Next(90)}}}, "i": {{{i}}}}}"""),
+            };
+            Assert.Equal(HttpStatusCode.OK, status);
+        }
+    }
+
+    [Fact]
+    public async Task A_replica_follows_every_database_through_checkpoints_and_restarts_of_either_side_and_refuses_writes()
+    {
+        using var primaryData = new TempDirectory("quire-primary");
+        using var replicaData = new TempDirectory("quire-replica");
+        var primaryPort = ServerProcess.FreePort();
+        var primary = new ServerProcess(primaryPort, null, primaryData);
+        var replicaArgs = new[] { "--replica-of", $"http://127.0.0.1:{primaryPort}" };
+        var replica = new ServerProcess(null, replicaData, replicaArgs);
+        try
+        {
+            var random = new Random(7);
+            Assert.Equal(HttpStatusCode.Created, (await primary.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "shop", "init": {"indexes": [["users", "age"]]}}""")).Status);
+            await WriteAsync(primary, random, 150);
+            Assert.Equal(HttpStatusCode.OK, (await primary.SendAsync(HttpMethod.Post, "/v1/databases/shop/checkpoint")).Status);
+            await WriteAsync(primary, random, 150);
+            await CaughtUpAsync(primary, replica, "shop");
+
+            // The replica refuses writes, says what it is, and answers queries with the primary's index.
+            var (refused, error) = await replica.SendAsync(HttpMethod.Post, "/v1/databases/shop/put", """{"coll": "users", "id": "x", "doc": {}}""");
+            Assert.Equal(HttpStatusCode.Forbidden, refused);
+            Assert.Equal($"read-only replica of http://127.0.0.1:{primaryPort}", error.GetProperty("error").GetString());
+            Assert.Equal(HttpStatusCode.Forbidden, (await replica.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "other"}""")).Status);
+            var (_, health) = await replica.SendAsync(HttpMethod.Get, "/health");
+            Assert.Equal("replica", health.GetProperty("role").GetString());
+            Assert.Equal($"http://127.0.0.1:{primaryPort}", health.GetProperty("primary").GetString());
+            Assert.Equal(0, health.GetProperty("lag_ops").GetInt64());
+            Assert.Equal("primary", (await primary.SendAsync(HttpMethod.Get, "/health")).Body.GetProperty("role").GetString());
+            var (_, plan) = await replica.SendAsync(HttpMethod.Post, "/v1/databases/shop/explain", """{"nql": "FROM users WHERE age > 50"}""");
+            Assert.Contains("age", plan.GetRawText(), StringComparison.Ordinal);
+
+            // A restarted replica resumes from its own seq.
+            replica.Dispose();
+            await WriteAsync(primary, random, 100);
+            replica = new ServerProcess(null, replicaData, replicaArgs);
+            await CaughtUpAsync(primary, replica, "shop");
+
+            // A restarted primary: the replica reconnects; a database made later is followed too.
+            primary.Dispose();
+            primary = new ServerProcess(primaryPort, null, primaryData);
+            await WriteAsync(primary, random, 100);
+            Assert.Equal(HttpStatusCode.Created, (await primary.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "later"}""")).Status);
+            Assert.Equal(HttpStatusCode.OK, (await primary.SendAsync(HttpMethod.Post, "/v1/databases/later/put", """{"coll": "users", "id": "a", "doc": {"age": 1}}""")).Status);
+            await CaughtUpAsync(primary, replica, "shop");
+            await CaughtUpAsync(primary, replica, "later");
+            Assert.DoesNotContain("fail:", replica.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("fail:", primary.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            replica.Dispose();
+            primary.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task A_stream_request_with_a_bad_cursor_or_replica_id_is_a_clear_400()
+    {
+        using var primary = new ServerProcess();
+        await primary.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "shop"}""");
+        var (status, body) = await primary.SendAsync(HttpMethod.Get, "/v1/databases/shop/replication?after_seq=x&replica=r1");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("after_seq must be a seq (>= -1)", body.GetProperty("error").GetString());
+        (status, body) = await primary.SendAsync(HttpMethod.Get, "/v1/databases/shop/replication?after_seq=-1&replica=bad%20id");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.StartsWith("replica must be an id", body.GetProperty("error").GetString(), StringComparison.Ordinal);
+        (status, _) = await primary.SendAsync(HttpMethod.Post, "/v1/databases/shop/replication/ack", """{"replica": "nobody", "seq": 3}""");
+        Assert.Equal(HttpStatusCode.NotFound, status);
+    }
+}
