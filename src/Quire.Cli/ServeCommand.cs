@@ -35,10 +35,12 @@ internal static class ServeCommand
         var historyAge = new Option<double>("--history-retention-s") { Description = "How many seconds AS OF reaches back, 0: no age limit (the shorter of this and --history-retention wins)", DefaultValueFactory = _ => 0 };
         var replicaOf = new Option<string?>("--replica-of") { Description = "Run as a read-only replica of the primary at this URL, e.g. http://10.0.0.1:7070 (env QUIRE_REPLICA_OF)", DefaultValueFactory = _ => Env("QUIRE_REPLICA_OF") };
         var replicaToken = new Option<string?>("--replica-token") { Description = "The primary's bearer token, when it has one (env QUIRE_REPLICA_TOKEN)", DefaultValueFactory = _ => Env("QUIRE_REPLICA_TOKEN") };
+        var syncReplicas = new Option<int>("--sync-replicas") { Description = "Acknowledge a write once this many replicas have it durable (0: asynchronous replication)", DefaultValueFactory = _ => 0 };
+        var syncTimeout = new Option<int>("--sync-timeout-ms") { Description = "How long a write waits for its synchronous replicas before it fails with 503", DefaultValueFactory = _ => (int)defaults.SyncTimeout.TotalMilliseconds };
         var command = new Command("serve", "Run the nedbd-compatible HTTP server.")
         {
             host, port, data, token, resp2, h2c, maxBody, queueWait, maxQueued, tlsPort, tlsCert, tlsPassword, logLevel, sweep, checkpointMinutes, slowClient,
-            opLogRetention, noHistory, historyRetention, historyAge, replicaOf, replicaToken,
+            opLogRetention, noHistory, historyRetention, historyAge, replicaOf, replicaToken, syncReplicas, syncTimeout,
         };
         command.SetAction(async (result, cancellation) =>
         {
@@ -83,6 +85,8 @@ internal static class ServeCommand
                 Resp2Port = result.GetValue(resp2),
                 ReplicaOf = result.GetValue(replicaOf),
                 ReplicaToken = result.GetValue(replicaToken),
+                SyncReplicas = Math.Max(0, result.GetValue(syncReplicas)),
+                SyncTimeout = TimeSpan.FromMilliseconds(Math.Max(1, result.GetValue(syncTimeout))),
                 MaxBodyBytes = result.GetValue(maxBody),
                 QueueWait = TimeSpan.FromMilliseconds(Math.Max(0, result.GetValue(queueWait))),
                 SlowClientTimeout = TimeSpan.FromMilliseconds(Math.Max(1, result.GetValue(slowClient))),

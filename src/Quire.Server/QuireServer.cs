@@ -91,7 +91,9 @@ public static class QuireServer
         using var follower = options.ReplicaOf is { } primary
             ? new ReplicaFollower(service, new Uri(primary), options.ReplicaToken, ReplicationStatus.ReplicaId(options.DataRoot), app.Logger)
             : null;
-        var api = new HttpApi(service, options.Token, app.Logger, events, new ReplicationStatus(replicas, follower));
+        var sync = options.SyncReplicas > 0 ? new SyncReplicas(replicas, options.SyncReplicas, options.SyncTimeout) : null;
+        service.Confirmation = sync;
+        var api = new HttpApi(service, options.Token, app.Logger, events, new ReplicationStatus(replicas, follower, service, sync));
         follower?.Start();
         app.Run(api.HandleAsync);
         // SIGINT/SIGTERM stop the host; so does the caller's token.

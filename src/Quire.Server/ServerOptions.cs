@@ -23,6 +23,12 @@ public sealed record ServerOptions
     /// <summary>The primary's bearer token, when it has one.</summary>
     public string? ReplicaToken { get; init; }
 
+    /// <summary>A primary's synchronous replicas: a write is acknowledged once this many have it durable (0: asynchronous).</summary>
+    public int SyncReplicas { get; init; }
+
+    /// <summary>How long a write waits for its synchronous replicas before it fails with 503.</summary>
+    public TimeSpan SyncTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The directory holding the databases. Default ./data (env NEDBD_DATA).</summary>
     public string DataRoot { get; init; } = "./data";
 

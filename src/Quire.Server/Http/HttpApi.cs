@@ -110,6 +110,9 @@ internal sealed class HttpApi
             case ["events"] when method == "GET":
                 Authorize(context);
                 return Events(context);
+            case ["v1", "admin", "promote"] when method == "POST":
+                Authorize(context);
+                return _admin.Promote(context);
             case ["v1", "databases", ..]:
                 Authorize(context);
                 break;

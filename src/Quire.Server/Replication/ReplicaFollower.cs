@@ -13,8 +13,8 @@ namespace Quire.Server.Replication;
 /// A replica's side: every second it lists the primary's databases (its <c>/health</c>),
 /// makes an empty copy of any it lacks, and keeps one stream per database open
 /// (<c>GET .../replication?after_seq=</c> its own last seq), applying each record as the
-/// primary's log holds it (many in flight, in order) and telling the primary each second the
-/// seq it has durable. A broken stream is opened again from the replica's own seq, so a
+/// primary's log holds it (many in flight, in order) and telling the primary the seq it has
+/// durable as records are applied (<see cref="AckPump"/>). A broken stream is opened again from the replica's own seq, so a
 /// cut, a stall or a restart of either side resumes with no gap and no repeat.
 /// </summary>
 internal sealed class ReplicaFollower : IDisposable
@@ -28,6 +28,7 @@ internal sealed class ReplicaFollower : IDisposable
     private readonly HttpClient _http;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<string, ReplicaState> _states = new(StringComparer.Ordinal);
+    private readonly List<Task> _follows = [];
     private Task? _run;
 
     public ReplicaFollower(QuireService service, Uri primary, string? token, string id, ILogger logger)
@@ -65,7 +66,10 @@ internal sealed class ReplicaFollower : IDisposable
                         var state = new ReplicaState(_service.EnsureReplicaDatabase(name));
                         if (_states.TryAdd(name, state))
                         {
-                            _ = FollowAsync(state, stop);
+                            lock (_follows)
+                            {
+                                _follows.Add(FollowAsync(state, stop));
+                            }
                         }
                     }
                 }
@@ -124,14 +128,16 @@ internal sealed class ReplicaFollower : IDisposable
         state.Error = null;
         await using var stream = await response.Content.ReadAsStreamAsync(stop).ConfigureAwait(false);
         var inFlight = new Queue<Task>();
-        var lastAck = DateTime.UtcNow;
+        var acks = new AckPump(() => AckAsync(db, stop));
         try
         {
             while (await ReplicationFrames.ReadAsync(stream, stop).ConfigureAwait(false) is { } frame)
             {
                 if (frame.Kind == ReplicationFrames.Record)
                 {
-                    inFlight.Enqueue(db.ApplyReplicatedAsync(frame.Record, stop));
+                    var applied = db.ApplyReplicatedAsync(frame.Record, stop);
+                    _ = applied.ContinueWith(static (_, pump) => ((AckPump)pump!).Signal(), acks, CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+                    inFlight.Enqueue(applied);
                     state.Received(frame.Record.LastSeq);
                     while (inFlight.Count > MaxInFlight || (inFlight.Count > 0 && inFlight.Peek().IsCompleted))
                     {
@@ -141,12 +147,6 @@ internal sealed class ReplicaFollower : IDisposable
                 else
                 {
                     state.Heartbeat(frame.PrimarySeq);
-                }
-
-                if (DateTime.UtcNow - lastAck >= TimeSpan.FromSeconds(1))
-                {
-                    lastAck = DateTime.UtcNow;
-                    _ = AckAsync(db, stop);
                 }
             }
         }
@@ -186,6 +186,10 @@ internal sealed class ReplicaFollower : IDisposable
         try
         {
             _run?.Wait(TimeSpan.FromSeconds(5));
+            lock (_follows)
+            {
+                Task.WaitAll([.. _follows], TimeSpan.FromSeconds(10));   // every stream closed, every record in flight applied
+            }
         }
         catch (AggregateException)
         {

@@ -16,6 +16,7 @@ internal sealed class ReplicaRegistry : IDisposable
     public static readonly TimeSpan Forget = TimeSpan.FromHours(1);
 
     private readonly ConcurrentDictionary<(string Replica, string Database), Entry> _entries = new();
+    private TaskCompletionSource _acked = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>A replica's place in one database.</summary>
     public sealed class Entry(LogHolds.Hold hold)
@@ -52,8 +53,16 @@ internal sealed class ReplicaRegistry : IDisposable
         entry.AckedSeq = Math.Max(entry.AckedSeq, seq);
         entry.Hold.MoveTo(seq + 1);
         entry.LastSeen = DateTime.UtcNow;
+        Interlocked.Exchange(ref _acked, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         return true;
     }
+
+    /// <summary>How many replicas streaming <paramref name="database"/> have <paramref name="seq"/> durable.</summary>
+    public int HaveDurable(string database, long seq) =>
+        _entries.Count(e => e.Key.Database == database && Volatile.Read(ref e.Value.Streams) > 0 && e.Value.AckedSeq >= seq);
+
+    /// <summary>Completes at the next ack from any replica.</summary>
+    public Task NextAck => Volatile.Read(ref _acked).Task;
 
     /// <summary>How many replicas have a stream open now (any database).</summary>
     public int Connected => _entries.Where(e => Volatile.Read(ref e.Value.Streams) > 0).Select(e => e.Key.Replica).Distinct().Count();

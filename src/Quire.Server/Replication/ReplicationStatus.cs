@@ -9,23 +9,46 @@ namespace Quire.Server.Replication;
 /// replicas (<see cref="ReplicaRegistry"/>), or a replica's primary and lag
 /// (<see cref="ReplicaFollower"/>).
 /// </summary>
-internal sealed class ReplicationStatus(ReplicaRegistry registry, ReplicaFollower? follower)
+internal sealed class ReplicationStatus(ReplicaRegistry registry, ReplicaFollower? follower, Service.QuireService service, SyncReplicas? sync)
 {
+    private readonly Lock _gate = new();
+
     public ReplicaRegistry Registry => registry;
+
+    /// <summary>
+    /// Makes this replica a primary: its streams stop (every record received is applied
+    /// first), then every database takes writes at the seq after the last one it applied.
+    /// </summary>
+    /// <exception cref="Service.ServiceException">This server is a primary already.</exception>
+    public void Promote()
+    {
+        lock (_gate)
+        {
+            if (follower is not { } following)
+            {
+                throw new Service.ServiceException(Service.ServiceErrorKind.Conflict, "this server is a primary already");
+            }
+
+            following.Dispose();
+            follower = null;
+            service.Promote();
+        }
+    }
 
     /// <summary>Adds <c>role</c> and, on a replica, <c>primary</c>, <c>lag_ops</c> and <c>lag_ms</c> (the most behind database's); on a primary <c>replicas</c> (connected now).</summary>
     public void WriteHealth(Utf8JsonWriter w)
     {
-        if (follower is null)
+        if (follower is not { } following)
         {
             w.WriteString("role", "primary");
             w.WriteNumber("replicas", registry.Connected);
+            w.WriteNumber("sync_replicas", sync?.Count ?? 0);
             return;
         }
 
-        var states = follower.States.Values.ToList();
+        var states = following.States.Values.ToList();
         w.WriteString("role", "replica");
-        w.WriteString("primary", follower.Primary.ToString().TrimEnd('/'));
+        w.WriteString("primary", following.Primary.ToString().TrimEnd('/'));
         w.WriteNumber("lag_ops", states.Count == 0 ? 0 : states.Max(s => s.LagOps));
         w.WriteNumber("lag_ms", states.Count == 0 ? 0 : states.Max(s => s.LagMs));
         if (states.FirstOrDefault(s => s.Error is not null) is { } failing)
@@ -37,7 +60,7 @@ internal sealed class ReplicationStatus(ReplicaRegistry registry, ReplicaFollowe
     /// <summary>Per database: a replica's <c>quire_replica_lag_ops</c> and <c>quire_replica_lag_ms</c>; a primary's <c>quire_replicas_connected</c>.</summary>
     public void WriteMetrics(StringBuilder text)
     {
-        if (follower is null)
+        if (follower is not { } following)
         {
             text.Append("# HELP quire_replicas_connected Replicas streaming from this primary.\n# TYPE quire_replicas_connected gauge\n");
             text.Append(CultureInfo.InvariantCulture, $"quire_replicas_connected {registry.Connected}\n");
@@ -45,13 +68,13 @@ internal sealed class ReplicationStatus(ReplicaRegistry registry, ReplicaFollowe
         }
 
         text.Append("# HELP quire_replica_lag_ops Ops the primary has that this replica has not applied.\n# TYPE quire_replica_lag_ops gauge\n");
-        foreach (var (name, state) in follower.States)
+        foreach (var (name, state) in following.States)
         {
             text.Append(CultureInfo.InvariantCulture, $"quire_replica_lag_ops{{db=\"{name}\"}} {state.LagOps}\n");
         }
 
         text.Append("# HELP quire_replica_lag_ms How long this replica has been behind its primary.\n# TYPE quire_replica_lag_ms gauge\n");
-        foreach (var (name, state) in follower.States)
+        foreach (var (name, state) in following.States)
         {
             text.Append(CultureInfo.InvariantCulture, $"quire_replica_lag_ms{{db=\"{name}\"}} {state.LagMs}\n");
         }

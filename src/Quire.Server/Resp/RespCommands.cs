@@ -56,6 +56,7 @@ internal static class RespCommands
             {
                 ServiceErrorKind.Busy => $"BUSY {error.Message}",
                 ServiceErrorKind.ReadOnly => $"READONLY {error.Message}",
+                ServiceErrorKind.Unavailable => $"NOREPLICAS {error.Message}",
                 ServiceErrorKind.Unauthorized => "NOAUTH Authentication required.",
                 _ => $"ERR {error.Message}",
             });

@@ -14,6 +14,21 @@ namespace Quire.Server.Service;
 /// </summary>
 internal sealed class QuireService(DatabaseCatalog catalog, ServiceOptions options)
 {
+    private string? _replicaOf = options.ReplicaOf;
+
+    /// <summary>What a write waits for after it is durable here (synchronous replicas), or null: nothing.</summary>
+    public IWriteConfirmation? Confirmation { get; set; }
+
+    /// <summary>The primary this server is a read-only replica of, or null for a primary.</summary>
+    public string? ReplicaOf => Volatile.Read(ref _replicaOf);
+
+    /// <summary>Makes this replica a primary: every database takes writes from now on.</summary>
+    public void Promote()
+    {
+        catalog.PromoteAll();
+        Volatile.Write(ref _replicaOf, null);
+    }
+
     /// <summary>The service's options.</summary>
     public ServiceOptions Options => options;
 
@@ -77,15 +92,26 @@ internal sealed class QuireService(DatabaseCatalog catalog, ServiceOptions optio
 
     private void RefuseOnReplica()
     {
-        if (options.ReplicaOf is { } primary)
+        if (ReplicaOf is { } primary)
         {
             throw new ServiceException(ServiceErrorKind.ReadOnly, $"read-only replica of {primary}");
         }
     }
 
-    /// <summary>Commits <paramref name="ops"/> atomically, waiting at most the queue wait for room in a full queue.</summary>
-    public Task<BatchResult> WriteAsync(Database db, IReadOnlyList<DocumentOp> ops, BatchOptions? client, CancellationToken clientGone) =>
-        CommitDeadline.RunAsync(options.QueueWait, token => db.BatchAsync(ops, client, token), clientGone);
+    /// <summary>
+    /// Commits <paramref name="ops"/> atomically, waiting at most the queue wait for room in a
+    /// full queue, then for the <see cref="Confirmation"/> (synchronous replicas) if any.
+    /// </summary>
+    public async Task<BatchResult> WriteAsync(Database db, IReadOnlyList<DocumentOp> ops, BatchOptions? client, CancellationToken clientGone)
+    {
+        var result = await CommitDeadline.RunAsync(options.QueueWait, token => db.BatchAsync(ops, client, token), clientGone).ConfigureAwait(false);
+        if (Confirmation is { } confirmation && !db.IsReplica)
+        {
+            await confirmation.ConfirmAsync(db, result.Seq, clientGone).ConfigureAwait(false);
+        }
+
+        return result;
+    }
 
     /// <summary>Runs an NQL query.</summary>
     public static QueryResult Query(Database db, string nql) => db.Query(nql);

@@ -27,6 +27,9 @@ internal enum ServiceErrorKind
     /// <summary>The server or database does not take writes (a replica, a database turned read-only).</summary>
     ReadOnly,
 
+    /// <summary>The write is durable here, but the synchronous replicas it must reach did not confirm it in time.</summary>
+    Unavailable,
+
     /// <summary>Storage failed (a write or fsync error): the database is read-only until restarted.</summary>
     StorageFailed,
 

@@ -9,8 +9,30 @@ namespace Quire.Databases;
 /// </summary>
 public sealed partial class Database
 {
+    private bool _promoted;
+
     /// <summary>Whether this database is a read-only replica (its writes come from its primary's log).</summary>
-    public bool IsReplica => _options.ReplicaOf is not null;
+    public bool IsReplica => _options.ReplicaOf is not null && !Volatile.Read(ref _promoted);
+
+    /// <summary>
+    /// Makes a replica a primary: it takes writes again, at the seq after the last record it
+    /// applied, and its background writers start. Nothing is applied from the old primary after this.
+    /// </summary>
+    public void Promote()
+    {
+        lock (_builds)
+        {
+            if (!IsReplica)
+            {
+                return;
+            }
+
+            Volatile.Write(ref _promoted, true);
+            Engine.ReadOnlyReason = null;
+            _maintenance.Start();
+            ResumeIndexWork();
+        }
+    }
 
     /// <summary>The first seq the log still holds: a replica behind it needs a copy of the database first.</summary>
     public long LogStartSeq => Engine.LogStartSeq;
@@ -27,8 +49,14 @@ public sealed partial class Database
     /// in flight at once), and wakes the change feed's readers.
     /// </summary>
     /// <exception cref="ReplicationGapException">The record does not follow the last one.</exception>
+    /// <exception cref="InvalidOperationException">The database is not a replica (any more).</exception>
     public async Task ApplyReplicatedAsync(LogRecord record, CancellationToken cancellationToken = default)
     {
+        if (!IsReplica)
+        {
+            throw new InvalidOperationException($"database {Name} is not a replica: it takes no primary's log");
+        }
+
         await Engine.CommitReplicatedAsync(record, cancellationToken).ConfigureAwait(false);
         _changes.Notify();
     }

@@ -262,7 +262,7 @@ public sealed partial class Database : IDisposable
 
         var executor = new QueryExecutor(snapshot, plan, schema, NowMs);
         var rows = executor.Run();
-        if (_options.AutoIndexes && _options.ReplicaOf is null && executor.Examined > _options.AutoIndexScanThreshold && query.AsOf is null)
+        if (_options.AutoIndexes && !IsReplica && executor.Examined > _options.AutoIndexScanThreshold && query.AsOf is null)
         {
             ConsiderAutoIndex(query, schema);
         }

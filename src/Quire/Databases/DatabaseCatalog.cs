@@ -12,7 +12,7 @@ public sealed partial class DatabaseCatalog : IDisposable
 {
     private const string HiddenPrefix = ".";
     private readonly Dictionary<string, Database> _open = new(StringComparer.Ordinal);
-    private readonly DatabaseOptions _options;
+    private DatabaseOptions _options;
     private bool _disposed;
 
     private DatabaseCatalog(string root, DatabaseOptions options)
@@ -66,6 +66,22 @@ public sealed partial class DatabaseCatalog : IDisposable
         lock (_open)
         {
             return [.. _open.Values];
+        }
+    }
+
+    /// <summary>
+    /// Makes every database a primary (a replica promoted): the open ones take writes at once,
+    /// the others open as primaries from now on.
+    /// </summary>
+    public void PromoteAll()
+    {
+        lock (_open)
+        {
+            _options = _options with { ReplicaOf = null };
+            foreach (var database in _open.Values)
+            {
+                database.Promote();
+            }
         }
     }
 

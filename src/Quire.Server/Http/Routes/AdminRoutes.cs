@@ -33,6 +33,19 @@ internal sealed class AdminRoutes(QuireService service, ServerMetrics metrics, S
         });
     }
 
+    /// <summary>POST /v1/admin/promote: a replica becomes a primary (409 on a primary).</summary>
+    public Task Promote(HttpContext context)
+    {
+        replication.Promote();
+        return JsonResponse.WriteAsync(context, 200, w =>
+        {
+            w.WriteStartObject();
+            w.WriteBoolean("ok", true);
+            w.WriteString("role", "primary");
+            w.WriteEndObject();
+        });
+    }
+
     /// <summary>GET /ready: opens every database, then answers.</summary>
     public Task Ready(HttpContext context)
     {

@@ -1,0 +1,122 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using Xunit.Abstractions;
+
+namespace Quire.Server.Tests.Replication;
+
+/// <summary>
+/// SIGKILL the primary during a write flood, promote its replica: with a synchronous
+/// replica every acknowledged write is there; asynchronous, the loss is counted and
+/// reported. Rounds: 20, or QUIRE_FAILOVER_ROUNDS.
+/// </summary>
+public class FailoverTests(ITestOutputHelper output)
+{
+    private static int Rounds => int.TryParse(Environment.GetEnvironmentVariable("QUIRE_FAILOVER_ROUNDS"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 20;
+
+    /// <summary>One round: how many writes were acknowledged, and which of them the promoted replica lacks.</summary>
+    private static async Task<(int Acknowledged, List<string> Lost)> RoundAsync(int round, bool sync)
+    {
+        var primaryPort = ServerProcess.FreePort();
+        using var primary = new ServerProcess(primaryPort, null, null, sync ? ["--sync-replicas", "1", "--sync-timeout-ms", "5000"] : []);
+        using var replica = new ServerProcess(null, null, "--replica-of", $"http://127.0.0.1:{primaryPort}");
+        Assert.Equal(HttpStatusCode.Created, (await primary.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "flood"}""")).Status);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((await replica.SendAsync(HttpMethod.Get, "/health")).Body.GetProperty("databases").GetArrayLength() == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the replica never saw the database");
+            await Task.Delay(20);
+        }
+
+        if (sync)
+        {
+            while ((await primary.SendAsync(HttpMethod.Get, "/health")).Body.GetProperty("replicas").GetInt32() == 0)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the replica never connected");
+                await Task.Delay(20);
+            }
+        }
+
+        var acknowledged = new ConcurrentBag<string>();
+        using var stop = new CancellationTokenSource();
+        var writers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            using var http = new HttpClient { BaseAddress = primary.Http.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                var id = $"r{round}-w{w}-{i}";
+                try
+                {
+                    using var response = await http.PostAsync("/v1/databases/flood/put", new StringContent($$$"""{"coll": "c", "id": "{{{id}}}", "doc": {"i": {{{i}}}}}"""));
+                    if (response.StatusCode == HttpStatusCode.OK)
+                    {
+                        acknowledged.Add(id);
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    return;   // the primary is gone
+                }
+                catch (TaskCanceledException)
+                {
+                    return;
+                }
+            }
+        })).ToArray();
+
+        await Task.Delay(300 + (round * 37 % 400));
+        primary.Kill();
+        stop.Cancel();
+        await Task.WhenAll(writers);
+
+        var (promoted, _) = await replica.SendAsync(HttpMethod.Post, "/v1/admin/promote");
+        Assert.Equal(HttpStatusCode.OK, promoted);
+        var lost = new List<string>();
+        foreach (var id in acknowledged)
+        {
+            var (status, _) = await replica.SendAsync(HttpMethod.Get, $"/v1/databases/flood/docs/c/{id}");
+            if (status != HttpStatusCode.OK)
+            {
+                lost.Add(id);
+            }
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await replica.SendAsync(HttpMethod.Post, "/v1/databases/flood/put", """{"coll": "c", "id": "after", "doc": {}}""")).Status);
+        return (acknowledged.Count, lost);
+    }
+
+    [Fact]
+    public async Task With_a_synchronous_replica_no_acknowledged_write_is_lost_when_the_primary_is_killed()
+    {
+        var total = 0;
+        for (var round = 0; round < Rounds; round++)
+        {
+            var (acknowledged, lost) = await RoundAsync(round, sync: true);
+            Assert.True(acknowledged > 0, $"round {round}: no write was acknowledged");
+            Assert.True(lost.Count == 0, $"round {round}: {lost.Count} of {acknowledged} acknowledged writes lost, e.g. {string.Join(", ", lost.Take(5))}");
+            total += acknowledged;
+        }
+
+        output.WriteLine($"{Rounds} rounds, {total} acknowledged writes, none lost");
+    }
+
+    [Fact]
+    public async Task Asynchronously_the_writes_lost_at_a_kill_are_counted()
+    {
+        var (acknowledged, lost) = await RoundAsync(0, sync: false);
+        Assert.True(acknowledged > 0);
+        output.WriteLine($"asynchronous: {lost.Count} of {acknowledged} acknowledged writes were not on the replica when the primary was killed");
+    }
+
+    [Fact]
+    public async Task Without_its_synchronous_replicas_a_write_fails_with_503_and_says_why()
+    {
+        using var primary = new ServerProcess(null, null, "--sync-replicas", "1", "--sync-timeout-ms", "300");
+        await primary.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "lonely"}""");
+        var (status, body) = await primary.SendAsync(HttpMethod.Post, "/v1/databases/lonely/put", """{"coll": "c", "id": "a", "doc": {}}""");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Contains("1 synchronous replica(s) did not confirm it within 300 ms", body.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, (await primary.SendAsync(HttpMethod.Get, "/health")).Body.GetProperty("sync_replicas").GetInt32());
+        Assert.Equal(HttpStatusCode.Conflict, (await primary.SendAsync(HttpMethod.Post, "/v1/admin/promote")).Status);
+    }
+}
