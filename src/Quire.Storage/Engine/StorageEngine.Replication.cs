@@ -4,7 +4,7 @@ using Quire.Storage.Log;
 namespace Quire.Storage.Engine;
 
 /// <summary>
-/// Replication: a primary's log read from a seq (<see cref="ReadLog"/>) and held for its
+/// Replication: a primary's log read from a seq (<see cref="ReadLog(LogCursor, int)"/>) and held for its
 /// readers (<see cref="LogHolds"/>); a replica commits those records as they are
 /// (<see cref="CommitReplicatedAsync"/>), so it takes the same seqs and ends with the same
 /// chain head, and refuses every other commit while <see cref="ReadOnlyReason"/> is set.
@@ -17,6 +17,13 @@ public sealed partial class StorageEngine
 
     /// <summary>The log's readers' holds: a checkpoint recycles no record they need.</summary>
     public LogHolds LogHolds { get; } = new();
+
+    /// <summary>
+    /// The durable log records from <paramref name="cursor"/> on (about <paramref name="maxBytes"/>
+    /// at most), read from where it stands; the cursor moves past them.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The log no longer holds the cursor's seq.</exception>
+    public List<LogRecord> ReadLog(LogCursor cursor, int maxBytes = 4 << 20) => _log.ReadFrom(cursor, maxBytes);
 
     /// <summary>The first seq the log still holds.</summary>
     public long LogStartSeq => _log.StartSeq;

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Buffers;
 using Quire.Storage.Format;
 using Quire.Storage.IO;
@@ -206,6 +207,103 @@ internal sealed class WriteAheadLog : IDisposable
         }
 
         return ReadSegments(segments, fromSeq, limit);
+    }
+
+    /// <summary>
+    /// The durable records from <paramref name="cursor"/>'s seq on, read from where the cursor
+    /// stands (its segment and offset), which each record read moves past. The first record
+    /// may start before the cursor's seq when the cursor is new; callers skip its earlier ops.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The log no longer holds the cursor's seq.</exception>
+    public List<LogRecord> ReadFrom(LogCursor cursor, int maxBytes)
+    {
+        LogSegment[] segments;
+        long limit;
+        lock (_segmentsLock)
+        {
+            if (cursor.NextSeq < _segments[0].FirstSeq)
+            {
+                throw new ArgumentOutOfRangeException(nameof(cursor), $"seq {cursor.NextSeq} is no longer in the log; it starts at seq {_segments[0].FirstSeq}");
+            }
+
+            segments = _segments.ToArray();
+            limit = DurableSeq;
+        }
+
+        var records = new List<LogRecord>();
+        var read = 0;
+        var index = cursor.Path is null ? -1 : Array.FindIndex(segments, s => s.Path == cursor.Path && s.FirstSeq == cursor.SegmentFirstSeq);
+        if (index < 0)
+        {
+            // A new cursor (or its segment was recycled): the segment holding its seq, from the start.
+            index = Array.FindLastIndex(segments, s => s.FirstSeq <= cursor.NextSeq);
+            (cursor.Path, cursor.SegmentFirstSeq, cursor.Offset) = (segments[index].Path, segments[index].FirstSeq, FileHeader.Size);
+        }
+
+        while (cursor.NextSeq < limit && read < maxBytes)
+        {
+            var bytes = ReadFrames(cursor, limit, maxBytes - read, records);
+            read += bytes;
+            if (bytes > 0)
+            {
+                continue;
+            }
+
+            if (index + 1 >= segments.Length || segments[index + 1].FirstSeq > cursor.NextSeq)
+            {
+                break;   // nothing more durable in this segment yet
+            }
+
+            index++;   // this segment is done: the next one holds the cursor's seq
+            (cursor.Path, cursor.SegmentFirstSeq, cursor.Offset) = (segments[index].Path, segments[index].FirstSeq, FileHeader.Size);
+        }
+
+        return records;
+    }
+
+    /// <summary>Reads whole frames from the cursor's segment and offset, up to about <paramref name="maxBytes"/>; the bytes read.</summary>
+    private int ReadFrames(LogCursor cursor, long limit, int maxBytes, List<LogRecord> records)
+    {
+        using var file = _fs.Open(cursor.Path!, create: false);
+        var available = file.Length - cursor.Offset;
+        if (available < RecordFrame.HeaderSize)
+        {
+            return 0;
+        }
+
+        var data = new byte[(int)Math.Min(available, Math.Max(maxBytes, 1 << 20))];
+        data = data[..file.ReadFully(cursor.Offset, data)];
+        var offset = 0;
+        while (RecordFrame.TryRead(data.AsSpan(offset), cursor.SegmentFirstSeq, _identity.Epoch, out var frame) && frame.FirstSeq < limit)
+        {
+            if (frame.FirstSeq + frame.OpCount > cursor.NextSeq)
+            {
+                records.Add(new LogRecord(frame.FirstSeq, frame.OpCount, data.AsMemory(offset + RecordFrame.HeaderSize, frame.PayloadLength)));
+                cursor.NextSeq = frame.FirstSeq + frame.OpCount;
+            }
+
+            offset += frame.FramedSize;
+            if (offset >= maxBytes)
+            {
+                break;
+            }
+        }
+
+        if (offset == 0 && data.Length >= RecordFrame.HeaderSize && RecordFrame.TryRead(data, cursor.SegmentFirstSeq, _identity.Epoch, out _) is false
+            && BinaryPrimitives.ReadInt32LittleEndian(data) is var length && length > data.Length - RecordFrame.HeaderSize && length < int.MaxValue - 64)
+        {
+            // One record larger than what was read: read exactly it.
+            var whole = new byte[RecordFrame.FramedSize(length)];
+            if (file.ReadFully(cursor.Offset, whole) == whole.Length && RecordFrame.TryRead(whole, cursor.SegmentFirstSeq, _identity.Epoch, out var big) && big.FirstSeq < limit)
+            {
+                records.Add(new LogRecord(big.FirstSeq, big.OpCount, whole.AsMemory(RecordFrame.HeaderSize, big.PayloadLength)));
+                cursor.NextSeq = big.FirstSeq + big.OpCount;
+                offset = big.FramedSize;
+            }
+        }
+
+        cursor.Offset += offset;
+        return offset;
     }
 
     // Reads whole files: frames past the durable limit are ignored, and a frame still being

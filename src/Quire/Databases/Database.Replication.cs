@@ -41,6 +41,10 @@ public sealed partial class Database
     /// <exception cref="ArgumentOutOfRangeException">The log no longer holds <paramref name="fromSeq"/>.</exception>
     public IEnumerable<LogRecord> ReadLogRecords(long fromSeq) => Engine.ReadLog(fromSeq);
 
+    /// <summary>The durable log records from <paramref name="cursor"/> on, read from where it stands (a replica's stream tailing the log).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The log no longer holds the cursor's seq.</exception>
+    public List<LogRecord> ReadLogRecords(LogCursor cursor) => Engine.ReadLog(cursor);
+
     /// <summary>Keeps the log from <paramref name="seq"/> on, through checkpoints, until the hold moves or is disposed.</summary>
     public LogHolds.Hold HoldLog(long seq) => Engine.LogHolds.Take(seq);
 

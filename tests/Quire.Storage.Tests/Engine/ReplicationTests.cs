@@ -91,4 +91,28 @@ public class ReplicationTests
         await engine.CheckpointAsync();
         Assert.True(engine.LogStartSeq > 0, "the log was recycled once nothing held it");
     }
+
+    [Fact]
+    public async Task A_cursor_tailing_the_log_reads_every_record_once_in_order_across_segments()
+    {
+        using var engine = EngineFixture.Open(new FaultyFileSystem(), segmentSize: 64 * 1024);
+        using var hold = engine.LogHolds.Take(0);
+        var cursor = new Quire.Storage.Log.LogCursor(0);
+        var tailed = new List<(long, int)>();
+        var random = new Random(9);
+        for (var round = 0; round < 40; round++)
+        {
+            await WriteRandomAsync(engine, random, random.Next(0, 60));
+            tailed.AddRange(engine.ReadLog(cursor, maxBytes: random.Next(1, 64 * 1024)).Select(r => (r.FirstSeq, r.OpCount)));
+        }
+
+        while (engine.ReadLog(cursor) is { Count: > 0 } more)
+        {
+            tailed.AddRange(more.Select(r => (r.FirstSeq, r.OpCount)));
+        }
+
+        Assert.Equal(engine.ReadLog(0).Select(r => (r.FirstSeq, r.OpCount)), tailed);
+        Assert.Equal(engine.LastSeq + 1, cursor.NextSeq);
+        Assert.True(engine.ReadLog(0).Select(r => r.FirstSeq).Distinct().Count() > 100);
+    }
 }

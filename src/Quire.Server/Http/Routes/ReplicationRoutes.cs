@@ -15,11 +15,6 @@ namespace Quire.Server.Http.Routes;
 /// </summary>
 internal sealed partial class ReplicationRoutes(QuireService service, ReplicaRegistry registry)
 {
-    private static readonly TimeSpan HeartbeatEvery = TimeSpan.FromSeconds(1);
-
-    /// <summary>Flushes once this much is written, so a replica far behind gets records as they are read.</summary>
-    private const int FlushBytes = 1 << 20;
-
     public async Task Stream(HttpContext context, string name)
     {
         var db = service.Get(name);
@@ -44,45 +39,7 @@ internal sealed partial class ReplicationRoutes(QuireService service, ReplicaReg
             context.Response.StatusCode = 200;
             context.Response.ContentType = ReplicationFrames.ContentType;
             await context.Response.StartAsync(aborted).ConfigureAwait(false);
-            var writer = context.Response.BodyWriter;
-            var lastBeat = DateTime.MinValue;
-            while (!aborted.IsCancellationRequested)
-            {
-                var sent = false;
-                if (db.Seq >= next)
-                {
-                    foreach (var record in db.ReadLogRecords(next))
-                    {
-                        if (record.LastSeq < next)
-                        {
-                            continue;
-                        }
-
-                        if (record.FirstSeq != next)
-                        {
-                            return;   // not on a record boundary: the replica's seq is not one the primary had; it reconnects and is refused
-                        }
-
-                        ReplicationFrames.WriteRecord(writer, record);
-                        next = record.LastSeq + 1;
-                        sent = true;
-                        if (writer.UnflushedBytes >= FlushBytes)
-                        {
-                            await writer.FlushAsync(aborted).ConfigureAwait(false);   // a slow replica holds this back: memory stays bounded
-                        }
-                    }
-                }
-
-                if (sent || DateTime.UtcNow - lastBeat >= HeartbeatEvery)
-                {
-                    ReplicationFrames.WriteHeartbeat(writer, db.Seq, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-                    await writer.FlushAsync(aborted).ConfigureAwait(false);
-                    lastBeat = DateTime.UtcNow;
-                }
-
-                // Published is not always durable yet (batch durability): then look again shortly.
-                await (db.Seq >= next ? Task.Delay(5, aborted) : db.WhenChangedAsync(next - 1, aborted)).ConfigureAwait(false);
-            }
+            await LogStreamer.RunAsync(db, next, context.Response.BodyWriter, aborted).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
