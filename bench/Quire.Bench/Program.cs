@@ -6,6 +6,7 @@ using Quire.Bench.History;
 using Quire.Bench.Http;
 using Quire.Bench.Log;
 using Quire.Bench.Query;
+using Quire.Bench.Replication;
 using Quire.Bench.Resp;
 using Quire.Bench.Tree;
 
@@ -18,6 +19,7 @@ var suites = new Dictionary<string, Action<BenchRun>>(StringComparer.Ordinal)
     ["http"] = HttpSuite.Run,
     ["history"] = HistorySuite.Run,
     ["resp"] = RespSuite.Run,
+    ["replication"] = ReplicationSuite.Run,
 };
 
 string? suite = null;

@@ -18,6 +18,9 @@ internal static class LogStreamer
     /// <summary>Flushes once this much is written, so a replica far behind gets records as they are read.</summary>
     private const int FlushBytes = 1 << 20;
 
+    /// <summary>The most a frame of merged records carries (and so a replica's commit of them).</summary>
+    private const int MergeBytes = 1 << 20;
+
     /// <summary>Streams until <paramref name="stop"/>, or until the replica's seq turns out not to be a record boundary of this log.</summary>
     public static async Task RunAsync(Database db, long next, PipeWriter writer, CancellationToken stop)
     {
@@ -28,6 +31,10 @@ internal static class LogStreamer
             var sent = false;
             if (db.Seq >= cursor.NextSeq)
             {
+                // Records read together go as one frame (up to MergeBytes): a replica catching up
+                // commits thousands of single-op records in a few commits.
+                var merged = new List<LogRecord>();
+                var mergedBytes = 0;
                 foreach (var record in db.ReadLogRecords(cursor))
                 {
                     if (record.LastSeq < next)
@@ -40,13 +47,25 @@ internal static class LogStreamer
                         return;   // the replica's seq is inside a record of this log: it is not one this primary had
                     }
 
-                    ReplicationFrames.WriteRecord(writer, record);
+                    if (merged.Count > 0 && mergedBytes + record.Payload.Length > MergeBytes)
+                    {
+                        ReplicationFrames.WriteRecords(writer, merged);
+                        (merged, mergedBytes) = ([], 0);
+                        if (writer.UnflushedBytes >= FlushBytes)
+                        {
+                            await writer.FlushAsync(stop).ConfigureAwait(false);
+                        }
+                    }
+
+                    merged.Add(record);
+                    mergedBytes += record.Payload.Length;
                     next = record.LastSeq + 1;
                     sent = true;
-                    if (writer.UnflushedBytes >= FlushBytes)
-                    {
-                        await writer.FlushAsync(stop).ConfigureAwait(false);
-                    }
+                }
+
+                if (merged.Count > 0)
+                {
+                    ReplicationFrames.WriteRecords(writer, merged);
                 }
             }
 

@@ -19,15 +19,23 @@ internal static class ReplicationFrames
     /// <summary>The largest payload a frame may announce (the log's own limit is lower).</summary>
     public const int MaxPayload = 256 * 1024 * 1024;
 
-    public static void WriteRecord(IBufferWriter<byte> output, LogRecord record)
+    /// <summary>
+    /// Writes consecutive records as one: their payloads one after the other are a valid
+    /// payload of all their ops, so a replica commits them together (one commit, not one per
+    /// record) and still takes the same seqs.
+    /// </summary>
+    public static void WriteRecords(IBufferWriter<byte> output, IReadOnlyList<LogRecord> records)
     {
         var header = output.GetSpan(17);
         header[0] = Record;
-        BinaryPrimitives.WriteInt64BigEndian(header[1..], record.FirstSeq);
-        BinaryPrimitives.WriteInt32BigEndian(header[9..], record.OpCount);
-        BinaryPrimitives.WriteInt32BigEndian(header[13..], record.Payload.Length);
+        BinaryPrimitives.WriteInt64BigEndian(header[1..], records[0].FirstSeq);
+        BinaryPrimitives.WriteInt32BigEndian(header[9..], records.Sum(r => r.OpCount));
+        BinaryPrimitives.WriteInt32BigEndian(header[13..], records.Sum(r => r.Payload.Length));
         output.Advance(17);
-        output.Write(record.Payload.Span);
+        foreach (var record in records)
+        {
+            output.Write(record.Payload.Span);
+        }
     }
 
     public static void WriteHeartbeat(IBufferWriter<byte> output, long primarySeq, long unixMs)

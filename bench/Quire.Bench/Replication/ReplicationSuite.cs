@@ -1,0 +1,238 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Quire.Bench.Harness;
+using Quire.Bench.Http;
+using Quire.Server;
+
+namespace Quire.Bench.Replication;
+
+/// <summary>
+/// Suite <c>replication</c>: primaries and replicas as servers in this process (each its
+/// own directory, sync durability), on loopback. <c>put-c64</c> (no replica) and
+/// <c>put-c64-sync1</c> (one synchronous replica) are 64 HTTP/1.1 writers in a closed loop,
+/// same run; <c>lag-p99-ms</c> is the 99th percentile of the time from a seq being visible
+/// on an asynchronous primary to it being visible on its replica, both polled every
+/// millisecond, while writers are paced at 10,000 puts/s; <c>catchup</c> is the rate at
+/// which a replica stopped while the primary took N puts (1,000,000; 100,000 with
+/// --quick) applies them when it comes back. <c>bootstrap-s-n1000000</c> needs a copy of a
+/// database, which Quire cannot make yet: reported as an error.
+/// </summary>
+public static class ReplicationSuite
+{
+    public static void Run(BenchRun run)
+    {
+        var report = run.Report;
+        var warmup = TimeSpan.FromSeconds(run.Quick ? 0.5 : 3);
+        var window = TimeSpan.FromSeconds(run.Quick ? 2 : 5);
+        using var dir = new BenchDirectory("quire-replication");
+
+        using (var solo = Node.Start(Path.Combine(dir.Path, "solo"), null, 0))
+        {
+            report.Add(new BenchResult("quire", "put-c64", PutC64(solo, warmup, window), "ops/s"));
+        }
+
+        using (var primary = Node.Start(Path.Combine(dir.Path, "sync-primary"), null, 1))
+        using (var replica = Node.Start(Path.Combine(dir.Path, "sync-replica"), primary.Url, 0))
+        {
+            replica.WaitForDatabase("bench", primary);
+            report.Add(new BenchResult("quire", "put-c64-sync1", PutC64(primary, warmup, window), "ops/s"));
+        }
+
+        var asyncPrimary = Node.Start(Path.Combine(dir.Path, "primary"), null, 0);
+        var asyncReplica = Node.Start(Path.Combine(dir.Path, "replica"), asyncPrimary.Url, 0);
+        try
+        {
+            asyncReplica.WaitForDatabase("bench", asyncPrimary);
+            report.Add(new BenchResult("quire", "lag-p99-ms", LagP99(asyncPrimary, asyncReplica, window), "ms"));
+
+            asyncReplica.Dispose();   // its hold keeps the primary's log for it
+            var behind = run.Quick ? 100_000 : 1_000_000;
+            var from = asyncPrimary.Seq("bench");
+            Load(asyncPrimary, behind);
+            var target = asyncPrimary.Seq("bench");
+            var clock = Stopwatch.StartNew();
+            asyncReplica = Node.Start(Path.Combine(dir.Path, "replica"), asyncPrimary.Url, 0);
+            while (asyncReplica.Seq("bench") < target)
+            {
+                Thread.Sleep(5);
+            }
+
+            report.Add(new BenchResult("quire", "catchup", (target - from) / clock.Elapsed.TotalSeconds, "ops/s"));
+        }
+        finally
+        {
+            asyncReplica.Dispose();
+            asyncPrimary.Dispose();
+        }
+
+        report.Add(new BenchResult("quire", "bootstrap-s-n1000000", null, "s", "not implemented: a replica cannot yet copy a database (docs/replication.md)"));
+        Console.WriteLine();
+        report.Ratio("quire put-c64-sync1 / put-c64", ("quire", "put-c64-sync1"), ("quire", "put-c64"), 0.5);
+        Console.WriteLine("  goals: lag-p99-ms < 50, catchup >= 300,000 ops/s, bootstrap-s-n1000000 < 15");
+    }
+
+    private static string PutBody(long n) => "{\"coll\": \"kv\", \"id\": \"k" + n + "\", \"doc\": {\"v\": " + n + ", \"pad\": \"" + new string('x', 150) + "\"}}";
+
+    private static double PutC64(Node node, TimeSpan warmup, TimeSpan window)
+    {
+        var connections = Enumerable.Range(0, 64).Select(_ => RawHttp1Connection.ConnectAsync(node.Port).GetAwaiter().GetResult()).ToArray();
+        try
+        {
+            long n = 0;
+            return ClosedLoop.RunAsync(64, warmup, window, async (w, r) => await connections[w].PostAsync("/v1/databases/bench/put", PutBody(Interlocked.Increment(ref n))), () => { });
+        }
+        finally
+        {
+            foreach (var connection in connections)
+            {
+                connection.Dispose();
+            }
+        }
+    }
+
+    /// <summary>N puts from 64 writers, as fast as the primary takes them.</summary>
+    private static void Load(Node node, int count)
+    {
+        var connections = Enumerable.Range(0, 64).Select(_ => RawHttp1Connection.ConnectAsync(node.Port).GetAwaiter().GetResult()).ToArray();
+        long n = 0;
+        Task.WaitAll([.. connections.Select(async c =>
+        {
+            while (Interlocked.Increment(ref n) is var i && i <= count)
+            {
+                await c.PostAsync("/v1/databases/bench/put", PutBody(1_000_000_000 + i));
+            }
+        })]);
+        foreach (var connection in connections)
+        {
+            connection.Dispose();
+        }
+    }
+
+    /// <summary>Writers paced at 10,000 puts/s; both servers' seqs polled each millisecond; the p99 of how long the replica took to show each seq the primary showed.</summary>
+    private static double LagP99(Node primary, Node replica, TimeSpan window)
+    {
+        var connections = Enumerable.Range(0, 64).Select(_ => RawHttp1Connection.ConnectAsync(primary.Port).GetAwaiter().GetResult()).ToArray();
+        using var stop = new CancellationTokenSource(window);
+        long n = 0;
+        var started = Stopwatch.StartNew();
+        var writers = connections.Select(async (c, w) =>
+        {
+            for (long i = 0; !stop.IsCancellationRequested; i++)
+            {
+                var due = TimeSpan.FromSeconds(i * 64 / 10_000.0);   // each writer's share of 10,000/s
+                if (due > started.Elapsed)
+                {
+                    await Task.Delay(due - started.Elapsed);
+                }
+
+                await c.PostAsync("/v1/databases/bench/put", PutBody(2_000_000_000L + Interlocked.Increment(ref n)));
+            }
+        }).ToArray();
+
+        var primarySeen = new List<(double Ms, long Seq)>();
+        var replicaSeen = new List<(double Ms, long Seq)>();
+        while (!stop.IsCancellationRequested)
+        {
+            primarySeen.Add((started.Elapsed.TotalMilliseconds, primary.Seq("bench")));
+            replicaSeen.Add((started.Elapsed.TotalMilliseconds, replica.Seq("bench")));
+            Thread.Sleep(1);
+        }
+
+        Task.WaitAll(writers);
+        foreach (var connection in connections)
+        {
+            connection.Dispose();
+        }
+
+        var lags = new List<double>();
+        var r = 0;
+        foreach (var (ms, seq) in primarySeen.DistinctBy(p => p.Seq))
+        {
+            while (r < replicaSeen.Count && replicaSeen[r].Seq < seq)
+            {
+                r++;
+            }
+
+            if (r < replicaSeen.Count)
+            {
+                lags.Add(Math.Max(0, replicaSeen[r].Ms - ms));
+            }
+        }
+
+        lags.Sort();
+        return lags.Count == 0 ? double.NaN : lags[(int)Math.Min(lags.Count - 1, Math.Ceiling(lags.Count * 0.99) - 1)];
+    }
+
+    /// <summary>A server of this process: its port, its client, and how to stop it.</summary>
+    private sealed class Node : IDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private Task _server = Task.CompletedTask;
+
+        public int Port { get; private init; }
+
+        public HttpClient Http { get; private init; } = null!;
+
+        public string Url => $"http://127.0.0.1:{Port}";
+
+        public static Node Start(string dataRoot, string? replicaOf, int syncReplicas)
+        {
+            var port = Loopback.FreePort();
+            var node = new Node { Port = port, Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") } };
+            var options = new ServerOptions { Port = port, H2cPort = 0, DataRoot = dataRoot, ReplicaOf = replicaOf, SyncReplicas = syncReplicas };
+            node._server = Task.Run(() => QuireServer.RunAsync(options, node._stop.Token));
+            Loopback.WaitForHealth(node.Http);
+            if (replicaOf is null && !Directory.Exists(Path.Combine(dataRoot, "bench")))
+            {
+                node.Http.PostAsync("/v1/databases", new StringContent("""{"name": "bench"}""")).GetAwaiter().GetResult().EnsureSuccessStatusCode();
+            }
+
+            return node;
+        }
+
+        /// <summary>The database's last seq as this server shows it (-1 before it has it).</summary>
+        public long Seq(string db)
+        {
+            using var response = Http.GetAsync($"/v1/databases/{db}/status").GetAwaiter().GetResult();
+            if (!response.IsSuccessStatusCode)
+            {
+                return -1;
+            }
+
+            using var body = JsonDocument.Parse(response.Content.ReadAsStream());
+            return body.RootElement.GetProperty("tip_seq").GetInt64();
+        }
+
+        public void WaitForDatabase(string db, Node primary)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (Seq(db) < primary.Seq(db) || Seq(db) < -1 || !Http.GetAsync("/health").GetAwaiter().GetResult().Content.ReadAsStringAsync().GetAwaiter().GetResult().Contains($"\"{db}\"", StringComparison.Ordinal))
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException($"the replica never had database {db}");
+                }
+
+                Thread.Sleep(20);
+            }
+
+            while (primary.Http.GetAsync("/health").GetAwaiter().GetResult().Content.ReadAsStringAsync().GetAwaiter().GetResult().Contains("\"replicas\":0", StringComparison.Ordinal))
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException("the replica never connected");
+                }
+
+                Thread.Sleep(20);
+            }
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _server.GetAwaiter().GetResult();
+            Http.Dispose();
+            _stop.Dispose();
+        }
+    }
+}
