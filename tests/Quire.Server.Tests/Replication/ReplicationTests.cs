@@ -118,4 +118,36 @@ public class ReplicationTests
         (status, _) = await primary.SendAsync(HttpMethod.Post, "/v1/databases/shop/replication/ack", """{"replica": "nobody", "seq": 3}""");
         Assert.Equal(HttpStatusCode.NotFound, status);
     }
+
+    [Fact]
+    public async Task Connections_cut_mid_stream_and_stalls_between_them_leave_the_replica_equal_and_resuming()
+    {
+        using var primary = new ServerProcess();
+        using var proxy = new FaultyProxy(primary.Port);
+        using var replica = new ServerProcess(null, null, "--replica-of", $"http://127.0.0.1:{proxy.Port}");
+        Assert.Equal(HttpStatusCode.Created, (await primary.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "shop"}""")).Status);
+        var random = new Random(11);
+        for (var round = 0; round < 12; round++)
+        {
+            var writes = WriteAsync(primary, random, 60);
+            await Task.Delay(random.Next(5, 60));
+            if (round % 3 == 2)
+            {
+                proxy.Stalled = true;    // nothing moves for a while; the replica's stream waits
+                await Task.Delay(1500);
+                proxy.Stalled = false;
+            }
+            else
+            {
+                proxy.CutAll();          // wherever the stream is: often inside a record
+            }
+
+            await writes;
+        }
+
+        await CaughtUpAsync(primary, replica, "shop");
+        Assert.True(proxy.Cuts > 0);
+        Assert.True((await replica.SendAsync(HttpMethod.Get, "/v1/databases/shop/verify")).Body.GetProperty("ok").GetBoolean());
+        Assert.DoesNotContain("fail:", replica.Output, StringComparison.Ordinal);
+    }
 }
