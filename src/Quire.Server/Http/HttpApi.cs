@@ -157,6 +157,7 @@ internal sealed class HttpApi
             ("DELETE", [var db, "subscribe", var id]) => _subscribe.Unsubscribe(context, db, id),
             ("GET", [var db, "replication"]) => _replication.Stream(context, db),
             ("POST", [var db, "replication", "ack"]) => _replication.Ack(context, db),
+            ("GET", [var db, "replication", "head"]) => _replication.HeadAt(context, db),
             _ => throw HttpRoutes.NoSuchRoute(),
         };
     }

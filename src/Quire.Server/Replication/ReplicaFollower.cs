@@ -90,7 +90,7 @@ internal sealed class ReplicaFollower : IDisposable
     private async Task FollowAsync(ReplicaState state, CancellationToken stop)
     {
         var backoff = TimeSpan.FromMilliseconds(100);
-        while (!stop.IsCancellationRequested)
+        while (!stop.IsCancellationRequested && !state.Diverged)
         {
             try
             {
@@ -115,8 +115,18 @@ internal sealed class ReplicaFollower : IDisposable
     private async Task StreamAsync(ReplicaState state, CancellationToken stop)
     {
         var db = state.Db;
-        var url = $"/v1/databases/{Uri.EscapeDataString(db.Name)}/replication?after_seq={db.Seq}&replica={_id}";
+        var (seq, head) = db.Head;
+        var url = $"/v1/databases/{Uri.EscapeDataString(db.Name)}/replication?after_seq={seq}&replica={_id}&head={head}";
         using var response = await _http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, stop).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.Conflict)
+        {
+            var (path, fork, count) = await DivergedOps.KeepAsideAsync(_http, db, stop).ConfigureAwait(false);
+            state.Diverged = true;
+            state.Error = $"diverged from the primary after seq {fork}: its {count} ops since are kept in {path}; nothing of the primary is applied on top of them, and this database needs a copy of the primary's, which Quire cannot make yet";
+            _logger.LogError("replica: {Database} {Error}", db.Name, state.Error);
+            return;
+        }
+
         if (response.StatusCode == HttpStatusCode.Gone)
         {
             state.Error = $"the primary's log no longer holds seq {db.Seq + 1}: this replica needs a copy of the database, which Quire cannot make yet (start the replica from a copy of the primary's data directory)";

@@ -13,6 +13,9 @@ internal sealed class ReplicaState(Database db)
 
     public Database Db => db;
 
+    /// <summary>Whether this database holds ops the primary never had: it is no longer followed.</summary>
+    public bool Diverged { get; set; }
+
     /// <summary>Why the stream is not running now, or null.</summary>
     public string? Error { get; set; }
 

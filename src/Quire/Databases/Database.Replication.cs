@@ -1,4 +1,6 @@
+using Quire.Keys;
 using Quire.Storage.Engine;
+using Quire.Storage.Format;
 using Quire.Storage.Log;
 
 namespace Quire.Databases;
@@ -44,6 +46,36 @@ public sealed partial class Database
     /// <summary>The durable log records from <paramref name="cursor"/> on, read from where it stands (a replica's stream tailing the log).</summary>
     /// <exception cref="ArgumentOutOfRangeException">The log no longer holds the cursor's seq.</exception>
     public List<LogRecord> ReadLogRecords(LogCursor cursor) => Engine.ReadLog(cursor);
+
+    /// <summary>
+    /// The hash chain's head as of <paramref name="seq"/> (lower-case hex): the hash of the
+    /// last chained op at or before it. Null when no such op is held (none yet, or pruned
+    /// from the op log) or <paramref name="seq"/> is past the last seq: nothing to compare.
+    /// </summary>
+    public string? ChainHeadAt(long seq)
+    {
+        var (last, head) = Head;
+        if (seq > last)
+        {
+            return null;
+        }
+
+        if (seq == last)
+        {
+            return head;
+        }
+
+        var to = new byte[Keyspace.OpLogPrefix.Length + 8];
+        HashChain.RecordKey(Keyspace.OpLogPrefix, seq + 1, to);
+        using var view = Engine.OpenSnapshot();
+        using var cursor = view.Cursor(Keyspace.OpLogPrefix, to, reverse: true);
+        if (cursor.MoveNext())
+        {
+            return Convert.ToHexStringLower(cursor.Value.Slice(HashChain.HashSize, HashChain.HashSize));
+        }
+
+        return null;
+    }
 
     /// <summary>Keeps the log from <paramref name="seq"/> on, through checkpoints, until the hold moves or is disposed.</summary>
     public LogHolds.Hold HoldLog(long seq) => Engine.LogHolds.Take(seq);

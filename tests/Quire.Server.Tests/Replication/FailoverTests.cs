@@ -119,4 +119,61 @@ public class FailoverTests(ITestOutputHelper output)
         Assert.Equal(1, (await primary.SendAsync(HttpMethod.Get, "/health")).Body.GetProperty("sync_replicas").GetInt32());
         Assert.Equal(HttpStatusCode.Conflict, (await primary.SendAsync(HttpMethod.Post, "/v1/admin/promote")).Status);
     }
+
+    [Fact]
+    public async Task An_old_primary_pointed_at_its_successor_keeps_its_diverged_ops_aside_and_applies_nothing_over_them()
+    {
+        using var oldData = new Quire.TestSupport.TempDirectory("quire-old-primary");
+        using var newData = new Quire.TestSupport.TempDirectory("quire-new-primary");
+        var oldPort = ServerProcess.FreePort();
+        using (var primary = new ServerProcess(oldPort, null, oldData))
+        {
+            using (var replica = new ServerProcess(null, newData, "--replica-of", $"http://127.0.0.1:{oldPort}"))
+            {
+                await primary.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "shop"}""");
+                for (var i = 0; i < 30; i++)
+                {
+                    await primary.SendAsync(HttpMethod.Post, "/v1/databases/shop/put", "{\"coll\": \"c\", \"id\": \"common" + i + "\", \"doc\": {}}");
+                }
+
+                var deadline = DateTime.UtcNow.AddSeconds(20);
+                while ((await replica.SendAsync(HttpMethod.Get, "/v1/databases/shop/status")).Body is var s && (s.ValueKind != System.Text.Json.JsonValueKind.Object || !s.TryGetProperty("tip_seq", out var tip) || tip.GetInt64() < 29))
+                {
+                    Assert.True(DateTime.UtcNow < deadline, "the replica did not catch up");
+                    await Task.Delay(20);
+                }
+            }
+
+            for (var i = 0; i < 12; i++)
+            {
+                await primary.SendAsync(HttpMethod.Post, "/v1/databases/shop/put", "{\"coll\": \"c\", \"id\": \"lost" + i + "\", \"doc\": {}}");   // the replica never gets these
+            }
+        }
+
+        var newPort = ServerProcess.FreePort();
+        using var successor = new ServerProcess(newPort, null, newData);   // the replica's data, now a primary
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await successor.SendAsync(HttpMethod.Post, "/v1/databases/shop/put", "{\"coll\": \"c\", \"id\": \"new" + i + "\", \"doc\": {}}")).Status);
+        }
+
+        using var old = new ServerProcess(oldPort, null, oldData, "--replica-of", $"http://127.0.0.1:{newPort}");
+        var until = DateTime.UtcNow.AddSeconds(30);
+        string? error = null;
+        while (error is null || !error.Contains("diverged", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < until, $"the old primary did not report its divergence:\n{old.Output}");
+            await Task.Delay(50);
+            var health = (await old.SendAsync(HttpMethod.Get, "/health")).Body;
+            error = health.TryGetProperty("replication_error", out var e) ? e.GetString() : null;
+        }
+
+        Assert.Contains("diverged from the primary after seq 29", error, StringComparison.Ordinal);
+        var kept = Directory.GetFiles(oldData.Path, ".diverged-shop-*.jsonl");
+        var lines = File.ReadAllLines(Assert.Single(kept));
+        Assert.Equal(12, lines.Length);
+        Assert.All(lines, line => Assert.Contains("\"lost", line, StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.NotFound, (await old.SendAsync(HttpMethod.Get, "/v1/databases/shop/docs/c/new0")).Status);   // nothing of the successor on top
+        Assert.Equal(HttpStatusCode.OK, (await old.SendAsync(HttpMethod.Get, "/v1/databases/shop/docs/c/lost0")).Status);
+    }
 }

@@ -11,7 +11,8 @@ namespace Quire.Server.Http.Routes;
 /// database's log records after seq N, binary (<see cref="ReplicationFrames"/>), then stays
 /// live, with a heartbeat each second; POST .../replication/ack <c>{replica, seq}</c> records
 /// the seq a replica has durable, so the log before it may go. A replica whose next seq the
-/// log no longer holds is answered 410: it needs a copy of the database first.
+/// log no longer holds is answered 410: it needs a copy of the database first; one whose
+/// seq or chain head this primary never had is answered 409 (diverged).
 /// </summary>
 internal sealed partial class ReplicationRoutes(QuireService service, ReplicaRegistry registry)
 {
@@ -22,6 +23,21 @@ internal sealed partial class ReplicationRoutes(QuireService service, ReplicaReg
         if (!long.TryParse(context.Request.Query["after_seq"].ToString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var after) || after < -1)
         {
             throw ServiceException.BadInput("after_seq must be a seq (>= -1)");
+        }
+
+        // A replica holding ops this primary never had (an old primary, say) must not take this
+        // primary's ops on top of them: it is told, and keeps its own aside.
+        var head = context.Request.Query["head"].ToString();
+        if (after > db.Seq)
+        {
+            await JsonResponse.ErrorAsync(context, 409, $"diverged: the replica is at seq {after}, past this primary's last seq {db.Seq}").ConfigureAwait(false);
+            return;
+        }
+
+        if (head.Length > 0 && after >= 0 && db.ChainHeadAt(after) is { } mine && !string.Equals(mine, head, StringComparison.OrdinalIgnoreCase))
+        {
+            await JsonResponse.ErrorAsync(context, 409, $"diverged: at seq {after} the replica's chain head is {head}, this primary's is {mine}").ConfigureAwait(false);
+            return;
         }
 
         var next = after + 1;
@@ -50,6 +66,33 @@ internal sealed partial class ReplicationRoutes(QuireService service, ReplicaReg
             Interlocked.Decrement(ref entry.Streams);
             entry.LastSeen = DateTime.UtcNow;
         }
+    }
+
+    /// <summary>GET .../replication/head?seq=S: this primary's chain head at S (null when it cannot tell), for a diverged replica finding where it forked.</summary>
+    public Task HeadAt(HttpContext context, string name)
+    {
+        var db = service.Get(name);
+        if (!long.TryParse(context.Request.Query["seq"].ToString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seq) || seq < 0)
+        {
+            throw ServiceException.BadInput("seq must be a seq (>= 0)");
+        }
+
+        var head = db.ChainHeadAt(seq);
+        return JsonResponse.WriteAsync(context, 200, w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("seq", seq);
+            if (head is null)
+            {
+                w.WriteNull("head");
+            }
+            else
+            {
+                w.WriteString("head", head);
+            }
+
+            w.WriteEndObject();
+        });
     }
 
     public async Task Ack(HttpContext context, string name)
