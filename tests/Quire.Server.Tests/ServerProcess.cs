@@ -171,7 +171,7 @@ internal sealed class ServerProcess : IDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static string CliPath()
+    internal static string CliPath()
     {
         // tests/Quire.Server.Tests/bin/<Configuration>/<framework>/ -> src/Quire.Cli/bin/<Configuration>/<framework>/Quire.Cli.dll
         var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));

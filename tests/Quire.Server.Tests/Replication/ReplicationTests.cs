@@ -150,4 +150,19 @@ public class ReplicationTests
         Assert.True((await replica.SendAsync(HttpMethod.Get, "/v1/databases/shop/verify")).Body.GetProperty("ok").GetBoolean());
         Assert.DoesNotContain("fail:", replica.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Quire_promote_makes_a_running_replica_a_primary_and_says_so_once()
+    {
+        using var primary = new ServerProcess();
+        using var replica = new ServerProcess(null, null, "--replica-of", $"http://127.0.0.1:{primary.Port}");
+        var cli = ServerProcess.CliPath();
+        var (code, output) = Resp.RedisTools.Run("dotnet", cli, "promote", "--url", $"http://127.0.0.1:{replica.Port}");
+        Assert.True(code == 0, output);
+        Assert.Contains("is a primary now", output, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Created, (await replica.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "mine"}""")).Status);
+        (code, output) = Resp.RedisTools.Run("dotnet", cli, "promote", "--url", $"http://127.0.0.1:{replica.Port}");
+        Assert.Equal(1, code);
+        Assert.Contains("answered 409: this server is a primary already", output, StringComparison.Ordinal);
+    }
 }
