@@ -49,6 +49,7 @@ public static class QuireServer
         using var catalog = DatabaseCatalog.Open(options.DataRoot, options.ReplicaOf is null ? options.Databases : options.Databases with { ReplicaOf = options.ReplicaOf });
         var service = new QuireService(catalog, new ServiceOptions { QueueWait = options.QueueWait, MaxRequestBytes = options.MaxBodyBytes, SlowClientTimeout = options.SlowClientTimeout, ReplicaOf = options.ReplicaOf });
         using var replicas = new ReplicaRegistry();
+        var epoch = new ReplicationEpoch(options.DataRoot);
         var resp = new RespConnectionHandler(service, options.Token);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -89,11 +90,11 @@ public static class QuireServer
 
         resp.Logger = app.Logger;
         using var follower = options.ReplicaOf is { } primary
-            ? new ReplicaFollower(service, new Uri(primary), options.ReplicaToken, ReplicationStatus.ReplicaId(options.DataRoot), app.Logger)
+            ? new ReplicaFollower(service, new Uri(primary), options.ReplicaToken, ReplicationStatus.ReplicaId(options.DataRoot), epoch, app.Logger)
             : null;
         var sync = options.SyncReplicas > 0 ? new SyncReplicas(replicas, options.SyncReplicas, options.SyncTimeout) : null;
         service.Confirmation = sync;
-        var api = new HttpApi(service, options.Token, app.Logger, events, new ReplicationStatus(replicas, follower, service, sync));
+        var api = new HttpApi(service, options.Token, app.Logger, events, new ReplicationStatus(replicas, follower, service, sync, epoch));
         follower?.Start();
         app.Run(api.HandleAsync);
         // SIGINT/SIGTERM stop the host; so does the caller's token.

@@ -47,7 +47,7 @@ internal sealed class HttpApi
         _changes = new ChangeFeedRoutes(service);
         _stream = new ChangeStreamRoutes(service);
         _subscribe = new SubscribeRoutes(service, subscriptions);
-        _replication = new ReplicationRoutes(service, replication.Registry);
+        _replication = new ReplicationRoutes(service, replication.Registry, replication.Epoch);
     }
 
     public async Task HandleAsync(HttpContext context)

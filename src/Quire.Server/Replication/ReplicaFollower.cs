@@ -31,8 +31,11 @@ internal sealed class ReplicaFollower : IDisposable
     private readonly List<Task> _follows = [];
     private Task? _run;
 
-    public ReplicaFollower(QuireService service, Uri primary, string? token, string id, ILogger logger)
+    private readonly ReplicationEpoch _epoch;
+
+    public ReplicaFollower(QuireService service, Uri primary, string? token, string id, ReplicationEpoch epoch, ILogger logger)
     {
+        _epoch = epoch;
         _service = service;
         _primary = primary;
         _id = id;
@@ -135,6 +138,15 @@ internal sealed class ReplicaFollower : IDisposable
         }
 
         response.EnsureSuccessStatusCode();
+        var theirs = response.Headers.TryGetValues(ReplicationFrames.EpochHeader, out var values) && long.TryParse(values.FirstOrDefault(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var e) ? e : 1;
+        if (theirs < _epoch.Value)
+        {
+            state.Error = $"the primary's epoch {theirs} is older than this replica's {_epoch.Value}: it was replaced, and its stream is refused";
+            await Task.Delay(TimeSpan.FromSeconds(5), stop).ConfigureAwait(false);
+            return;
+        }
+
+        _epoch.Adopt(theirs);
         state.Error = null;
         await using var stream = await response.Content.ReadAsStreamAsync(stop).ConfigureAwait(false);
         var inFlight = new Queue<Task>();

@@ -13,6 +13,9 @@ namespace Quire.Server.Replication;
 internal static class ReplicationFrames
 {
     public const string ContentType = "application/vnd.quire.log";
+
+    /// <summary>The response header carrying the primary's replication epoch.</summary>
+    public const string EpochHeader = "Quire-Epoch";
     public const byte Record = 1;
     public const byte Heartbeat = 2;
 

@@ -9,11 +9,14 @@ namespace Quire.Server.Replication;
 /// replicas (<see cref="ReplicaRegistry"/>), or a replica's primary and lag
 /// (<see cref="ReplicaFollower"/>).
 /// </summary>
-internal sealed class ReplicationStatus(ReplicaRegistry registry, ReplicaFollower? follower, Service.QuireService service, SyncReplicas? sync)
+internal sealed class ReplicationStatus(ReplicaRegistry registry, ReplicaFollower? follower, Service.QuireService service, SyncReplicas? sync, ReplicationEpoch epoch)
 {
     private readonly Lock _gate = new();
 
     public ReplicaRegistry Registry => registry;
+
+    /// <summary>This server's replication epoch.</summary>
+    public ReplicationEpoch Epoch => epoch;
 
     /// <summary>
     /// Makes this replica a primary: its streams stop (every record received is applied
@@ -31,6 +34,7 @@ internal sealed class ReplicationStatus(ReplicaRegistry registry, ReplicaFollowe
 
             following.Dispose();
             follower = null;
+            epoch.Next();   // a new epoch: the replaced primary's streams are refused by whoever has seen this one
             service.Promote();
         }
     }
@@ -41,6 +45,7 @@ internal sealed class ReplicationStatus(ReplicaRegistry registry, ReplicaFollowe
         if (follower is not { } following)
         {
             w.WriteString("role", "primary");
+            w.WriteNumber("epoch", epoch.Value);
             w.WriteNumber("replicas", registry.Connected);
             w.WriteNumber("sync_replicas", sync?.Count ?? 0);
             return;
@@ -48,6 +53,7 @@ internal sealed class ReplicationStatus(ReplicaRegistry registry, ReplicaFollowe
 
         var states = following.States.Values.ToList();
         w.WriteString("role", "replica");
+        w.WriteNumber("epoch", epoch.Value);
         w.WriteString("primary", following.Primary.ToString().TrimEnd('/'));
         w.WriteNumber("lag_ops", states.Count == 0 ? 0 : states.Max(s => s.LagOps));
         w.WriteNumber("lag_ms", states.Count == 0 ? 0 : states.Max(s => s.LagMs));

@@ -176,4 +176,39 @@ public class FailoverTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.NotFound, (await old.SendAsync(HttpMethod.Get, "/v1/databases/shop/docs/c/new0")).Status);   // nothing of the successor on top
         Assert.Equal(HttpStatusCode.OK, (await old.SendAsync(HttpMethod.Get, "/v1/databases/shop/docs/c/lost0")).Status);
     }
+
+    [Fact]
+    public async Task A_promotion_starts_a_new_epoch_and_a_replica_that_has_seen_it_refuses_the_replaced_primary()
+    {
+        using var oldPrimary = new ServerProcess();
+        await oldPrimary.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "shop"}""");
+        using var promoted = new ServerProcess(ServerProcess.FreePort(), null, null, "--replica-of", $"http://127.0.0.1:{oldPrimary.Port}");
+        Assert.Equal(1, (await oldPrimary.SendAsync(HttpMethod.Get, "/health")).Body.GetProperty("epoch").GetInt64());
+        Assert.Equal(HttpStatusCode.OK, (await promoted.SendAsync(HttpMethod.Post, "/v1/admin/promote")).Status);
+        Assert.Equal(2, (await promoted.SendAsync(HttpMethod.Get, "/health")).Body.GetProperty("epoch").GetInt64());
+
+        using var data = new Quire.TestSupport.TempDirectory("quire-epoch-replica");
+        using (var follower = new ServerProcess(null, data, "--replica-of", $"http://127.0.0.1:{promoted.Port}"))
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while ((await follower.SendAsync(HttpMethod.Get, "/health")).Body.GetProperty("epoch").GetInt64() != 2)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the replica never took its primary's epoch");
+                await Task.Delay(50);
+            }
+        }
+
+        using var misdirected = new ServerProcess(null, data, "--replica-of", $"http://127.0.0.1:{oldPrimary.Port}");
+        var until = DateTime.UtcNow.AddSeconds(20);
+        string? error = null;
+        while (error is null)
+        {
+            Assert.True(DateTime.UtcNow < until, $"the replica followed a replaced primary:\n{misdirected.Output}");
+            await Task.Delay(50);
+            var health = (await misdirected.SendAsync(HttpMethod.Get, "/health")).Body;
+            error = health.TryGetProperty("replication_error", out var e) ? e.GetString() : null;
+        }
+
+        Assert.Equal("shop: the primary's epoch 1 is older than this replica's 2: it was replaced, and its stream is refused", error);
+    }
 }

@@ -14,7 +14,7 @@ namespace Quire.Server.Http.Routes;
 /// log no longer holds is answered 410: it needs a copy of the database first; one whose
 /// seq or chain head this primary never had is answered 409 (diverged).
 /// </summary>
-internal sealed partial class ReplicationRoutes(QuireService service, ReplicaRegistry registry)
+internal sealed partial class ReplicationRoutes(QuireService service, ReplicaRegistry registry, ReplicationEpoch epoch)
 {
     public async Task Stream(HttpContext context, string name)
     {
@@ -54,6 +54,7 @@ internal sealed partial class ReplicationRoutes(QuireService service, ReplicaReg
         {
             context.Response.StatusCode = 200;
             context.Response.ContentType = ReplicationFrames.ContentType;
+            context.Response.Headers[ReplicationFrames.EpochHeader] = epoch.Value.ToString(CultureInfo.InvariantCulture);
             await context.Response.StartAsync(aborted).ConfigureAwait(false);
             await LogStreamer.RunAsync(db, next, context.Response.BodyWriter, aborted).ConfigureAwait(false);
         }
