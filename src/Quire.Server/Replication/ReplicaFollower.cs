@@ -180,7 +180,7 @@ internal sealed class ReplicaFollower : IDisposable
                 {
                     await pending.ConfigureAwait(false);
                 }
-                catch (Exception) when (inFlight.Count >= 0)
+                catch (Exception)
                 {
                     // Reported by the first failure; the stream starts again from the replica's seq.
                 }

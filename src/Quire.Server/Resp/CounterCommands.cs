@@ -18,6 +18,13 @@ internal static class CounterCommands
 
     private static readonly RespReply NotFloat = RespReply.Error("ERR value is not a valid float");
 
+    /// <summary>The reply to an increment past a 64-bit integer's range.</summary>
+    internal static readonly RespReply Overflow = RespReply.Error("ERR increment or decrement would overflow");
+
+    /// <summary><paramref name="value"/> + <paramref name="delta"/>, or null when it leaves a 64-bit integer's range (INCRBY, HINCRBY).</summary>
+    internal static long? Sum(long value, long delta) =>
+        (delta > 0 && value > long.MaxValue - delta) || (delta < 0 && value < long.MinValue - delta) ? null : value + delta;
+
     private delegate bool NumberParser<T>(ReadOnlySpan<byte> text, out T value);
 
     /// <summary>The number a counter holds (0 when absent), or the error reply: WRONGTYPE, or <paramref name="notNumber"/>.</summary>
@@ -41,12 +48,11 @@ internal static class CounterCommands
                 return ([], failed);
             }
 
-            if ((delta > 0 && value > long.MaxValue - delta) || (delta < 0 && value < long.MinValue - delta))
+            if (Sum(value, delta) is not { } result)
             {
-                return ([], RespReply.Error("ERR increment or decrement would overflow"));
+                return ([], Overflow);
             }
 
-            var result = value + delta;
             var keepAt = current is null ? null : RedisValues.ExpiresAt(current.Json);
             return ([StringCommands.Put(RedisStore.Id(key), Encoding.ASCII.GetBytes(result.ToString(CultureInfo.InvariantCulture)), null, keepAt)], RespReply.Number(result));
         });

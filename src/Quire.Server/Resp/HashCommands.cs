@@ -119,12 +119,11 @@ internal static class HashCommands
             return RespReply.Error("ERR hash value is not an integer");
         }
 
-        if ((delta > 0 && value > long.MaxValue - delta) || (delta < 0 && value < long.MinValue - delta))
+        if (CounterCommands.Sum(value, delta) is not { } result)
         {
-            return RespReply.Error("ERR increment or decrement would overflow");
+            return CounterCommands.Overflow;
         }
 
-        var result = value + delta;
         tx.Write(Put(tx, hash, args[2], Encoding.ASCII.GetBytes(result.ToString(CultureInfo.InvariantCulture))));
         return RespReply.Number(result);
     }

@@ -37,21 +37,21 @@ internal static class RedisCollections
         return name.Length <= MaxName ? name : null;
     }
 
-    /// <summary>The collections <paramref name="key"/> would have as a hash, a set and a list (those short enough to exist).</summary>
-    public static List<string> AllNames(ReadOnlySpan<byte> key)
+    /// <summary>The collections <paramref name="key"/> would have as a hash, a set and a list (those short enough to exist), escaped once.</summary>
+    public static List<(AggregateKind Kind, string Name)> All(ReadOnlySpan<byte> key)
     {
         var escaped = Escape(key, escapeLeadingUnderscore: false);
         var hash = key.IsEmpty ? "__" : key[0] == (byte)'_' ? Escape(key, escapeLeadingUnderscore: true) : escaped;
-        var names = new List<string>(3);
-        foreach (var name in (ReadOnlySpan<string>)[hash, SetPrefix + escaped, ListPrefix + escaped])
+        var all = new List<(AggregateKind, string)>(3);
+        foreach (var (kind, name) in (ReadOnlySpan<(AggregateKind, string)>)[(AggregateKind.Hash, hash), (AggregateKind.Set, SetPrefix + escaped), (AggregateKind.List, ListPrefix + escaped)])
         {
             if (name.Length <= MaxName)
             {
-                names.Add(name);
+                all.Add((kind, name));
             }
         }
 
-        return names;
+        return all;
     }
 
     /// <summary>The collection of <paramref name="key"/> as <paramref name="kind"/>.</summary>

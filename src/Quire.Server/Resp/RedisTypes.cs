@@ -10,8 +10,6 @@ namespace Quire.Server.Resp;
 /// </summary>
 internal static class RedisTypes
 {
-    private static readonly AggregateKind[] Aggregates = [AggregateKind.Hash, AggregateKind.Set, AggregateKind.List];
-
     /// <summary>The type's name as TYPE reports it: string, hash, set, list or none.</summary>
     public static string TypeOf(RedisTransaction tx, byte[] key)
     {
@@ -48,9 +46,9 @@ internal static class RedisTypes
             throw WrongType();
         }
 
-        foreach (var other in Aggregates)
+        foreach (var (other, name) in RedisCollections.All(key))
         {
-            if (other != kind && RedisCollections.NameOf(other, key) is { } name && tx.Any(name))
+            if (other != kind && tx.Any(name))
             {
                 throw WrongType();
             }
@@ -94,15 +92,12 @@ internal static class RedisTypes
             existed = true;
         }
 
-        foreach (var kind in Aggregates)
+        foreach (var (_, name) in RedisCollections.All(key))
         {
-            if (RedisCollections.NameOf(kind, key) is { } name)
+            foreach (var doc in tx.Scan(name).ToList())
             {
-                foreach (var doc in tx.Scan(name).ToList())
-                {
-                    tx.Delete(name, doc.Id);
-                    existed = true;
-                }
+                tx.Delete(name, doc.Id);
+                existed = true;
             }
         }
 
@@ -141,9 +136,9 @@ internal static class RedisTypes
 
     private static AggregateKind? AggregateOf(RedisTransaction tx, byte[] key)
     {
-        foreach (var kind in Aggregates)
+        foreach (var (kind, name) in RedisCollections.All(key))
         {
-            if (RedisCollections.NameOf(kind, key) is { } name && tx.Any(name))
+            if (tx.Any(name))
             {
                 return kind;
             }

@@ -29,7 +29,7 @@ internal static class StringCommands
     /// </summary>
     private static bool NoAggregate(RespSession session, byte[] key) =>
         session.OpenDatabase is { } db && RedisKeys.IdOf(key) is { } id
-            && (db.Contains(RedisStore.Strings, id) || !db.AnyDocuments(RedisCollections.AllNames(key)));
+            && (db.Contains(RedisStore.Strings, id) || !db.AnyDocuments([.. RedisCollections.All(key).Select(c => c.Name)]));
 
     /// <summary>A blind write of <paramref name="ops"/> answered OK; a key too long to store is its error instead.</summary>
     private static BlindWrite Blind(Func<IReadOnlyList<DocumentOp>> ops)

@@ -152,12 +152,9 @@ internal static class TransactionCommands
     {
         var id = RedisStore.Id(key);
         var seen = new List<(string, string, long)> { (RedisStore.Strings, id, tx.Get(RedisStore.Strings, id)?.Seq ?? -1) };
-        foreach (var kind in (ReadOnlySpan<AggregateKind>)[AggregateKind.Hash, AggregateKind.Set, AggregateKind.List])
+        foreach (var (_, collection) in RedisCollections.All(key))
         {
-            if (RedisCollections.NameOf(kind, key) is { } collection)
-            {
-                seen.AddRange(tx.Scan(collection).Select(d => (collection, d.Id, d.Seq)));
-            }
+            seen.AddRange(tx.Scan(collection).Select(d => (collection, d.Id, d.Seq)));
         }
 
         return seen;
