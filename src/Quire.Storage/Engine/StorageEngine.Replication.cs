@@ -25,6 +25,16 @@ public sealed partial class StorageEngine
     /// <exception cref="ArgumentOutOfRangeException">The log no longer holds the cursor's seq.</exception>
     public List<LogRecord> ReadLog(LogCursor cursor, int maxBytes = 4 << 20) => _log.ReadFrom(cursor, maxBytes);
 
+    /// <summary>
+    /// A copy of the durable checkpoint, consistent while commits and checkpoints go on (a
+    /// replica's bootstrap): until it is disposed its pages are not reused and the log after
+    /// its seq is kept. Checkpoint first (<see cref="CheckpointAsync"/>) for a recent one.
+    /// </summary>
+    public CheckpointCopy OpenCheckpointCopy() => new(_file, _checkpointer.HoldDurable());
+
+    /// <summary>Bytes of log kept on disk from the segment holding <paramref name="seq"/> on (what a reader there holds).</summary>
+    public long LogBytesFrom(long seq) => _log.BytesFrom(seq);
+
     /// <summary>The first seq the log still holds.</summary>
     public long LogStartSeq => _log.StartSeq;
 

@@ -72,15 +72,31 @@ internal sealed class WriteAheadLog : IDisposable
         }
     }
 
-    /// <summary>Creates the log of a new database: the directory and a first segment starting at seq 0.</summary>
-    public static WriteAheadLog Create(IFileSystem fs, string databaseDirectory, DatabaseIdentity identity, LogOptions options)
+    /// <summary>
+    /// Bytes of log kept from the segment holding <paramref name="seq"/> to the end (whole
+    /// segments, the current one as far as written): what a reader at that seq holds on disk.
+    /// </summary>
+    public long BytesFrom(long seq)
+    {
+        lock (_segmentsLock)
+        {
+            var index = Math.Max(0, _segments.FindLastIndex(s => s.FirstSeq <= seq));
+            return ((_segments.Count - 1 - index) * _options.SegmentSize) + Volatile.Read(ref _fileOffset);
+        }
+    }
+
+    /// <summary>
+    /// Creates the log of a new database: the directory and a first segment starting at
+    /// <paramref name="firstSeq"/> (0, or the seq after the checkpoint of a copied database).
+    /// </summary>
+    public static WriteAheadLog Create(IFileSystem fs, string databaseDirectory, DatabaseIdentity identity, LogOptions options, long firstSeq = 0)
     {
         var directory = Path.Combine(databaseDirectory, SegmentNames.Directory);
         fs.CreateDirectory(directory);
         fs.SyncDirectory(databaseDirectory);
         var spares = new SpareSegments(fs, directory, options, [], 0);
-        var file = spares.Activate(spares.Take(), 0, identity, out var path);
-        var log = new WriteAheadLog(fs, directory, identity, options, [new LogSegment(0, path)], file, FileHeader.Size, 0, spares);
+        var file = spares.Activate(spares.Take(), firstSeq, identity, out var path);
+        var log = new WriteAheadLog(fs, directory, identity, options, [new LogSegment(firstSeq, path)], file, FileHeader.Size, firstSeq, spares);
         spares.EnsureOneAhead();
         return log;
     }

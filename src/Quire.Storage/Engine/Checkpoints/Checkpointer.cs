@@ -21,6 +21,8 @@ internal sealed class Checkpointer : IDisposable
     private const int PollMilliseconds = 50;
 
     private readonly object _gate = new();
+    private readonly Lock _holdGate = new();             // held by a checkpoint from choosing pages to recycling the log
+    private readonly List<DurableHold> _holds = [];
     private readonly DataFile _file;
     private readonly TreeState _state;
     private readonly WriteAheadLog _log;
@@ -61,6 +63,21 @@ internal sealed class Checkpointer : IDisposable
 
     /// <summary>The lowest seq the log must keep for its readers (replicas), or null: none.</summary>
     public Func<long>? LogFloor { get; set; }
+
+    /// <summary>
+    /// Keeps the durable checkpoint as it is on disk until the hold is disposed (a copy of it
+    /// is being read): no page it references is written again, its free list is not
+    /// replaced, and the log after the seq it covers is kept. Waits for a checkpoint under way.
+    /// </summary>
+    public DurableHold HoldDurable()
+    {
+        lock (_holdGate)
+        {
+            var hold = new DurableHold(this, _file.Superblock, _durableGeneration);
+            _holds.Add(hold);
+            return hold;
+        }
+    }
 
     /// <summary>The last seq the durable superblock covers.</summary>
     public long CoveredSeq => _file.Superblock.CoveredSeq;
@@ -181,14 +198,16 @@ internal sealed class Checkpointer : IDisposable
             var started = Stopwatch.GetTimestamp();
             var logBytes = _log.RecordBytesWritten;
             WaitUntilDurable(root.Seq);
-            _space.Begin(_durableGeneration, root.Generation);
+            using var holding = _holdGate.EnterScope();
+            var (held, heldFloor) = HeldGeneration();
+            _space.Begin(Math.Min(_durableGeneration, held), Math.Min(root.Generation, held));
             var bytesBefore = _file.BytesWritten;
             (long Head, int Pages) freeList;
             try
             {
                 WriteDirty(root.Node);
                 _writer.Flush();
-                freeList = _space.WriteList(_file);
+                freeList = _space.WriteList(_file, keepChain: heldFloor != long.MaxValue);
                 _file.Sync();
             }
             catch (IOException ex) when (IsNoSpace(ex))
@@ -232,7 +251,7 @@ internal sealed class Checkpointer : IDisposable
             _writtenBlobs.Clear();
             Interlocked.Exchange(ref _logBytesAtLast, logBytes);
             _lastTicks = Stopwatch.GetTimestamp();
-            _log.RecycleBelow(Math.Min(root.Seq + 1, LogFloor?.Invoke() ?? long.MaxValue));   // a replica may still need older records
+            _log.RecycleBelow(Math.Min(Math.Min(root.Seq + 1, heldFloor), LogFloor?.Invoke() ?? long.MaxValue));   // a replica may still need older records
             _stats.RecordCheckpoint(result);
             return result;
         }
@@ -240,6 +259,39 @@ internal sealed class Checkpointer : IDisposable
         {
             root.Unpin();
         }
+    }
+
+    /// <summary>The oldest held checkpoint's generation and the first seq after it (no hold: the largest values).</summary>
+    private (long Generation, long LogFloor) HeldGeneration()
+    {
+        var (generation, floor) = (long.MaxValue, long.MaxValue);
+        foreach (var hold in _holds)
+        {
+            generation = Math.Min(generation, hold.Generation);
+            floor = Math.Min(floor, hold.Superblock.CoveredSeq + 1);
+        }
+
+        return (generation, floor);
+    }
+
+    private void Release(DurableHold hold)
+    {
+        lock (_holdGate)
+        {
+            _holds.Remove(hold);
+        }
+    }
+
+    /// <summary>A hold on the durable checkpoint (<see cref="HoldDurable"/>).</summary>
+    internal sealed class DurableHold(Checkpointer owner, Superblock superblock, long generation) : IDisposable
+    {
+        /// <summary>The held checkpoint's superblock.</summary>
+        public Superblock Superblock { get; } = superblock;
+
+        /// <summary>The generation of its root: pages retired by later roots stay unwritten.</summary>
+        public long Generation { get; } = generation;
+
+        public void Dispose() => owner.Release(this);
     }
 
     /// <summary>A checkpoint covers only what the log holds durably (in batch and async modes the fsync may lag).</summary>

@@ -194,6 +194,9 @@ internal sealed class DataFile : INodeSource, IDisposable
         Interlocked.Add(ref _bytesWritten, stored.Length);
     }
 
+    /// <summary>Reads the file's bytes from page <paramref name="address"/> on as they are (a copy of the file); the bytes read.</summary>
+    public int ReadPages(long address, Span<byte> destination) => _file.ReadFully(address * _pageSize, destination);
+
     /// <summary>Makes every page written so far durable.</summary>
     public void Sync() => _file.SyncData();
 

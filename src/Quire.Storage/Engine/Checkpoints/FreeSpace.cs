@@ -148,35 +148,39 @@ internal sealed class FreeSpace
     }
 
     /// <summary>Writes what this checkpoint changes in the persisted list (a delta, or a whole new base) and returns the new chain.</summary>
-    public (long Head, int Pages) WriteList(DataFile file)
+    /// <remarks>
+    /// The list's own pages are taken like a node's (the lowest free page, else one at the
+    /// end), so checkpoints that change little do not grow the file by a page each. With
+    /// <paramref name="keepChain"/> (a copy of the durable checkpoint is being taken) the
+    /// chain is never replaced by a new base: its pages stay as that checkpoint wrote them.
+    /// </remarks>
+    public (long Head, int Pages) WriteList(DataFile file, bool keepChain = false)
     {
         ListPagesWritten = 0;
         var capacity = FreeListPage.Capacity(file.Identity.PageSize);
-        List<long> added;
+        var isBase = _chain.Count >= CompactAfterPages && !keepChain;
+        if (!isBase && _unpersisted.Count + _freedAfter.Count + _taken.Count == 0)
+        {
+            _newChain = _chain;
+            return Chain;
+        }
+
+        var pages = TakeListPages(isBase, capacity);
+        List<long> added = [];
         List<long> removed = [];
-        bool isBase;
-        if (_chain.Count >= CompactAfterPages)
+        if (isBase)
         {
             // Everything free once this checkpoint is durable, the old chain included.
-            added = [];
             _free.CopyTo(added);
             added.AddRange(_freedAfter);
             added.AddRange(_chain);
             _freedAfter.AddRange(_chain);
-            isBase = true;
         }
         else
         {
-            added = [];
             _unpersisted.CopyTo(added);
             added.AddRange(_freedAfter);
             removed = _taken;
-            isBase = false;
-            if (added.Count + removed.Count == 0)
-            {
-                _newChain = _chain;
-                return Chain;
-            }
         }
 
         var chain = isBase ? [] : new List<long>(_chain);
@@ -184,11 +188,11 @@ internal sealed class FreeSpace
         var previous = isBase ? 0 : Chain.Head;
         var addedAt = 0;
         var removedAt = 0;
-        do
+        foreach (var address in pages)
         {
+            // An estimate a page too high leaves the last page empty: still a valid delta.
             var addedHere = Math.Min(capacity, added.Count - addedAt);
             var removedHere = Math.Min(capacity - addedHere, removed.Count - removedAt);
-            var address = AllocateRun(1);
             FreeListPage.Write(
                 page, address, isBase && previous == 0, previous,
                 CollectionsMarshal.AsSpan(added).Slice(addedAt, addedHere), CollectionsMarshal.AsSpan(removed).Slice(removedAt, removedHere));
@@ -199,10 +203,36 @@ internal sealed class FreeSpace
             addedAt += addedHere;
             removedAt += removedHere;
         }
-        while (addedAt < added.Count || removedAt < removed.Count);
+
+        if (addedAt < added.Count || removedAt < removed.Count)
+        {
+            throw new InvalidOperationException($"the free list took {pages.Count} pages for {added.Count} added and {removed.Count} removed pages");
+        }
 
         _newChain = chain;
         return (chain[0], chain.Count);
+    }
+
+    /// <summary>
+    /// Takes the pages the list needs. A base lists every free page, fewer once these are
+    /// taken; a delta lists each page taken from the durable list as removed.
+    /// </summary>
+    private List<long> TakeListPages(bool isBase, int capacity)
+    {
+        var entries = isBase ? _free.Count + _freedAfter.Count + _chain.Count : _unpersisted.Count + _freedAfter.Count + _taken.Count;
+        var count = 1;
+        while ((long)count * capacity < entries + (isBase ? 0 : count))
+        {
+            count++;
+        }
+
+        var pages = new List<long>(count);
+        for (var i = 0; i < count; i++)
+        {
+            pages.Add(AllocatePage());
+        }
+
+        return pages;
     }
 
     /// <summary>The checkpoint is durable: what it freed is free, and its list is the persisted one.</summary>
