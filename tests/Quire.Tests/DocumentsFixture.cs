@@ -30,6 +30,9 @@ internal sealed class DocumentsFixture : IDisposable
         Db = _catalog.Get("test");
     }
 
+    /// <summary>Replaces the database with a copy read from <paramref name="source"/> (a replica's bootstrap).</summary>
+    public async Task ReplaceFromCopyAsync(Stream source) => Db = await _catalog.ReplaceFromCopyAsync("test", source);
+
     public static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement;
 
     public void Dispose()

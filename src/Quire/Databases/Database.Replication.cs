@@ -77,6 +77,28 @@ public sealed partial class Database
         return null;
     }
 
+    /// <summary>
+    /// Checkpoints, then opens a copy of the database as of that checkpoint, consistent while
+    /// writes go on (a replica's bootstrap; see <see cref="DatabaseCopy"/>).
+    /// </summary>
+    public async Task<DatabaseCopy> OpenCopyAsync()
+    {
+        await Engine.CheckpointAsync().ConfigureAwait(false);
+        var storage = Engine.OpenCheckpointCopy();
+        try
+        {
+            return new DatabaseCopy(DatabaseCopy.ReadHeader(Directory, _options), storage);
+        }
+        catch
+        {
+            storage.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Bytes of log kept on disk from <paramref name="seq"/> on: what a replica reading there holds.</summary>
+    public long LogBytesFrom(long seq) => Engine.LogBytesFrom(seq);
+
     /// <summary>Keeps the log from <paramref name="seq"/> on, through checkpoints, until the hold moves or is disposed.</summary>
     public LogHolds.Hold HoldLog(long seq) => Engine.LogHolds.Take(seq);
 

@@ -111,6 +111,60 @@ public sealed partial class DatabaseCatalog : IDisposable
         }
     }
 
+    /// <summary>
+    /// Makes the database <paramref name="name"/> a copy read from <paramref name="source"/>
+    /// (<see cref="DatabaseCopy"/>; a replica's bootstrap), replacing the one of that name if
+    /// any: the copy is built aside and swapped in once whole, and the old one is closed and
+    /// deleted. Returns the new database, opened.
+    /// </summary>
+    /// <exception cref="Storage.Format.CorruptDataException">The stream is not a whole, intact copy; nothing changed.</exception>
+    public async Task<Database> ReplaceFromCopyAsync(string name, Stream source, CancellationToken cancellationToken = default)
+    {
+        Names.CheckDatabase(name);
+        ArgumentNullException.ThrowIfNull(source);
+        var building = Path.Combine(Root, $"{HiddenPrefix}{name}.creating-{Guid.NewGuid():N}");
+        try
+        {
+            await DatabaseCopy.ReceiveAsync(source, building, _options, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            if (System.IO.Directory.Exists(building))
+            {
+                System.IO.Directory.Delete(building, recursive: true);
+            }
+
+            throw;
+        }
+
+        lock (_open)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_open.Remove(name, out var old))
+            {
+                old.Dispose();
+            }
+
+            var path = PathOf(name);
+            var dropping = Path.Combine(Root, $"{HiddenPrefix}{name}.dropping-{Guid.NewGuid():N}");
+            if (System.IO.Directory.Exists(path))
+            {
+                System.IO.Directory.Move(path, dropping);
+            }
+
+            System.IO.Directory.Move(building, path);
+            SyncRoot();
+            if (System.IO.Directory.Exists(dropping))
+            {
+                System.IO.Directory.Delete(dropping, recursive: true);
+            }
+
+            var database = Database.Open(name, path, _options);
+            _open[name] = database;
+            return database;
+        }
+    }
+
     /// <summary>The database, opened if it is not yet.</summary>
     /// <exception cref="InvalidNameException">The name breaks the rules.</exception>
     /// <exception cref="DatabaseNotFoundException">It does not exist.</exception>

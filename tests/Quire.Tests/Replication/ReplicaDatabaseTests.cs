@@ -68,4 +68,69 @@ public class ReplicaDatabaseTests
         await CopyLogAsync(primary.Db, replicaFixture.Db);
         Assert.Equal(primary.Db.Head, replicaFixture.Db.Head);
     }
+
+    [Fact]
+    public async Task A_replica_made_from_a_copy_taken_while_writes_go_on_follows_the_log_from_the_copys_seq_to_the_same_database()
+    {
+        using var primary = new DocumentsFixture(new DatabaseOptions { Storage = new StorageOptions { Durability = Durability.Sync } });
+        await primary.Db.CreateIndexAsync("users", "age", IndexKind.Sorted);
+        var random = new Random(8);
+        async Task WriteAsync(int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                await primary.Db.PutAsync("users", $"u{random.Next(500)}", Json($$"""{"age": {{random.Next(100)}}, "pad": "{{new string('x', random.Next(300))}}"}"""));
+            }
+        }
+
+        await WriteAsync(800);
+        using var replicaFixture = new DocumentsFixture(new DatabaseOptions { ReplicaOf = "http://primary:1" });
+        var copied = new MemoryStream();
+        long copySeq;
+        using (var copy = await primary.Db.OpenCopyAsync())
+        {
+            copySeq = copy.Seq;
+            Assert.Equal(primary.Db.Seq, copySeq);   // it checkpointed first: the copy is of now
+            await WriteAsync(800);   // and checkpoints, while the copy is read
+            await primary.Db.CheckpointAsync();
+            await copy.WriteToAsync(copied);
+            Assert.Equal(copy.Length, copied.Length);
+        }
+
+        copied.Position = 0;
+        await replicaFixture.ReplaceFromCopyAsync(copied);   // replaces the replica's empty database
+        var replica = replicaFixture.Db;
+        Assert.Equal(copySeq, replica.Seq);
+        Assert.True(replica.IsReplica);
+        await CopyLogAsync(primary.Db, replica);
+
+        await primary.Db.WhenIndexesReadyAsync();
+        Assert.Equal(primary.Db.Seq, replica.Seq);
+        Assert.Equal(primary.Db.Head, replica.Head);
+        const string Nql = "FROM users WHERE age >= 50 ORDER BY age";
+        Assert.Equal(primary.Db.Query(Nql).Rows.Select(r => r.ToArray()), replica.Query(Nql).Rows.Select(r => r.ToArray()));
+        Assert.Equal(primary.Db.Scan("users").Select(d => (d.Id, d.Seq)), replica.Scan("users").Select(d => (d.Id, d.Seq)));
+        Assert.True(replica.Verify().Ok);
+
+        replicaFixture.Reopen();   // the copy is a database like any other
+        Assert.Equal(primary.Db.Head, replicaFixture.Db.Head);
+    }
+
+    [Fact]
+    public async Task A_damaged_copy_changes_nothing()
+    {
+        using var primary = new DocumentsFixture();
+        await primary.Db.PutAsync("users", "a", Json("""{"n": 1}"""));
+        using var replicaFixture = new DocumentsFixture(new DatabaseOptions { ReplicaOf = "http://primary:1" });
+        var copied = new MemoryStream();
+        using (var copy = await primary.Db.OpenCopyAsync())
+        {
+            await copy.WriteToAsync(copied);
+        }
+
+        var before = replicaFixture.Db;
+        await Assert.ThrowsAsync<Storage.Format.CorruptDataException>(() => replicaFixture.ReplaceFromCopyAsync(new MemoryStream(copied.ToArray()[..(int)(copied.Length - 10)])));
+        Assert.Empty(before.Scan("users"));   // still open, still itself
+        Assert.Single(Directory.GetDirectories(replicaFixture.Path));   // nothing left aside
+    }
 }
