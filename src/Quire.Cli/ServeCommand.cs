@@ -37,10 +37,11 @@ internal static class ServeCommand
         var replicaToken = new Option<string?>("--replica-token") { Description = "The primary's bearer token, when it has one (env QUIRE_REPLICA_TOKEN)", DefaultValueFactory = _ => Env("QUIRE_REPLICA_TOKEN") };
         var syncReplicas = new Option<int>("--sync-replicas") { Description = "Acknowledge a write once this many replicas have it durable (0: asynchronous replication)", DefaultValueFactory = _ => 0 };
         var syncTimeout = new Option<int>("--sync-timeout-ms") { Description = "How long a write waits for its synchronous replicas before it fails with 503", DefaultValueFactory = _ => (int)defaults.SyncTimeout.TotalMilliseconds };
+        var replicaMaxLog = new Option<long>("--replica-max-log-bytes") { Description = "The most log kept for a replica that is behind; past it the replica starts again from a copy", DefaultValueFactory = _ => defaults.ReplicaMaxLogBytes };
         var command = new Command("serve", "Run the nedbd-compatible HTTP server.")
         {
             host, port, data, token, resp2, h2c, maxBody, queueWait, maxQueued, tlsPort, tlsCert, tlsPassword, logLevel, sweep, checkpointMinutes, slowClient,
-            opLogRetention, noHistory, historyRetention, historyAge, replicaOf, replicaToken, syncReplicas, syncTimeout,
+            opLogRetention, noHistory, historyRetention, historyAge, replicaOf, replicaToken, syncReplicas, syncTimeout, replicaMaxLog,
         };
         command.SetAction(async (result, cancellation) =>
         {
@@ -53,6 +54,12 @@ internal static class ServeCommand
             if (result.GetValue(tlsCert) is { } certificate && !File.Exists(certificate))
             {
                 await Console.Error.WriteLineAsync($"quire serve: the certificate file {certificate} does not exist").ConfigureAwait(false);
+                return 2;
+            }
+
+            if (result.GetValue(replicaMaxLog) < 1)
+            {
+                await Console.Error.WriteLineAsync("quire serve: --replica-max-log-bytes must be at least 1").ConfigureAwait(false);
                 return 2;
             }
 
@@ -87,6 +94,7 @@ internal static class ServeCommand
                 ReplicaToken = result.GetValue(replicaToken),
                 SyncReplicas = Math.Max(0, result.GetValue(syncReplicas)),
                 SyncTimeout = TimeSpan.FromMilliseconds(Math.Max(1, result.GetValue(syncTimeout))),
+                ReplicaMaxLogBytes = result.GetValue(replicaMaxLog),
                 MaxBodyBytes = result.GetValue(maxBody),
                 QueueWait = TimeSpan.FromMilliseconds(Math.Max(0, result.GetValue(queueWait))),
                 SlowClientTimeout = TimeSpan.FromMilliseconds(Math.Max(1, result.GetValue(slowClient))),

@@ -48,7 +48,6 @@ public static class QuireServer
 
         using var catalog = DatabaseCatalog.Open(options.DataRoot, options.ReplicaOf is null ? options.Databases : options.Databases with { ReplicaOf = options.ReplicaOf });
         var service = new QuireService(catalog, new ServiceOptions { QueueWait = options.QueueWait, MaxRequestBytes = options.MaxBodyBytes, SlowClientTimeout = options.SlowClientTimeout, ReplicaOf = options.ReplicaOf });
-        using var replicas = new ReplicaRegistry();
         var epoch = new ReplicationEpoch(options.DataRoot);
         var resp = new RespConnectionHandler(service, options.Token);
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -89,6 +88,7 @@ public static class QuireServer
         }
 
         resp.Logger = app.Logger;
+        using var replicas = new ReplicaRegistry(options.ReplicaMaxLogBytes, app.Logger);
         using var follower = options.ReplicaOf is { } primary
             ? new ReplicaFollower(service, new Uri(primary), options.ReplicaToken, ReplicationStatus.ReplicaId(options.DataRoot), epoch, app.Logger)
             : null;

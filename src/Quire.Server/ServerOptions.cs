@@ -26,6 +26,12 @@ public sealed record ServerOptions
     /// <summary>A primary's synchronous replicas: a write is acknowledged once this many have it durable (0: asynchronous).</summary>
     public int SyncReplicas { get; init; }
 
+    /// <summary>
+    /// The most log a primary keeps for one replica that is behind (bytes): past it the
+    /// replica is cut off and starts again from a copy of the database. Default 1 GiB.
+    /// </summary>
+    public long ReplicaMaxLogBytes { get; init; } = 1L << 30;
+
     /// <summary>How long a write waits for its synchronous replicas before it fails with 503.</summary>
     public TimeSpan SyncTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -158,6 +158,7 @@ internal sealed class HttpApi
             ("GET", [var db, "replication"]) => _replication.Stream(context, db),
             ("POST", [var db, "replication", "ack"]) => _replication.Ack(context, db),
             ("GET", [var db, "replication", "head"]) => _replication.HeadAt(context, db),
+            ("GET", [var db, "replication", "snapshot"]) => _replication.Snapshot(context, db),
             _ => throw HttpRoutes.NoSuchRoute(),
         };
     }

@@ -11,7 +11,8 @@ namespace Quire.Server.Replication;
 
 /// <summary>
 /// A replica's side: every second it lists the primary's databases (its <c>/health</c>),
-/// makes an empty copy of any it lacks, and keeps one stream per database open
+/// makes a copy of any it lacks (<c>GET .../replication/snapshot</c>; also when the primary's
+/// log no longer holds its next seq, or it diverged), and keeps one stream per database open
 /// (<c>GET .../replication?after_seq=</c> its own last seq), applying each record as the
 /// primary's log holds it (many in flight, in order) and telling the primary the seq it has
 /// durable as records are applied (<see cref="AckPump"/>). A broken stream is opened again from the replica's own seq, so a
@@ -93,11 +94,19 @@ internal sealed class ReplicaFollower : IDisposable
     private async Task FollowAsync(ReplicaState state, CancellationToken stop)
     {
         var backoff = TimeSpan.FromMilliseconds(100);
-        while (!stop.IsCancellationRequested && !state.Diverged)
+        while (!stop.IsCancellationRequested)
         {
             try
             {
-                await StreamAsync(state, stop).ConfigureAwait(false);
+                if (state.NeedsCopy)
+                {
+                    await CopyAsync(state, stop).ConfigureAwait(false);
+                }
+                else
+                {
+                    await StreamAsync(state, stop).ConfigureAwait(false);
+                }
+
                 backoff = TimeSpan.FromMilliseconds(100);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -107,12 +116,66 @@ internal sealed class ReplicaFollower : IDisposable
             catch (Exception ex)
             {
                 state.Error = ex.Message;
-                _logger.LogWarning("replica: the stream of {Database} broke: {Reason}; resuming from seq {Seq}", state.Db.Name, ex.Message, state.Db.Seq + 1);
+                _logger.LogWarning("replica: {Work} of {Database} broke: {Reason}; trying again", state.NeedsCopy ? "the copy" : "the stream", state.Db.Name, ex.Message);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
             }
 
             await Task.Delay(backoff, stop).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Makes the database again from a copy of the primary's (streamed while the primary keeps
+    /// writing; the old one serves reads until the copy is whole), then its log is followed
+    /// from the copy's seq.
+    /// </summary>
+    private async Task CopyAsync(ReplicaState state, CancellationToken stop)
+    {
+        var name = state.Db.Name;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        using var response = await _http.GetAsync(
+            $"/v1/databases/{Uri.EscapeDataString(name)}/replication/snapshot?replica={_id}", HttpCompletionOption.ResponseHeadersRead, stop).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NoContent)
+        {
+            state.NeedsCopy = false;   // the primary's database has no op yet: its log from the start is all there is
+            return;
+        }
+
+        response.EnsureSuccessStatusCode();
+        if (!await AcceptsEpochAsync(response, state, stop).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        await using (var body = await response.Content.ReadAsStreamAsync(stop).ConfigureAwait(false))
+        {
+            state.Db = await _service.ReplaceReplicaDatabaseAsync(name, body, stop).ConfigureAwait(false);
+        }
+
+        state.NeedsCopy = false;
+        state.Error = null;
+        state.Copies++;
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            _logger.LogInformation(
+                "replica: {Database} made from a copy of the primary's at seq {Seq} ({Bytes} bytes in {Elapsed})",
+                name, state.Db.Seq, response.Content.Headers.ContentLength, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        }
+    }
+
+    /// <summary>Takes the primary's epoch from its answer, unless it is older than this replica's (a replaced primary): then says so and waits.</summary>
+    private async Task<bool> AcceptsEpochAsync(HttpResponseMessage response, ReplicaState state, CancellationToken stop)
+    {
+        var theirs = response.Headers.TryGetValues(ReplicationFrames.EpochHeader, out var values) && long.TryParse(values.FirstOrDefault(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var e) ? e : 1;
+        if (theirs < _epoch.Value)
+        {
+            state.Error = $"the primary's epoch {theirs} is older than this replica's {_epoch.Value}: it was replaced, and its stream is refused";
+            await Task.Delay(TimeSpan.FromSeconds(5), stop).ConfigureAwait(false);
+            return false;
+        }
+
+        _epoch.Adopt(theirs);
+        return true;
     }
 
     private async Task StreamAsync(ReplicaState state, CancellationToken stop)
@@ -124,29 +187,27 @@ internal sealed class ReplicaFollower : IDisposable
         if (response.StatusCode == HttpStatusCode.Conflict)
         {
             var (path, fork, count) = await DivergedOps.KeepAsideAsync(_http, db, stop).ConfigureAwait(false);
-            state.Diverged = true;
-            state.Error = $"diverged from the primary after seq {fork}: its {count} ops since are kept in {path}; nothing of the primary is applied on top of them, and this database needs a copy of the primary's, which Quire cannot make yet";
+            state.Diverged = $"diverged from the primary after seq {fork}: its {count} ops since are kept in {path}";
+            state.Error = $"{state.Diverged}; the database is made again from a copy of the primary's";
+            state.NeedsCopy = true;
             _logger.LogError("replica: {Database} {Error}", db.Name, state.Error);
             return;
         }
 
         if (response.StatusCode == HttpStatusCode.Gone)
         {
-            state.Error = $"the primary's log no longer holds seq {db.Seq + 1}: this replica needs a copy of the database, which Quire cannot make yet (start the replica from a copy of the primary's data directory)";
-            await Task.Delay(TimeSpan.FromSeconds(5), stop).ConfigureAwait(false);
+            state.Error = $"the primary's log no longer holds seq {db.Seq + 1}: the database is made again from a copy of the primary's";
+            state.NeedsCopy = true;
+            _logger.LogWarning("replica: {Database}: {Error}", db.Name, state.Error);
             return;
         }
 
         response.EnsureSuccessStatusCode();
-        var theirs = response.Headers.TryGetValues(ReplicationFrames.EpochHeader, out var values) && long.TryParse(values.FirstOrDefault(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var e) ? e : 1;
-        if (theirs < _epoch.Value)
+        if (!await AcceptsEpochAsync(response, state, stop).ConfigureAwait(false))
         {
-            state.Error = $"the primary's epoch {theirs} is older than this replica's {_epoch.Value}: it was replaced, and its stream is refused";
-            await Task.Delay(TimeSpan.FromSeconds(5), stop).ConfigureAwait(false);
             return;
         }
 
-        _epoch.Adopt(theirs);
         state.Error = null;
         await using var stream = await response.Content.ReadAsStreamAsync(stop).ConfigureAwait(false);
         var inFlight = new Queue<Task>();

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
 using Quire.Databases;
 using Quire.Storage.Engine;
 
@@ -8,7 +9,9 @@ namespace Quire.Server.Replication;
 /// A primary's replicas, by the id each gives: per database, the seq it has durable (its
 /// acks) and a hold on the log from there, so checkpoints keep what it still needs while it
 /// streams or reconnects. A replica not heard from for <see cref="Forget"/> is dropped with
-/// its holds (it then needs a copy of the database to start again).
+/// its holds (it then needs a copy of the database to start again), and so is one whose hold
+/// keeps more than the limit of log bytes: it is cut off, its stream ends, and it is told to
+/// start again from a copy.
 /// </summary>
 internal sealed class ReplicaRegistry : IDisposable
 {
@@ -16,12 +19,43 @@ internal sealed class ReplicaRegistry : IDisposable
     public static readonly TimeSpan Forget = TimeSpan.FromHours(1);
 
     private readonly ConcurrentDictionary<(string Replica, string Database), Entry> _entries = new();
+    private readonly long _maxLogBytes;
+    private readonly ILogger? _logger;
+    private readonly Timer? _limiter;
     private TaskCompletionSource _acked = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>A replica's place in one database.</summary>
-    public sealed class Entry(LogHolds.Hold hold)
+    /// <summary>A registry whose replicas may hold at most <paramref name="maxLogBytes"/> of log each (checked every second).</summary>
+    public ReplicaRegistry(long maxLogBytes = long.MaxValue, ILogger? logger = null)
     {
+        _maxLogBytes = maxLogBytes;
+        _logger = logger;
+        if (maxLogBytes < long.MaxValue)
+        {
+            _limiter = new Timer(_ => EnforceLogLimit(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        }
+    }
+
+    /// <summary>A replica's place in one database.</summary>
+    public sealed class Entry(Database db, LogHolds.Hold hold)
+    {
+        private readonly CancellationTokenSource _cut = new();
+
+        public Database Db => db;
+
         public LogHolds.Hold Hold { get; } = hold;
+
+        /// <summary>Whether the replica was cut off (it held too much log): it must start again from a copy.</summary>
+        public bool IsCut => _cut.IsCancellationRequested;
+
+        /// <summary>Cancelled when the replica is cut off: its stream ends.</summary>
+        public CancellationToken CutToken => _cut.Token;
+
+        /// <summary>Lets the log go and ends the stream.</summary>
+        public void CutOff()
+        {
+            Hold.Dispose();
+            _cut.Cancel();
+        }
 
         /// <summary>The seq the replica last said it has durable (-1: none yet).</summary>
         public long AckedSeq { get; set; } = -1;
@@ -36,10 +70,58 @@ internal sealed class ReplicaRegistry : IDisposable
     public Entry Connect(string replica, Database db, long fromSeq)
     {
         Sweep();
-        var entry = _entries.GetOrAdd((replica, db.Name), _ => new Entry(db.HoldLog(fromSeq)));
+        var entry = _entries.GetOrAdd((replica, db.Name), _ => new Entry(db, db.HoldLog(fromSeq)));
+        if (!ReferenceEquals(entry.Db, db))
+        {
+            // The database was dropped and made again since: nothing of the old entry applies.
+            Restart(replica, db, fromSeq);
+            entry = _entries[(replica, db.Name)];
+        }
+
         entry.Hold.MoveTo(fromSeq);
         entry.LastSeen = DateTime.UtcNow;
         return entry;
+    }
+
+    /// <summary>
+    /// A replica starting again from a copy of <paramref name="db"/> whose log it needs from
+    /// <paramref name="fromSeq"/>: a new entry holding the log from there, replacing any (a cut one too).
+    /// </summary>
+    public void Restart(string replica, Database db, long fromSeq)
+    {
+        var entry = new Entry(db, db.HoldLog(fromSeq));
+        Entry? old = null;
+        _entries.AddOrUpdate((replica, db.Name), entry, (_, existing) =>
+        {
+            old = existing;
+            return entry;
+        });
+        old?.CutOff();
+    }
+
+    /// <summary>Cuts off every replica whose hold keeps more than the limit of log bytes.</summary>
+    public void EnforceLogLimit()
+    {
+        foreach (var ((replica, database), entry) in _entries)
+        {
+            long held;
+            try
+            {
+                held = entry.IsCut ? 0 : entry.Db.LogBytesFrom(entry.Hold.Seq);
+            }
+            catch (ObjectDisposedException)
+            {
+                continue;   // dropped, or replaced by a copy: its next stream connects afresh
+            }
+
+            if (held > _maxLogBytes)
+            {
+                entry.CutOff();
+                _logger?.LogWarning(
+                    "replication: replica {Replica} of {Database} holds {Bytes} bytes of log, more than the limit of {Limit}: cut off, it starts again from a copy",
+                    replica, database, held, _maxLogBytes);
+            }
+        }
     }
 
     /// <summary>Records a replica's durable seq: the log before it is no longer needed for it.</summary>
@@ -84,6 +166,7 @@ internal sealed class ReplicaRegistry : IDisposable
 
     public void Dispose()
     {
+        _limiter?.Dispose();
         foreach (var entry in _entries.Values)
         {
             entry.Hold.Dispose();

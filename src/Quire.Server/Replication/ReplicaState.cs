@@ -10,11 +10,23 @@ internal sealed class ReplicaState(Database db)
 {
     private long _primarySeq = -1;
     private long _caughtUpTicks = DateTime.UtcNow.Ticks;
+    private Database _db = db;
 
-    public Database Db => db;
+    /// <summary>The replica's database; replaced when it is made again from a copy of the primary's.</summary>
+    public Database Db
+    {
+        get => Volatile.Read(ref _db);
+        set => Volatile.Write(ref _db, value);
+    }
 
-    /// <summary>Whether this database holds ops the primary never had: it is no longer followed.</summary>
-    public bool Diverged { get; set; }
+    /// <summary>Whether the database must be made again from a copy of the primary's before its log is followed.</summary>
+    public bool NeedsCopy { get; set; } = db.Seq < 0;
+
+    /// <summary>How many times the database was made from a copy of the primary's.</summary>
+    public int Copies { get; set; }
+
+    /// <summary>What became of ops this database held that the primary never had (the file they were kept in), or null.</summary>
+    public string? Diverged { get; set; }
 
     /// <summary>Why the stream is not running now, or null.</summary>
     public string? Error { get; set; }
@@ -23,7 +35,7 @@ internal sealed class ReplicaState(Database db)
     public long PrimarySeq => Interlocked.Read(ref _primarySeq);
 
     /// <summary>Ops the primary has that this replica has not applied.</summary>
-    public long LagOps => Math.Max(0, PrimarySeq - db.Seq);
+    public long LagOps => Math.Max(0, PrimarySeq - Db.Seq);
 
     /// <summary>How long the replica has been behind (0 when caught up).</summary>
     public long LagMs => LagOps == 0 ? 0 : (long)(DateTime.UtcNow - new DateTime(Interlocked.Read(ref _caughtUpTicks), DateTimeKind.Utc)).TotalMilliseconds;
@@ -31,7 +43,7 @@ internal sealed class ReplicaState(Database db)
     public void Heartbeat(long primarySeq)
     {
         Interlocked.Exchange(ref _primarySeq, Math.Max(PrimarySeq, primarySeq));
-        if (db.Seq >= primarySeq)
+        if (Db.Seq >= primarySeq)
         {
             Interlocked.Exchange(ref _caughtUpTicks, DateTime.UtcNow.Ticks);
         }
@@ -39,7 +51,7 @@ internal sealed class ReplicaState(Database db)
 
     public void Received(long lastSeq)
     {
-        if (db.Seq >= PrimarySeq)
+        if (Db.Seq >= PrimarySeq)
         {
             Interlocked.Exchange(ref _caughtUpTicks, DateTime.UtcNow.Ticks);   // caught up until this record: the lag starts now
         }

@@ -61,9 +61,14 @@ internal sealed class ReplicationStatus(ReplicaRegistry registry, ReplicaFollowe
         {
             w.WriteString("replication_error", $"{failing.Db.Name}: {failing.Error}");
         }
+
+        if (states.FirstOrDefault(s => s.Diverged is not null) is { } diverged)
+        {
+            w.WriteString("replication_diverged", $"{diverged.Db.Name}: {diverged.Diverged}");
+        }
     }
 
-    /// <summary>Per database: a replica's <c>quire_replica_lag_ops</c> and <c>quire_replica_lag_ms</c>; a primary's <c>quire_replicas_connected</c>.</summary>
+    /// <summary>Per database: a replica's <c>quire_replica_lag_ops</c>, <c>quire_replica_copies</c> and <c>quire_replica_lag_ms</c>; a primary's <c>quire_replicas_connected</c>.</summary>
     public void WriteMetrics(StringBuilder text)
     {
         if (follower is not { } following)
@@ -77,6 +82,12 @@ internal sealed class ReplicationStatus(ReplicaRegistry registry, ReplicaFollowe
         foreach (var (name, state) in following.States)
         {
             text.Append(CultureInfo.InvariantCulture, $"quire_replica_lag_ops{{db=\"{name}\"}} {state.LagOps}\n");
+        }
+
+        text.Append("# HELP quire_replica_copies Times this replica's database was made from a copy of the primary's.\n# TYPE quire_replica_copies counter\n");
+        foreach (var (name, state) in following.States)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"quire_replica_copies{{db=\"{name}\"}} {state.Copies}\n");
         }
 
         text.Append("# HELP quire_replica_lag_ms How long this replica has been behind its primary.\n# TYPE quire_replica_lag_ms gauge\n");

@@ -90,6 +90,10 @@ internal sealed class QuireService(DatabaseCatalog catalog, ServiceOptions optio
     /// <summary>A replica's copy of the primary's database <paramref name="name"/>: opened, or made empty (its log brings the rest).</summary>
     public Database EnsureReplicaDatabase(string name) => catalog.Exists(name) ? catalog.Get(name) : catalog.Create(name);
 
+    /// <summary>Makes a replica's database <paramref name="name"/> a copy of the primary's read from <paramref name="copy"/>, replacing what it held.</summary>
+    public Task<Database> ReplaceReplicaDatabaseAsync(string name, Stream copy, CancellationToken cancellationToken) =>
+        catalog.ReplaceFromCopyAsync(name, copy, cancellationToken);
+
     private void RefuseOnReplica()
     {
         if (ReplicaOf is { } primary)

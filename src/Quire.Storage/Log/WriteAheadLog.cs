@@ -73,15 +73,25 @@ internal sealed class WriteAheadLog : IDisposable
     }
 
     /// <summary>
-    /// Bytes of log kept from the segment holding <paramref name="seq"/> to the end (whole
-    /// segments, the current one as far as written): what a reader at that seq holds on disk.
+    /// About how many bytes of log follow <paramref name="seq"/> (what a reader there still
+    /// has to read, and keeps on disk): whole segments after the one holding it, and of that
+    /// one the share of its seqs from <paramref name="seq"/> on.
     /// </summary>
     public long BytesFrom(long seq)
     {
         lock (_segmentsLock)
         {
-            var index = Math.Max(0, _segments.FindLastIndex(s => s.FirstSeq <= seq));
-            return ((_segments.Count - 1 - index) * _options.SegmentSize) + Volatile.Read(ref _fileOffset);
+            var first = Math.Max(0, _segments.FindLastIndex(s => s.FirstSeq <= seq));
+            var total = 0L;
+            for (var i = first; i < _segments.Count; i++)
+            {
+                var last = i + 1 == _segments.Count;
+                var (start, end) = (_segments[i].FirstSeq, last ? NextSeq : _segments[i + 1].FirstSeq);
+                var bytes = last ? Volatile.Read(ref _fileOffset) - FileHeader.Size : _options.SegmentSize - FileHeader.Size;
+                total += i == first && end > start ? bytes * (end - Math.Clamp(seq, start, end)) / (end - start) : bytes;
+            }
+
+            return total;
         }
     }
 

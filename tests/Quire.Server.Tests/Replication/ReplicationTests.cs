@@ -17,6 +17,15 @@ public class ReplicationTests
         return (body.GetProperty("seq").GetInt64(), body.GetProperty("head").GetString()!, body.GetProperty("rows").GetRawText());
     }
 
+    /// <summary>How many times the replica made its <c>shop</c> from a copy (its metrics).</summary>
+    private static async Task<int> CopiesAsync(ServerProcess replica)
+    {
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync($"http://127.0.0.1:{replica.Port}/metrics");
+        var line = metrics.Split('\n').Single(l => l.StartsWith("quire_replica_copies{db=\"shop\"}", StringComparison.Ordinal));
+        return int.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private static async Task CaughtUpAsync(ServerProcess primary, ServerProcess replica, string db)
     {
         var want = await StateAsync(primary, db);
@@ -164,5 +173,54 @@ public class ReplicationTests
         (code, output) = Resp.RedisTools.Run("dotnet", cli, "promote", "--url", $"http://127.0.0.1:{replica.Port}");
         Assert.Equal(1, code);
         Assert.Contains("answered 409: this server is a primary already", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_new_replica_starts_from_a_copy_of_the_primarys_database_taken_while_writes_go_on()
+    {
+        using var primary = new ServerProcess();
+        Assert.Equal(HttpStatusCode.Created, (await primary.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "shop", "init": {"indexes": [["users", "age"]]}}""")).Status);
+        var random = new Random(21);
+        await WriteAsync(primary, random, 300);
+        using var replica = new ServerProcess(null, null, "--replica-of", $"http://127.0.0.1:{primary.Port}");
+        await WriteAsync(primary, random, 300);   // while it copies
+        await CaughtUpAsync(primary, replica, "shop");
+        Assert.Equal(1, await CopiesAsync(replica));
+        Assert.True((await replica.SendAsync(HttpMethod.Get, "/v1/databases/shop/verify")).Body.GetProperty("ok").GetBoolean());
+        var (_, plan) = await replica.SendAsync(HttpMethod.Post, "/v1/databases/shop/explain", """{"nql": "FROM users WHERE age > 50"}""");
+        Assert.Contains("age", plan.GetRawText(), StringComparison.Ordinal);   // the index came with the copy
+    }
+
+    [Fact]
+    public async Task A_replica_that_falls_further_behind_than_the_log_limit_is_cut_off_and_starts_again_from_a_copy()
+    {
+        using var primary = new ServerProcess(ServerProcess.FreePort(), null, null, "--replica-max-log-bytes", "100000");
+        using var proxy = new FaultyProxy(primary.Port);
+        using var replica = new ServerProcess(null, null, "--replica-of", $"http://127.0.0.1:{proxy.Port}");
+        Assert.Equal(HttpStatusCode.Created, (await primary.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "shop"}""")).Status);
+        var random = new Random(5);
+        await WriteAsync(primary, random, 50);
+        await CaughtUpAsync(primary, replica, "shop");
+        var copies = await CopiesAsync(replica);
+
+        proxy.Stalled = true;   // the replica reads nothing and acks nothing while the primary writes on
+        var pad = new string('x', 2000);
+        for (var i = 0; i < 120; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await primary.SendAsync(HttpMethod.Post, "/v1/databases/shop/put", $$$"""{"coll": "users", "id": "p{{{i}}}", "doc": {"pad": "{{{pad}}}"}}""")).Status);
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!primary.Output.Contains("cut off", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the primary kept the log for a replica past its limit:\n{primary.Output}");
+            await Task.Delay(100);
+        }
+
+        await WriteAsync(primary, random, 20);   // after the cut: these reach the replica only through a copy
+        proxy.Stalled = false;
+        await CaughtUpAsync(primary, replica, "shop");
+        Assert.Equal(copies + 1, await CopiesAsync(replica));
+        Assert.True((await replica.SendAsync(HttpMethod.Get, "/v1/databases/shop/verify")).Body.GetProperty("ok").GetBoolean());
     }
 }

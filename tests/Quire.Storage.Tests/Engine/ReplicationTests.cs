@@ -115,4 +115,18 @@ public class ReplicationTests
         Assert.Equal(engine.LastSeq + 1, cursor.NextSeq);
         Assert.True(engine.ReadLog(0).Select(r => r.FirstSeq).Distinct().Count() > 100);
     }
+
+    [Fact]
+    public async Task The_log_bytes_after_a_seq_shrink_as_the_seq_moves_to_the_end_and_are_none_there()
+    {
+        using var engine = EngineFixture.Open(new FaultyFileSystem(), segmentSize: 64 * 1024);
+        using var hold = engine.LogHolds.Take(0);
+        await WriteRandomAsync(engine, new Random(4), 1500);
+        var all = engine.LogBytesFrom(0);
+        Assert.InRange(all, engine.LogBytesWritten / 4, engine.LogBytesWritten);   // that count has the spare segments written ahead too
+        Assert.Equal(0, engine.LogBytesFrom(engine.LastSeq + 1));
+        var half = engine.LogBytesFrom(engine.LastSeq / 2);
+        Assert.InRange(half, all / 4, all * 3 / 4);
+        Assert.True(engine.LogBytesFrom(engine.LastSeq - 10) < half);
+    }
 }

@@ -16,6 +16,12 @@ namespace Quire.Server.Http.Routes;
 /// </summary>
 internal sealed partial class ReplicationRoutes(QuireService service, ReplicaRegistry registry, ReplicationEpoch epoch)
 {
+    /// <summary>The media type of a database copy.</summary>
+    public const string CopyContentType = "application/x-quire-copy";
+
+    /// <summary>The header giving a copy's seq.</summary>
+    public const string SeqHeader = "Quire-Seq";
+
     public async Task Stream(HttpContext context, string name)
     {
         var db = service.Get(name);
@@ -48,8 +54,15 @@ internal sealed partial class ReplicationRoutes(QuireService service, ReplicaReg
         }
 
         var entry = registry.Connect(replica, db, next);
+        if (entry.IsCut)
+        {
+            await JsonResponse.ErrorAsync(context, 410, "the replica fell too far behind (its log passed the primary's limit): it needs a copy of the database").ConfigureAwait(false);
+            return;
+        }
+
         Interlocked.Increment(ref entry.Streams);
-        var aborted = context.RequestAborted;
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, entry.CutToken);
+        var aborted = ended.Token;
         try
         {
             context.Response.StatusCode = 200;
@@ -66,6 +79,40 @@ internal sealed partial class ReplicationRoutes(QuireService service, ReplicaReg
         {
             Interlocked.Decrement(ref entry.Streams);
             entry.LastSeen = DateTime.UtcNow;
+        }
+    }
+
+    /// <summary>
+    /// GET .../replication/snapshot?replica=ID: a copy of the database as of a checkpoint taken
+    /// now (<see cref="Databases.DatabaseCopy"/>), streamed while writes go on, its seq in
+    /// <c>Quire-Seq</c>; the log after it is held for the replica, which streams from there. 204
+    /// when the database has no op yet: there is nothing to copy.
+    /// </summary>
+    public async Task Snapshot(HttpContext context, string name)
+    {
+        var db = service.Get(name);
+        var replica = ReplicaId(context.Request.Query["replica"].ToString());
+        var aborted = context.RequestAborted;
+        using var copy = await db.OpenCopyAsync().ConfigureAwait(false);
+        if (copy.Seq < 0)
+        {
+            context.Response.StatusCode = 204;
+            return;
+        }
+
+        registry.Restart(replica, db, copy.Seq + 1);
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = CopyContentType;
+        context.Response.ContentLength = copy.Length;
+        context.Response.Headers[ReplicationFrames.EpochHeader] = epoch.Value.ToString(CultureInfo.InvariantCulture);
+        context.Response.Headers[SeqHeader] = copy.Seq.ToString(CultureInfo.InvariantCulture);
+        try
+        {
+            await copy.WriteToAsync(context.Response.Body, aborted).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            // The replica went; it asks again.
         }
     }
 
