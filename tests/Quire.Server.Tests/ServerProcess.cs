@@ -21,6 +21,12 @@ internal sealed class ServerProcess : IDisposable
 
     /// <summary>A server on <paramref name="port"/> (a restart that clients find where it was).</summary>
     public ServerProcess(int port, string? token, TempDirectory? data, params string[] extraArgs)
+        : this(port, token, data, new Dictionary<string, string>(), extraArgs)
+    {
+    }
+
+    /// <summary>A server on <paramref name="port"/> with <paramref name="environment"/> set for it (runtime settings, say).</summary>
+    public ServerProcess(int port, string? token, TempDirectory? data, IReadOnlyDictionary<string, string> environment, params string[] extraArgs)
     {
         Data = data ?? new TempDirectory("quire-server");
         OwnsData = data is null;
@@ -40,6 +46,11 @@ internal sealed class ServerProcess : IDisposable
         if (token is not null)
         {
             start.Environment["NEDBD_TOKEN"] = token;
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
         }
 
         _process = Process.Start(start)!;

@@ -21,14 +21,18 @@ internal static class LogStreamer
     /// <summary>The most a frame of merged records carries (and so a replica's commit of them).</summary>
     private const int MergeBytes = 1 << 20;
 
-    /// <summary>Streams until <paramref name="stop"/>, or until the replica's seq turns out not to be a record boundary of this log.</summary>
-    public static async Task RunAsync(Database db, long next, PipeWriter writer, CancellationToken stop)
+    /// <summary>
+    /// Streams until <paramref name="stop"/>, or until the replica's seq turns out not to be a
+    /// record boundary of this log; <paramref name="sent"/> hears the last seq handed to the
+    /// connection after each flush.
+    /// </summary>
+    public static async Task RunAsync(Database db, long next, PipeWriter writer, Action<long> sent, CancellationToken stop)
     {
         var cursor = new LogCursor(next);
         var lastBeat = DateTime.MinValue;
         while (!stop.IsCancellationRequested)
         {
-            var sent = false;
+            var any = false;
             if (db.Seq >= cursor.NextSeq)
             {
                 // Records read together go as one frame (up to MergeBytes): a replica catching up
@@ -54,13 +58,14 @@ internal static class LogStreamer
                         if (writer.UnflushedBytes >= FlushBytes)
                         {
                             await writer.FlushAsync(stop).ConfigureAwait(false);
+                            sent(record.FirstSeq - 1);
                         }
                     }
 
                     merged.Add(record);
                     mergedBytes += record.Payload.Length;
                     next = record.LastSeq + 1;
-                    sent = true;
+                    any = true;
                 }
 
                 if (merged.Count > 0)
@@ -69,15 +74,16 @@ internal static class LogStreamer
                 }
             }
 
-            if (sent || DateTime.UtcNow - lastBeat >= HeartbeatEvery)
+            if (any || DateTime.UtcNow - lastBeat >= HeartbeatEvery)
             {
                 ReplicationFrames.WriteHeartbeat(writer, db.Seq, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
                 await writer.FlushAsync(stop).ConfigureAwait(false);
+                sent(next - 1);
                 lastBeat = DateTime.UtcNow;
             }
 
             // Published is not always durable yet (batch durability): then look again shortly.
-            await (db.Seq >= next ? Task.Delay(sent ? 0 : 2, stop) : db.WhenChangedAsync(next - 1, stop)).ConfigureAwait(false);
+            await (db.Seq >= next ? Task.Delay(any ? 0 : 2, stop) : db.WhenChangedAsync(next - 1, stop)).ConfigureAwait(false);
         }
     }
 }

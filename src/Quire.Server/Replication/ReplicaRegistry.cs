@@ -57,6 +57,9 @@ internal sealed class ReplicaRegistry : IDisposable
             _cut.Cancel();
         }
 
+        /// <summary>The last seq handed to the replica's connection (-1: none yet).</summary>
+        public long SentSeq = -1;
+
         /// <summary>The seq the replica last said it has durable (-1: none yet).</summary>
         public long AckedSeq { get; set; } = -1;
 
@@ -149,9 +152,9 @@ internal sealed class ReplicaRegistry : IDisposable
     /// <summary>How many replicas have a stream open now (any database).</summary>
     public int Connected => _entries.Where(e => Volatile.Read(ref e.Value.Streams) > 0).Select(e => e.Key.Replica).Distinct().Count();
 
-    /// <summary>Each replica's acked seq in <paramref name="database"/>.</summary>
-    public IEnumerable<(string Replica, long AckedSeq, bool Streaming)> Of(string database) =>
-        _entries.Where(e => e.Key.Database == database).Select(e => (e.Key.Replica, e.Value.AckedSeq, Volatile.Read(ref e.Value.Streams) > 0));
+    /// <summary>Every replica's place in every database: the seq last sent to it and the seq it has durable.</summary>
+    public IEnumerable<(string Replica, string Database, long SentSeq, long AckedSeq)> All() =>
+        _entries.Select(e => (e.Key.Replica, e.Key.Database, Interlocked.Read(ref e.Value.SentSeq), e.Value.AckedSeq));
 
     private void Sweep()
     {

@@ -68,13 +68,26 @@ internal sealed class ReplicationStatus(ReplicaRegistry registry, ReplicaFollowe
         }
     }
 
-    /// <summary>Per database: a replica's <c>quire_replica_lag_ops</c>, <c>quire_replica_copies</c> and <c>quire_replica_lag_ms</c>; a primary's <c>quire_replicas_connected</c>.</summary>
+    /// <summary>Per database: a replica's <c>quire_replica_lag_ops</c>, <c>quire_replica_copies</c> and <c>quire_replica_lag_ms</c>; a primary's <c>quire_replicas_connected</c>, and per replica and database <c>quire_replica_sent_seq</c> and <c>quire_replica_acked_seq</c>.</summary>
     public void WriteMetrics(StringBuilder text)
     {
         if (follower is not { } following)
         {
             text.Append("# HELP quire_replicas_connected Replicas streaming from this primary.\n# TYPE quire_replicas_connected gauge\n");
             text.Append(CultureInfo.InvariantCulture, $"quire_replicas_connected {registry.Connected}\n");
+            var replicas = registry.All().ToList();
+            text.Append("# HELP quire_replica_sent_seq The last seq sent to a replica.\n# TYPE quire_replica_sent_seq gauge\n");
+            foreach (var (replica, database, sent, _) in replicas)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"quire_replica_sent_seq{{replica=\"{replica}\",db=\"{database}\"}} {sent}\n");
+            }
+
+            text.Append("# HELP quire_replica_acked_seq The last seq a replica said it has durable.\n# TYPE quire_replica_acked_seq gauge\n");
+            foreach (var (replica, database, _, acked) in replicas)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"quire_replica_acked_seq{{replica=\"{replica}\",db=\"{database}\"}} {acked}\n");
+            }
+
             return;
         }
 

@@ -223,4 +223,44 @@ public class ReplicationTests
         Assert.Equal(copies + 1, await CopiesAsync(replica));
         Assert.True((await replica.SendAsync(HttpMethod.Get, "/v1/databases/shop/verify")).Body.GetProperty("ok").GetBoolean());
     }
+
+    [Fact]
+    public async Task A_replica_that_stops_reading_holds_the_primarys_sender_back_and_resumes_when_it_reads_again()
+    {
+        using var primary = new ServerProcess();
+        Assert.Equal(HttpStatusCode.Created, (await primary.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "shop"}""")).Status);
+        using var stuck = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        await stuck.ConnectAsync(IPAddress.Loopback, primary.Port);
+        await stuck.SendAsync(System.Text.Encoding.ASCII.GetBytes("GET /v1/databases/shop/replication?after_seq=-1&replica=stuck HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+
+        // 100 MB of log while the replica reads nothing: what was sent to it stays within what the connection buffers.
+        var pad = new string('x', 200_000);
+        for (var i = 0; i < 500; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await primary.SendAsync(HttpMethod.Post, "/v1/databases/shop/put", $$$"""{"coll": "big", "id": "d{{{i % 10}}}", "doc": {"i": {{{i}}}, "pad": "{{{pad}}}"}}""")).Status);
+        }
+
+        await Task.Delay(1000);   // time for a sender that does not wait for its reader to read on
+        var sent = await SentSeqAsync(primary, "stuck");
+        Assert.InRange(sent, -1, 100);   // at most ~20 MB handed to the connection, not the 100 MB written
+
+        // Reading again, the replica gets everything, in order, and the sender follows it.
+        var received = 0L;
+        var buffer = new byte[1 << 20];
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await SentSeqAsync(primary, "stuck") < 499)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the stream did not resume: sent seq {await SentSeqAsync(primary, "stuck")}");
+            received += await stuck.ReceiveAsync(buffer);
+        }
+
+        Assert.True(received > 90_000_000, $"{received} bytes received");
+    }
+
+    private static async Task<long> SentSeqAsync(ServerProcess primary, string replica)
+    {
+        var metrics = await primary.Http.GetStringAsync("/metrics");
+        var line = metrics.Split('\n').Single(l => l.StartsWith($"quire_replica_sent_seq{{replica=\"{replica}\",db=\"shop\"}}", StringComparison.Ordinal));
+        return long.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+    }
 }

@@ -69,7 +69,7 @@ internal sealed partial class ReplicationRoutes(QuireService service, ReplicaReg
             context.Response.ContentType = ReplicationFrames.ContentType;
             context.Response.Headers[ReplicationFrames.EpochHeader] = epoch.Value.ToString(CultureInfo.InvariantCulture);
             await context.Response.StartAsync(aborted).ConfigureAwait(false);
-            await LogStreamer.RunAsync(db, next, context.Response.BodyWriter, aborted).ConfigureAwait(false);
+            await LogStreamer.RunAsync(db, next, context.Response.BodyWriter, seq => Interlocked.Exchange(ref entry.SentSeq, seq), aborted).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
