@@ -20,6 +20,8 @@ public sealed class RawHttp1Connection : IDisposable
     private readonly string _host;
     private byte[] _send = new byte[4096];
     private byte[] _receive = new byte[16 * 1024];
+    private int _bodyStart;
+    private int _bodyLength;
 
     private RawHttp1Connection(Socket socket, int port)
     {
@@ -97,8 +99,12 @@ public sealed class RawHttp1Connection : IDisposable
             throw new InvalidOperationException($"{path}: {text}");
         }
 
+        (_bodyStart, _bodyLength) = (headerEnd, total - headerEnd);
         return total - headerEnd;
     }
+
+    /// <summary>The last response's body (valid until the next request).</summary>
+    public ReadOnlySpan<byte> LastBody => _receive.AsSpan(_bodyStart, _bodyLength);
 
     private static int ContentLengthOf(ReadOnlySpan<byte> headers, string path)
     {

@@ -2,13 +2,12 @@ using System.Diagnostics;
 using System.Text.Json;
 using Quire.Bench.Harness;
 using Quire.Bench.Http;
-using Quire.Server;
 
 namespace Quire.Bench.Replication;
 
 /// <summary>
-/// Suite <c>replication</c>: primaries and replicas as servers in this process (each its
-/// own directory, sync durability), on loopback. <c>put-c64</c> (no replica) and
+/// Suite <c>replication</c>: primaries and replicas as server processes (<c>quire serve</c>,
+/// each its own directory, sync durability), on loopback. <c>put-c64</c> (no replica) and
 /// <c>put-c64-sync1</c> (one synchronous replica) are 64 HTTP/1.1 writers in a closed loop,
 /// same run; <c>lag-p99-ms</c> is the 99th percentile of the time from a seq being visible
 /// on an asynchronous primary to it being visible on its replica, both polled every
@@ -51,8 +50,9 @@ public static class ReplicationSuite
             var from = asyncPrimary.Seq("bench");
             Load(asyncPrimary, behind);
             var target = asyncPrimary.Seq("bench");
-            var clock = Stopwatch.StartNew();
             asyncReplica = Node.Start(Path.Combine(dir.Path, "replica"), asyncPrimary.Url, 0);
+            var clock = Stopwatch.StartNew();   // from when the replica answers: its process start is not replication
+            from = Math.Max(from, asyncReplica.Seq("bench"));
             while (asyncReplica.Seq("bench") < target)
             {
                 Thread.Sleep(5);
@@ -147,13 +147,19 @@ public static class ReplicationSuite
         }
     }
 
-    /// <summary>Writers paced at 10,000 puts/s; both servers' seqs polled each millisecond; the p99 of how long the replica took to show each seq the primary showed.</summary>
+    /// <summary>
+    /// Writers paced at 10,000 puts/s; each put's seq and the time its acknowledgement
+    /// arrived; the replica's seq watched about every millisecond (<see cref="SeqWatcher"/>):
+    /// the p99 of how long after its acknowledgement each write was visible on the replica.
+    /// </summary>
     private static double LagP99(Node primary, Node replica, TimeSpan window)
     {
         var connections = Enumerable.Range(0, 64).Select(_ => RawHttp1Connection.ConnectAsync(primary.Port).GetAwaiter().GetResult()).ToArray();
         using var stop = new CancellationTokenSource(window);
         long n = 0;
         var started = Stopwatch.StartNew();
+        var acked = new System.Collections.Concurrent.ConcurrentBag<(double Ms, long Seq)>();
+        using var watcher = new SeqWatcher(replica.Port, "bench", started);
         var writers = connections.Select(async (c, w) =>
         {
             for (long i = 0; !stop.IsCancellationRequested; i++)
@@ -165,48 +171,57 @@ public static class ReplicationSuite
                 }
 
                 await c.PostAsync("/v1/databases/bench/put", PutBody(2_000_000_000L + Interlocked.Increment(ref n)));
+                var at = started.Elapsed.TotalMilliseconds;
+                acked.Add((at, SeqOf(c.LastBody)));
             }
         }).ToArray();
 
-        var primarySeen = new List<(double Ms, long Seq)>();
-        var replicaSeen = new List<(double Ms, long Seq)>();
-        while (!stop.IsCancellationRequested)
-        {
-            primarySeen.Add((started.Elapsed.TotalMilliseconds, primary.Seq("bench")));
-            replicaSeen.Add((started.Elapsed.TotalMilliseconds, replica.Seq("bench")));
-            Thread.Sleep(1);
-        }
-
         Task.WaitAll(writers);
+        Thread.Sleep(1000);   // the last writes reach the replica
+        watcher.Dispose();
         foreach (var connection in connections)
         {
             connection.Dispose();
         }
 
+        var seen = watcher.Seen;
         var lags = new List<double>();
-        var r = 0;
-        foreach (var (ms, seq) in primarySeen.DistinctBy(p => p.Seq))
+        foreach (var (ms, seq) in acked)
         {
-            while (r < replicaSeen.Count && replicaSeen[r].Seq < seq)
+            var at = seen.FindIndex(s => s.Seq >= seq);
+            if (at >= 0)
             {
-                r++;
-            }
-
-            if (r < replicaSeen.Count)
-            {
-                lags.Add(Math.Max(0, replicaSeen[r].Ms - ms));
+                lags.Add(Math.Max(0, seen[at].Ms - ms));
             }
         }
 
         lags.Sort();
+        if (lags.Count > 0)
+        {
+            Console.WriteLine($"  (lag ms: p50 {lags[lags.Count / 2]:F1}, p90 {lags[lags.Count * 9 / 10]:F1}, max {lags[^1]:F1}; {lags.Count} writes, {seen.Count} replica seqs seen)");
+        }
+
         return lags.Count == 0 ? double.NaN : lags[(int)Math.Min(lags.Count - 1, Math.Ceiling(lags.Count * 0.99) - 1)];
     }
 
-    /// <summary>A server of this process: its port, its client, and how to stop it.</summary>
+    private static long SeqOf(ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body);
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("seq") && reader.Read())
+            {
+                return reader.GetInt64();
+            }
+        }
+
+        throw new InvalidOperationException("a put's answer without its seq");
+    }
+
+    /// <summary>A server process (<c>quire serve</c>): its port, its client, and how to stop it.</summary>
     private sealed class Node : IDisposable
     {
-        private readonly CancellationTokenSource _stop = new();
-        private Task _server = Task.CompletedTask;
+        private Process _process = null!;
 
         public int Port { get; private init; }
 
@@ -218,8 +233,24 @@ public static class ReplicationSuite
         {
             var port = Loopback.FreePort();
             var node = new Node { Port = port, Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") } };
-            var options = new ServerOptions { Port = port, H2cPort = 0, DataRoot = dataRoot, ReplicaOf = replicaOf, SyncReplicas = syncReplicas };
-            node._server = Task.Run(() => QuireServer.RunAsync(options, node._stop.Token));
+            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            string[] args = [CliPath(), "serve", "--port", $"{port}", "--h2c-port", "0", "--data", dataRoot, "--sync-replicas", $"{syncReplicas}"];
+            foreach (var arg in replicaOf is null ? args : [.. args, "--replica-of", replicaOf])
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            node._process = Process.Start(start)!;
+            node._process.OutputDataReceived += (_, _) => { };
+            node._process.ErrorDataReceived += (_, e) =>
+            {
+                if (e.Data is { Length: > 0 } line && line.StartsWith("fail", StringComparison.Ordinal))
+                {
+                    Console.Error.WriteLine($"  ({dataRoot}) {line}");
+                }
+            };
+            node._process.BeginOutputReadLine();
+            node._process.BeginErrorReadLine();
             Loopback.WaitForHealth(node.Http);
             if (replicaOf is null && !Directory.Exists(Path.Combine(dataRoot, "bench")))
             {
@@ -227,6 +258,15 @@ public static class ReplicationSuite
             }
 
             return node;
+        }
+
+        /// <summary>The server, built beside this benchmark: bench/Quire.Bench/bin/C/F/ -> src/Quire.Cli/bin/C/F/Quire.Cli.dll.</summary>
+        private static string CliPath()
+        {
+            var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
+            var root = here.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
+            var path = Path.Combine(root, "src", "Quire.Cli", "bin", here.Parent.Name, here.Name, "Quire.Cli.dll");
+            return File.Exists(path) ? path : throw new FileNotFoundException($"the server is not built at {path}");
         }
 
         /// <summary>The database's last seq as this server shows it (-1 before it has it).</summary>
@@ -266,12 +306,21 @@ public static class ReplicationSuite
             }
         }
 
+        /// <summary>Stops the server as SIGTERM does (a clean shutdown).</summary>
         public void Dispose()
         {
-            _stop.Cancel();
-            _server.GetAwaiter().GetResult();
+            using (var kill = Process.Start("kill", ["-TERM", $"{_process.Id}"]))
+            {
+                kill.WaitForExit();
+            }
+
+            if (!_process.WaitForExit(60_000))
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+
+            _process.Dispose();
             Http.Dispose();
-            _stop.Dispose();
         }
     }
 }

@@ -25,6 +25,7 @@ internal sealed class WriteAheadLog : IDisposable
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
     private int _buffered;
     private long _currentSegmentId;
+    private (long SegmentId, long Offset) _durableEnd;   // where durable bytes end in the current segment; under _segmentsLock
     private long _bytesWritten;
 
     private WriteAheadLog(
@@ -39,6 +40,7 @@ internal sealed class WriteAheadLog : IDisposable
         _current = current;
         _fileOffset = tailOffset;
         _currentSegmentId = segments[^1].FirstSeq;
+        _durableEnd = (_currentSegmentId, tailOffset);
         _spares = spares;
         NextSeq = nextSeq;
         WrittenSeq = nextSeq;
@@ -187,6 +189,11 @@ internal sealed class WriteAheadLog : IDisposable
         }
 
         _current.SyncData();
+        lock (_segmentsLock)
+        {
+            _durableEnd = (_currentSegmentId, _fileOffset);
+        }
+
         DurableSeq = WrittenSeq;
     }
 
@@ -245,6 +252,7 @@ internal sealed class WriteAheadLog : IDisposable
     {
         LogSegment[] segments;
         long limit;
+        (long SegmentId, long Offset) durableEnd;
         lock (_segmentsLock)
         {
             if (cursor.NextSeq < _segments[0].FirstSeq)
@@ -254,6 +262,7 @@ internal sealed class WriteAheadLog : IDisposable
 
             segments = _segments.ToArray();
             limit = DurableSeq;
+            durableEnd = _durableEnd;
         }
 
         var records = new List<LogRecord>();
@@ -268,7 +277,7 @@ internal sealed class WriteAheadLog : IDisposable
 
         while (cursor.NextSeq < limit && read < maxBytes)
         {
-            var bytes = ReadFrames(cursor, limit, maxBytes - read, records);
+            var bytes = ReadFrames(cursor, limit, cursor.SegmentFirstSeq == durableEnd.SegmentId ? durableEnd.Offset : long.MaxValue, maxBytes - read, records);
             read += bytes;
             if (bytes > 0)
             {
@@ -287,11 +296,14 @@ internal sealed class WriteAheadLog : IDisposable
         return records;
     }
 
-    /// <summary>Reads whole frames from the cursor's segment and offset, up to about <paramref name="maxBytes"/>; the bytes read.</summary>
-    private int ReadFrames(LogCursor cursor, long limit, int maxBytes, List<LogRecord> records)
+    /// <summary>
+    /// Reads whole frames from the cursor's segment and offset, up to about <paramref name="maxBytes"/>
+    /// and no further than <paramref name="end"/> (where its durable bytes end); the bytes read.
+    /// </summary>
+    private int ReadFrames(LogCursor cursor, long limit, long end, int maxBytes, List<LogRecord> records)
     {
         using var file = _fs.Open(cursor.Path!, create: false);
-        var available = file.Length - cursor.Offset;
+        var available = Math.Min(end, file.Length) - cursor.Offset;
         if (available < RecordFrame.HeaderSize)
         {
             return 0;
@@ -374,6 +386,7 @@ internal sealed class WriteAheadLog : IDisposable
         lock (_segmentsLock)
         {
             _segments.Add(new LogSegment(NextSeq, path));
+            _durableEnd = (NextSeq, FileHeader.Size);
         }
 
         _currentSegmentId = NextSeq;

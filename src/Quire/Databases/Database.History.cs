@@ -5,6 +5,9 @@ namespace Quire.Databases;
 /// <summary>The change feed over the op log: nedb v2's <c>tip</c>, <c>since</c> and <c>status</c>.</summary>
 public sealed partial class Database
 {
+    private readonly Lock _logStatusGate = new();
+    private OpLogStatus? _logStatus;
+
     /// <summary>
     /// The ops after <paramref name="afterSeq"/> (null or -1: from the first op, seq 0 included), in
     /// seq order, at most <paramref name="limit"/> (0: <see cref="SinceBatch.MaxLimit"/>):
@@ -103,6 +106,11 @@ public sealed partial class Database
     public OpLogStatus LogStatus()
     {
         using var snapshot = Engine.OpenSnapshot();
-        return OpLogReader.Status(snapshot);
+        lock (_logStatusGate)
+        {
+            // Counted on from the last answer: a poller of a large op log reads only what is new.
+            _logStatus = OpLogReader.Status(snapshot, _logStatus);
+            return _logStatus;
+        }
     }
 }

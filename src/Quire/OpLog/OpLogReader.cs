@@ -170,17 +170,34 @@ internal static class OpLogReader
     }
 
     /// <summary>The range of ops the log keeps.</summary>
-    public static OpLogStatus Status(Snapshot snapshot)
+    public static OpLogStatus Status(Snapshot snapshot, OpLogStatus? previous = null)
     {
-        long count = 0, oldest = 0, newest = 0;
-        foreach (var entry in snapshot.Scan(Keyspace.OpLogPrefix, Keyspace.End(Keyspace.OpLogPrefix)))
+        // Records are only added after the newest and pruned from the oldest: while the oldest
+        // stays, the count moves by the records after the previous newest alone.
+        var oldest = OldestSeq(snapshot);
+        if (previous is not null && oldest == previous.OldestSeq && previous.Count > 0 && previous.TipSeq <= snapshot.Seq)
+        {
+            var (added, newest) = CountFrom(snapshot, previous.NewestSeq + 1);
+            return new OpLogStatus(snapshot.Seq, previous.OldestSeq, added == 0 ? previous.NewestSeq : newest, previous.Count + added);
+        }
+
+        var (count, last) = CountFrom(snapshot, 0);
+        return new OpLogStatus(snapshot.Seq, count == 0 ? 0 : oldest ?? 0, last, count);
+    }
+
+    /// <summary>How many records there are from <paramref name="fromSeq"/> on, and the newest one's seq (0 for none).</summary>
+    private static (long Count, long Newest) CountFrom(Snapshot snapshot, long fromSeq)
+    {
+        var from = new byte[Keyspace.OpLogPrefix.Length + 8];
+        HashChain.RecordKey(Keyspace.OpLogPrefix, fromSeq, from);
+        long count = 0, newest = 0;
+        foreach (var entry in snapshot.Scan(from, Keyspace.End(Keyspace.OpLogPrefix)))
         {
             newest = SeqOf(entry.Key);
-            oldest = count == 0 ? newest : oldest;
             count++;
         }
 
-        return new OpLogStatus(snapshot.Seq, oldest, newest, count);
+        return (count, newest);
     }
 
     /// <summary>

@@ -123,6 +123,30 @@ public class ChangeFeedTests
     }
 
     [Fact]
+    public async Task The_status_counted_on_from_its_last_answer_equals_a_count_from_scratch_through_writes_and_pruning()
+    {
+        using var f = new DocumentsFixture(new DatabaseOptions { OpLogRetention = 30, ExpiryScanInterval = TimeSpan.FromDays(1) });
+        Assert.Equal(0, f.Db.LogStatus().Count);
+        for (var round = 0; round < 8; round++)
+        {
+            for (var i = 0; i < 7; i++)
+            {
+                await f.Db.PutAsync("c", $"d{round}-{i}", Json("{}"));
+            }
+
+            if (round % 3 == 2)
+            {
+                await f.Db.PruneOpLogAsync();
+            }
+
+            var incremental = f.Db.LogStatus();
+            using var snapshot = f.Db.Engine.OpenSnapshot();
+            Assert.Equal(Quire.OpLog.OpLogReader.Status(snapshot), incremental);
+            Assert.Equal(incremental, f.Db.LogStatus());   // and again with nothing new
+        }
+    }
+
+    [Fact]
     public async Task A_cursor_followed_only_by_internal_seqs_is_not_mistaken_for_pruned_history()
     {
         using var f = new DocumentsFixture(new DatabaseOptions { OpLogRetention = 6, ExpiryScanInterval = TimeSpan.FromDays(1) });
