@@ -27,6 +27,9 @@ internal sealed class ReplicaFollower : IDisposable
     private readonly string _id;
     private readonly ILogger _logger;
     private readonly HttpClient _http;
+    private readonly string? _token;
+    private readonly HttpClient _h2;
+    private int _h2State;               // Unknown, then Speaks or Refused: whether the URL given answers HTTP/2 (h2c, prior knowledge)
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<string, ReplicaState> _states = new(StringComparer.Ordinal);
     private readonly List<Task> _follows = [];
@@ -41,15 +44,25 @@ internal sealed class ReplicaFollower : IDisposable
         _primary = primary;
         _id = id;
         _logger = logger;
-        _http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5) }) { BaseAddress = primary, Timeout = Timeout.InfiniteTimeSpan };
-        if (token is { Length: > 0 })
-        {
-            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
+        _token = token;
+        _http = NewClient(primary, HttpVersion.Version11);
+        _h2 = NewClient(primary, HttpVersion.Version20);
     }
+
+    /// <summary>Why the primary as a whole is not followed now (a replaced primary), or null.</summary>
+    public string? Error { get; private set; }
 
     /// <summary>The primary's URL.</summary>
     public Uri Primary => _primary;
+
+    /// <summary>The protocol the streams use: HTTP/2 when the URL given answers it (the primary's h2c port), else HTTP/1.1.</summary>
+    public string StreamProtocol => Volatile.Read(ref _h2State) == H2Speaks ? "HTTP/2" : "HTTP/1.1";
+
+    private const int H2Unknown = 0;
+    private const int H2Speaks = 1;
+    private const int H2Refused = 2;
+
+    private HttpClient Streams => Volatile.Read(ref _h2State) == H2Speaks ? _h2 : _http;
 
     /// <summary>Each followed database's state.</summary>
     public IReadOnlyDictionary<string, ReplicaState> States => _states;
@@ -62,8 +75,15 @@ internal sealed class ReplicaFollower : IDisposable
         {
             try
             {
-                using var health = await _http.GetFromJsonAsync<JsonDocument>("/health", stop).ConfigureAwait(false);
-                foreach (var name in health!.RootElement.GetProperty("databases").EnumerateArray().Select(n => n.GetString()!))
+                await LearnWhetherH2Async(stop).ConfigureAwait(false);
+                using var health = await Streams.GetFromJsonAsync<JsonDocument>("/health", stop).ConfigureAwait(false);
+                if (!AcceptsEpoch(health!.RootElement.TryGetProperty("epoch", out var epoch) && epoch.TryGetInt64(out var value) ? value : 1))
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(5), stop).ConfigureAwait(false);
+                    continue;
+                }
+
+                foreach (var name in health.RootElement.GetProperty("databases").EnumerateArray().Select(n => n.GetString()!))
                 {
                     if (!_states.ContainsKey(name))
                     {
@@ -88,6 +108,47 @@ internal sealed class ReplicaFollower : IDisposable
             }
 
             await Task.Delay(TimeSpan.FromSeconds(1), stop).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A client of the primary speaking <paramref name="version"/> only (HTTP/2 cleartext: with prior knowledge).</summary>
+    private HttpClient NewClient(Uri baseAddress, Version version)
+    {
+        var client = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5) })
+        {
+            BaseAddress = baseAddress,
+            Timeout = Timeout.InfiniteTimeSpan,
+            DefaultRequestVersion = version,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        if (_token is { Length: > 0 })
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+        }
+
+        return client;
+    }
+
+    /// <summary>
+    /// Asks the URL given for <c>/health</c> over HTTP/2 cleartext until it answers one way or
+    /// the other: a primary's h2c port does, and then every stream and ack shares one connection;
+    /// its HTTP/1.1 port does not, and then HTTP/1.1 it is.
+    /// </summary>
+    private async Task LearnWhetherH2Async(CancellationToken stop)
+    {
+        if (Volatile.Read(ref _h2State) != H2Unknown)
+        {
+            return;
+        }
+
+        try
+        {
+            using var answer = await _h2.GetAsync("/health", stop).ConfigureAwait(false);
+            Volatile.Write(ref _h2State, H2Speaks);
+        }
+        catch (HttpRequestException ex) when (ex.HttpRequestError != HttpRequestError.ConnectionError)
+        {
+            Volatile.Write(ref _h2State, H2Refused);
         }
     }
 
@@ -133,7 +194,7 @@ internal sealed class ReplicaFollower : IDisposable
     {
         var name = state.Db.Name;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        using var response = await _http.GetAsync(
+        using var response = await Streams.GetAsync(
             $"/v1/databases/{Uri.EscapeDataString(name)}/replication/snapshot?replica={_id}", HttpCompletionOption.ResponseHeadersRead, stop).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NoContent)
         {
@@ -142,7 +203,7 @@ internal sealed class ReplicaFollower : IDisposable
         }
 
         response.EnsureSuccessStatusCode();
-        if (!await AcceptsEpochAsync(response, state, stop).ConfigureAwait(false))
+        if (!await AcceptsEpochAsync(response, stop).ConfigureAwait(false))
         {
             return;
         }
@@ -163,18 +224,33 @@ internal sealed class ReplicaFollower : IDisposable
         }
     }
 
-    /// <summary>Takes the primary's epoch from its answer, unless it is older than this replica's (a replaced primary): then says so and waits.</summary>
-    private async Task<bool> AcceptsEpochAsync(HttpResponseMessage response, ReplicaState state, CancellationToken stop)
+    /// <summary>
+    /// Takes the primary's epoch (from its <c>/health</c>, and again from each stream's header)
+    /// unless it is older than this replica's: that primary was replaced, and is not followed.
+    /// </summary>
+    private bool AcceptsEpoch(long theirs)
     {
-        var theirs = response.Headers.TryGetValues(ReplicationFrames.EpochHeader, out var values) && long.TryParse(values.FirstOrDefault(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var e) ? e : 1;
         if (theirs < _epoch.Value)
         {
-            state.Error = $"the primary's epoch {theirs} is older than this replica's {_epoch.Value}: it was replaced, and its stream is refused";
-            await Task.Delay(TimeSpan.FromSeconds(5), stop).ConfigureAwait(false);
+            Error = $"the primary's epoch {theirs} is older than this replica's {_epoch.Value}: it was replaced, and its stream is refused";
             return false;
         }
 
         _epoch.Adopt(theirs);
+        Error = null;
+        return true;
+    }
+
+    /// <summary><see cref="AcceptsEpoch"/> for a stream's or copy's answer; waits a while when it is refused.</summary>
+    private async Task<bool> AcceptsEpochAsync(HttpResponseMessage response, CancellationToken stop)
+    {
+        var theirs = response.Headers.TryGetValues(ReplicationFrames.EpochHeader, out var values) && long.TryParse(values.FirstOrDefault(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var e) ? e : 1;
+        if (!AcceptsEpoch(theirs))
+        {
+            await Task.Delay(TimeSpan.FromSeconds(5), stop).ConfigureAwait(false);
+            return false;
+        }
+
         return true;
     }
 
@@ -183,7 +259,7 @@ internal sealed class ReplicaFollower : IDisposable
         var db = state.Db;
         var (seq, head) = db.Head;
         var url = $"/v1/databases/{Uri.EscapeDataString(db.Name)}/replication?after_seq={seq}&replica={_id}&head={head}";
-        using var response = await _http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, stop).ConfigureAwait(false);
+        using var response = await Streams.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, stop).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.Conflict)
         {
             var (path, fork, count) = await DivergedOps.KeepAsideAsync(_http, db, stop).ConfigureAwait(false);
@@ -203,7 +279,7 @@ internal sealed class ReplicaFollower : IDisposable
         }
 
         response.EnsureSuccessStatusCode();
-        if (!await AcceptsEpochAsync(response, state, stop).ConfigureAwait(false))
+        if (!await AcceptsEpochAsync(response, stop).ConfigureAwait(false))
         {
             return;
         }
@@ -255,7 +331,7 @@ internal sealed class ReplicaFollower : IDisposable
     {
         try
         {
-            using var ack = await _http.PostAsJsonAsync($"/v1/databases/{Uri.EscapeDataString(db.Name)}/replication/ack", new { replica = _id, seq = db.Seq }, stop).ConfigureAwait(false);
+            using var ack = await Streams.PostAsJsonAsync($"/v1/databases/{Uri.EscapeDataString(db.Name)}/replication/ack", new { replica = _id, seq = db.Seq }, stop).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException)
         {
@@ -280,6 +356,7 @@ internal sealed class ReplicaFollower : IDisposable
         }
 
         _http.Dispose();
+        _h2.Dispose();
         _stop.Dispose();
     }
 }

@@ -15,6 +15,7 @@ internal sealed class ReplicationStatus(ReplicaRegistry registry, ReplicaFollowe
 
     public ReplicaRegistry Registry => registry;
 
+
     /// <summary>This server's replication epoch.</summary>
     public ReplicationEpoch Epoch => epoch;
 
@@ -55,9 +56,14 @@ internal sealed class ReplicationStatus(ReplicaRegistry registry, ReplicaFollowe
         w.WriteString("role", "replica");
         w.WriteNumber("epoch", epoch.Value);
         w.WriteString("primary", following.Primary.ToString().TrimEnd('/'));
+        w.WriteString("stream_protocol", following.StreamProtocol);
         w.WriteNumber("lag_ops", states.Count == 0 ? 0 : states.Max(s => s.LagOps));
         w.WriteNumber("lag_ms", states.Count == 0 ? 0 : states.Max(s => s.LagMs));
-        if (states.FirstOrDefault(s => s.Error is not null) is { } failing)
+        if (following.Error is { } refused)
+        {
+            w.WriteString("replication_error", refused);
+        }
+        else if (states.FirstOrDefault(s => s.Error is not null) is { } failing)
         {
             w.WriteString("replication_error", $"{failing.Db.Name}: {failing.Error}");
         }

@@ -194,7 +194,7 @@ public class FailoverTests(ITestOutputHelper output)
             var deadline = DateTime.UtcNow.AddSeconds(20);
             while ((await follower.SendAsync(HttpMethod.Get, "/health")).Body.GetProperty("epoch").GetInt64() != 2)
             {
-                Assert.True(DateTime.UtcNow < deadline, "the replica never took its primary's epoch");
+                Assert.True(DateTime.UtcNow < deadline, $"the replica never took its primary's epoch:\n{follower.Output}\n{(await follower.SendAsync(HttpMethod.Get, "/health")).Body}");
                 await Task.Delay(50);
             }
         }
@@ -210,6 +210,6 @@ public class FailoverTests(ITestOutputHelper output)
             error = health.TryGetProperty("replication_error", out var e) ? e.GetString() : null;
         }
 
-        Assert.Equal("shop: the primary's epoch 1 is older than this replica's 2: it was replaced, and its stream is refused", error);
+        Assert.Equal("the primary's epoch 1 is older than this replica's 2: it was replaced, and its stream is refused", error);
     }
 }

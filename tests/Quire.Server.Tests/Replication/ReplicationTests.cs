@@ -85,6 +85,7 @@ public class ReplicationTests
             Assert.Equal("replica", health.GetProperty("role").GetString());
             Assert.Equal($"http://127.0.0.1:{primaryPort}", health.GetProperty("primary").GetString());
             Assert.Equal(0, health.GetProperty("lag_ops").GetInt64());
+            Assert.Equal("HTTP/1.1", health.GetProperty("stream_protocol").GetString());   // the URL given speaks HTTP/1.1 only
             Assert.Equal("primary", (await primary.SendAsync(HttpMethod.Get, "/health")).Body.GetProperty("role").GetString());
             var (_, plan) = await replica.SendAsync(HttpMethod.Post, "/v1/databases/shop/explain", """{"nql": "FROM users WHERE age > 50"}""");
             Assert.Contains("age", plan.GetRawText(), StringComparison.Ordinal);
@@ -189,6 +190,19 @@ public class ReplicationTests
         Assert.True((await replica.SendAsync(HttpMethod.Get, "/v1/databases/shop/verify")).Body.GetProperty("ok").GetBoolean());
         var (_, plan) = await replica.SendAsync(HttpMethod.Post, "/v1/databases/shop/explain", """{"nql": "FROM users WHERE age > 50"}""");
         Assert.Contains("age", plan.GetRawText(), StringComparison.Ordinal);   // the index came with the copy
+    }
+
+    [Fact]
+    public async Task A_replica_pointed_at_the_primarys_h2c_port_streams_over_http2()
+    {
+        using var primary = new ServerProcess();
+        using var replica = new ServerProcess(null, null, "--replica-of", $"http://127.0.0.1:{primary.H2cPort}");
+        Assert.Equal(HttpStatusCode.Created, (await primary.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "shop"}""")).Status);
+        await WriteAsync(primary, new Random(2), 100);
+        await CaughtUpAsync(primary, replica, "shop");
+        Assert.Equal("HTTP/2", (await replica.SendAsync(HttpMethod.Get, "/health")).Body.GetProperty("stream_protocol").GetString());
+        await WriteAsync(primary, new Random(3), 50);   // live records too
+        await CaughtUpAsync(primary, replica, "shop");
     }
 
     [Fact]
