@@ -38,10 +38,11 @@ internal static class ServeCommand
         var syncReplicas = new Option<int>("--sync-replicas") { Description = "Acknowledge a write once this many replicas have it durable (0: asynchronous replication)", DefaultValueFactory = _ => 0 };
         var syncTimeout = new Option<int>("--sync-timeout-ms") { Description = "How long a write waits for its synchronous replicas before it fails with 503", DefaultValueFactory = _ => (int)defaults.SyncTimeout.TotalMilliseconds };
         var replicaMaxLog = new Option<long>("--replica-max-log-bytes") { Description = "The most log kept for a replica that is behind; past it the replica starts again from a copy", DefaultValueFactory = _ => defaults.ReplicaMaxLogBytes };
+        var corsOrigins = new Option<string?>("--cors-origins") { Description = "Comma-separated web page origins allowed to call a server without a token, * for any (env QUIRE_CORS_ORIGINS)", DefaultValueFactory = _ => Env("QUIRE_CORS_ORIGINS") };
         var command = new Command("serve", "Run the nedbd-compatible HTTP server.")
         {
             host, port, data, token, resp2, h2c, maxBody, queueWait, maxQueued, tlsPort, tlsCert, tlsPassword, logLevel, sweep, checkpointMinutes, slowClient,
-            opLogRetention, noHistory, historyRetention, historyAge, replicaOf, replicaToken, syncReplicas, syncTimeout, replicaMaxLog,
+            opLogRetention, noHistory, historyRetention, historyAge, replicaOf, replicaToken, syncReplicas, syncTimeout, replicaMaxLog, corsOrigins,
         };
         command.SetAction(async (result, cancellation) =>
         {
@@ -95,6 +96,7 @@ internal static class ServeCommand
                 SyncReplicas = Math.Max(0, result.GetValue(syncReplicas)),
                 SyncTimeout = TimeSpan.FromMilliseconds(Math.Max(1, result.GetValue(syncTimeout))),
                 ReplicaMaxLogBytes = result.GetValue(replicaMaxLog),
+                CorsOrigins = (result.GetValue(corsOrigins) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 MaxBodyBytes = result.GetValue(maxBody),
                 QueueWait = TimeSpan.FromMilliseconds(Math.Max(0, result.GetValue(queueWait))),
                 SlowClientTimeout = TimeSpan.FromMilliseconds(Math.Max(1, result.GetValue(slowClient))),

@@ -35,6 +35,13 @@ public sealed record ServerOptions
     /// <summary>How long a write waits for its synchronous replicas before it fails with 503.</summary>
     public TimeSpan SyncTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Web page origins (<c>https://app.example</c>) allowed to call a server without a token
+    /// from a browser; <c>*</c> allows any. Without a token, a request from any other page is
+    /// refused (403). With a token every origin is allowed (nedbd's <c>*</c>).
+    /// </summary>
+    public IReadOnlyList<string> CorsOrigins { get; init; } = [];
+
     /// <summary>The directory holding the databases. Default ./data (env NEDBD_DATA).</summary>
     public string DataRoot { get; init; } = "./data";
 

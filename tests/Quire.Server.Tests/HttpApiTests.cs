@@ -365,7 +365,7 @@ public class HttpApiTests
         socket.ReceiveBufferSize = 4096;
         var stream = socket.GetStream();
         var body = """{"nql": "FROM big"}""";
-        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"POST /v1/databases/slow/subscribe HTTP/1.1\r\nHost: x\r\nContent-Length: {body.Length}\r\n\r\n{body}"));
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"POST /v1/databases/slow/subscribe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {body.Length}\r\n\r\n{body}"));
 
         // Each put changes the result, which grows by 100 KB: a reader that never reads fills every buffer.
         var filler = new string('x', 100_000);

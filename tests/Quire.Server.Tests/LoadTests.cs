@@ -51,7 +51,7 @@ public class LoadTests
         using var stalled = new System.Net.Sockets.TcpClient();
         await stalled.ConnectAsync(IPAddress.Loopback, server.Port);
         var stream = stalled.GetStream();
-        var head = "POST /v1/databases/slow/put HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{\"coll\": \"c\"";
+        var head = "POST /v1/databases/slow/put HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{\"coll\": \"c\"";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
 
         // Others are served while it stalls.

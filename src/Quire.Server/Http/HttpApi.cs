@@ -31,8 +31,11 @@ internal sealed class HttpApi
     private readonly ReplicationRoutes _replication;
     private readonly ServerEvents _events;
 
-    public HttpApi(QuireService service, string? token, ILogger logger, ServerEvents events, Replication.ReplicationStatus replication)
+    private readonly BrowserGuard _guard;
+
+    public HttpApi(QuireService service, string? token, ILogger logger, ServerEvents events, Replication.ReplicationStatus replication, BrowserGuard guard)
     {
+        _guard = guard;
         _events = events;
         _logger = logger;
         _token = token is { Length: > 0 } ? Encoding.UTF8.GetBytes(token) : null;
@@ -53,9 +56,14 @@ internal sealed class HttpApi
     public async Task HandleAsync(HttpContext context)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        context.Response.Headers.AccessControlAllowOrigin = "*";
         try
         {
+            if (_guard.Check(context) is { } refused)
+            {
+                await JsonResponse.ErrorAsync(context, 403, refused).ConfigureAwait(false);
+                return;
+            }
+
             await RouteAsync(context).ConfigureAwait(false);
         }
         catch (Exception ex) when (!context.Response.HasStarted)
