@@ -66,6 +66,11 @@ internal sealed class HttpApi
 
             await RouteAsync(context).ConfigureAwait(false);
         }
+        catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
+        {
+            // The request itself is broken (a bad chunk, a body too large or too slow): the client's mistake.
+            await JsonResponse.ErrorAsync(context, ex.StatusCode, $"bad request: {ex.Message}").ConfigureAwait(false);
+        }
         catch (Exception ex) when (!context.Response.HasStarted)
         {
             if (ServiceErrors.Classify(ex) is { } error)

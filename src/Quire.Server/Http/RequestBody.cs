@@ -10,6 +10,7 @@ namespace Quire.Server.Http;
 /// Reads a request's JSON body: at most the configured size (else 413), a JSON object (else
 /// 400 <c>invalid JSON body</c>); an empty body reads as <c>{}</c>, as nedbd's. A body sent as
 /// <c>application/msgpack</c> is read as the JSON it stands for (<see cref="MessagePackJson"/>).
+/// Text that is not Unicode is a 400 too (<see cref="JsonText"/>).
 /// </summary>
 internal static class RequestBody
 {
@@ -49,6 +50,7 @@ internal static class RequestBody
             }
 
             var json = MessagePackJson.IsMessagePack(context.Request.ContentType) ? MessagePackJson.ToJson(read.Buffer) : read.Buffer.ToArray();
+            JsonText.Check(json);
             var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 });
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {

@@ -35,6 +35,8 @@ internal static class ServiceErrors
         StorageFailedException e => new(ServiceErrorKind.StorageFailed, "storage failed: the database is read-only until restarted", e),
         TimeoutException e => new(ServiceErrorKind.Busy, "the documents this write reads kept changing: retry", e),
         OperationCanceledException e => new(ServiceErrorKind.Cancelled, "request cancelled", e),
+        ObjectDisposedException e when e.ObjectName.StartsWith("Quire.", StringComparison.Ordinal) =>
+            new(ServiceErrorKind.NotFound, "the database was closed while this request ran: it was dropped, replaced or the server is stopping", e),
         _ => null,
     };
 }
