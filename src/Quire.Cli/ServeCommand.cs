@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Quire.Server;
 
 namespace Quire.Cli;
@@ -39,10 +38,11 @@ internal static class ServeCommand
         var syncTimeout = new Option<int>("--sync-timeout-ms") { Description = "How long a write waits for its synchronous replicas before it fails with 503", DefaultValueFactory = _ => (int)defaults.SyncTimeout.TotalMilliseconds };
         var replicaMaxLog = new Option<long>("--replica-max-log-bytes") { Description = "The most log kept for a replica that is behind; past it the replica starts again from a copy", DefaultValueFactory = _ => defaults.ReplicaMaxLogBytes };
         var corsOrigins = new Option<string?>("--cors-origins") { Description = "Comma-separated web page origins allowed to call a server without a token, * for any (env QUIRE_CORS_ORIGINS)", DefaultValueFactory = _ => Env("QUIRE_CORS_ORIGINS") };
+        var metricsOpen = new Option<bool>("--metrics-open") { Description = "Serve /metrics without the token (a Prometheus scraper without it)" };
         var command = new Command("serve", "Run the nedbd-compatible HTTP server.")
         {
             host, port, data, token, resp2, h2c, maxBody, queueWait, maxQueued, tlsPort, tlsCert, tlsPassword, logLevel, sweep, checkpointMinutes, slowClient,
-            opLogRetention, noHistory, historyRetention, historyAge, replicaOf, replicaToken, syncReplicas, syncTimeout, replicaMaxLog, corsOrigins,
+            opLogRetention, noHistory, historyRetention, historyAge, replicaOf, replicaToken, syncReplicas, syncTimeout, replicaMaxLog, corsOrigins, metricsOpen,
         };
         command.SetAction(async (result, cancellation) =>
         {
@@ -96,6 +96,7 @@ internal static class ServeCommand
                 SyncReplicas = Math.Max(0, result.GetValue(syncReplicas)),
                 SyncTimeout = TimeSpan.FromMilliseconds(Math.Max(1, result.GetValue(syncTimeout))),
                 ReplicaMaxLogBytes = result.GetValue(replicaMaxLog),
+                MetricsOpen = result.GetValue(metricsOpen),
                 CorsOrigins = (result.GetValue(corsOrigins) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 MaxBodyBytes = result.GetValue(maxBody),
                 QueueWait = TimeSpan.FromMilliseconds(Math.Max(0, result.GetValue(queueWait))),
@@ -115,6 +116,12 @@ internal static class ServeCommand
                     HistoryRetentionAge = result.GetValue(historyAge) is > 0 and var seconds ? TimeSpan.FromSeconds(seconds) : null,
                 },
             };
+            if (ServeOptionsCheck.Problem(options) is { } problem)
+            {
+                await Console.Error.WriteLineAsync($"quire serve: {problem}").ConfigureAwait(false);
+                return 2;
+            }
+
             Console.WriteLine($"quire serve: http://{options.Host}:{options.Port} (HTTP/1.1){(options.H2cPort != 0 ? $", h2c on {options.H2cPort}" : "")}{(options.TlsPort != 0 ? $", TLS on {options.TlsPort}" : "")}{(options.Resp2Port != 0 ? $", Redis protocol on {options.Resp2Port}" : "")}{(options.ReplicaOf is { } primary ? $", read-only replica of {primary}" : "")}, data in {Path.GetFullPath(options.DataRoot)}");
             try
             {
@@ -138,7 +145,7 @@ internal static class ServeCommand
 
     private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
 
-    private static double? EnvDouble(string name) => Env(name) is { } value && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) ? n : null;
+    private static double? EnvDouble(string name) => ServeOptionsCheck.EnvDouble(name);
 
-    private static int? EnvInt(string name) => Env(name) is { } value && int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
+    private static int? EnvInt(string name) => ServeOptionsCheck.EnvInt(name);
 }

@@ -95,7 +95,7 @@ public static class QuireServer
         var sync = options.SyncReplicas > 0 ? new SyncReplicas(replicas, options.SyncReplicas, options.SyncTimeout) : null;
         service.Confirmation = sync;
         var guard = new BrowserGuard(options.Token is { Length: > 0 } ? options.Token : null, options.CorsOrigins, IPAddress.IsLoopback(address));
-        var api = new HttpApi(service, options.Token, app.Logger, events, new ReplicationStatus(replicas, follower, service, sync, epoch), guard);
+        var api = new HttpApi(service, options.Token, app.Logger, events, new ReplicationStatus(replicas, follower, service, sync, epoch), guard, options.MetricsOpen);
         follower?.Start();
         app.Run(api.HandleAsync);
         // SIGINT/SIGTERM stop the host; so does the caller's token.

@@ -42,6 +42,9 @@ public sealed record ServerOptions
     /// </summary>
     public IReadOnlyList<string> CorsOrigins { get; init; } = [];
 
+    /// <summary>Serve <c>/metrics</c> without the token (a Prometheus scraper without it); by default it needs the token when one is set.</summary>
+    public bool MetricsOpen { get; init; }
+
     /// <summary>The directory holding the databases. Default ./data (env NEDBD_DATA).</summary>
     public string DataRoot { get; init; } = "./data";
 

@@ -93,4 +93,54 @@ public class TlsAndLoggingTests
         var tls = Assert.Throws<InvalidOperationException>(() => new ServerProcess(null, null, "--tls-port", "9443"));
         Assert.Contains("--tls-port needs --tls-cert", tls.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("--port 99999", "--port 99999 is not a port")]
+    [InlineData("--resp2-port -2", "--resp2-port -2 is not a port")]
+    [InlineData("--host notanip", "--host notanip is not an IP address")]
+    [InlineData("--max-body-bytes -1", "--max-body-bytes -1 must be at least 1")]
+    [InlineData("--port 7391 --h2c-port 7391", "--port and --h2c-port are all port 7391")]
+    public void A_bad_flag_stops_start_up_with_exit_code_2_and_a_message(string flags, string message)
+    {
+        var (code, output) = Resp.RedisTools.Run("dotnet", [ServerProcess.CliPath(), "serve", .. flags.Split(' ')]);
+        Assert.Equal(2, code);
+        Assert.Contains(message, output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);   // no stack trace
+    }
+
+    [Fact]
+    public void An_environment_variable_that_is_not_a_number_stops_start_up()
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var arg in new[] { ServerProcess.CliPath(), "serve", "--port", "7392" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["NEDBD_RESP2_PORT"] = "abc";
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var error = process.StandardError.ReadToEnd();
+        Assert.True(process.WaitForExit(30_000));
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains("NEDBD_RESP2_PORT=abc is not a whole number", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_a_token_metrics_and_ready_need_it_unless_metrics_are_opened()
+    {
+        using (var server = new ServerProcess("tok"))
+        {
+            using var anonymous = new HttpClient { BaseAddress = server.Http.BaseAddress };
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/metrics")).StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/ready")).StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await anonymous.GetAsync("/health")).StatusCode);   // nedbd's: open
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await server.Http.GetAsync("/metrics")).StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await server.Http.GetAsync("/ready")).StatusCode);
+        }
+
+        using var scraped = new ServerProcess("tok", null, "--metrics-open");
+        using var scraper = new HttpClient { BaseAddress = scraped.Http.BaseAddress };
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await scraper.GetAsync("/metrics")).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await scraper.GetAsync("/ready")).StatusCode);
+    }
 }

@@ -32,9 +32,11 @@ internal sealed class HttpApi
     private readonly ServerEvents _events;
 
     private readonly BrowserGuard _guard;
+    private readonly bool _metricsOpen;
 
-    public HttpApi(QuireService service, string? token, ILogger logger, ServerEvents events, Replication.ReplicationStatus replication, BrowserGuard guard)
+    public HttpApi(QuireService service, string? token, ILogger logger, ServerEvents events, Replication.ReplicationStatus replication, BrowserGuard guard, bool metricsOpen)
     {
+        _metricsOpen = metricsOpen;
         _guard = guard;
         _events = events;
         _logger = logger;
@@ -117,8 +119,14 @@ internal sealed class HttpApi
             case [] or ["health"] when method == "GET":
                 return _admin.Health(context);
             case ["ready"] when method == "GET":
+                Authorize(context);   // it opens every database: not for anyone
                 return _admin.Ready(context);
             case ["metrics"] when method == "GET":
+                if (!_metricsOpen)
+                {
+                    Authorize(context);   // names and counts of the databases
+                }
+
                 return _admin.Metrics(context);
             case ["events"] when method == "GET":
                 Authorize(context);

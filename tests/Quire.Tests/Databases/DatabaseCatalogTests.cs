@@ -38,6 +38,7 @@ public class DatabaseCatalogTests
     [InlineData("has space")]
     [InlineData("dot.name")]
     [InlineData("../escape")]
+    [InlineData("abc\n")]
     [InlineData("a2345678901234567890123456789012345678901234567890123456789012345")]
     public void Bad_database_names_are_refused_and_create_nothing(string name)
     {

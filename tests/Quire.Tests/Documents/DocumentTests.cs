@@ -110,6 +110,7 @@ public class DocumentTests
         Assert.Contains("exceeds the limit", (await Assert.ThrowsAsync<InvalidDocumentException>(() => f.Db.PutAsync("c", "b", big))).Message, StringComparison.Ordinal);
         Assert.Contains("out of range", (await Assert.ThrowsAsync<InvalidDocumentException>(() => f.Db.PutAsync("c", "b", Json("""{"n": 1e99999999}""")))).Message, StringComparison.Ordinal);
         await Assert.ThrowsAsync<InvalidNameException>(() => f.Db.PutAsync("bad name", "b", Json("{}")));
+        await Assert.ThrowsAsync<InvalidNameException>(() => f.Db.PutAsync("users\n", "b", Json("{}")));   // a trailing newline is not part of a name
         await Assert.ThrowsAsync<InvalidNameException>(() => f.Db.PutAsync("c", "", Json("{}")));
         await Assert.ThrowsAsync<InvalidNameException>(() => f.Db.PutAsync("c", new string('i', 513), Json("{}")));
         await Assert.ThrowsAsync<InvalidNameException>(() => f.Db.LinkAsync("", "r", "x"));
