@@ -32,14 +32,14 @@ internal static class IndexEntries
                 // Equality on an array means "has an element equal to", so each element is a key.
                 foreach (var element in value.EnumerateArray())
                 {
-                    keys.Add(Keyspace.Prefix(key, collection, index.Id).Value(element).String(id).ToArray());
+                    keys.Add(Entry(key, collection, index, element, id));
                 }
 
                 break;
             case IndexKind.Eq or IndexKind.Sorted:
                 if (found)
                 {
-                    keys.Add(Keyspace.Prefix(key, collection, index.Id).Value(value).String(id).ToArray());
+                    keys.Add(Entry(key, collection, index, value, id));
                 }
                 else
                 {
@@ -52,12 +52,12 @@ internal static class IndexEntries
                 {
                     foreach (var element in value.EnumerateArray())
                     {
-                        keys.Add(Keyspace.Prefix(key, collection, index.Id).Value(element).String(id).ToArray());
+                        keys.Add(Entry(key, collection, index, element, id));
                     }
                 }
                 else if (value.ValueKind != JsonValueKind.Null)
                 {
-                    keys.Add(Keyspace.Prefix(key, collection, index.Id).Value(value).String(id).ToArray());
+                    keys.Add(Entry(key, collection, index, value, id));
                 }
 
                 break;
@@ -72,6 +72,23 @@ internal static class IndexEntries
 
                 break;
         }
+    }
+
+    /// <summary>
+    /// The entry (collection, index, value, id). A number too long for the key keeps only its
+    /// first digits, marked cut (strings and composites are always cut at a fixed length), so
+    /// no value can make a document unwritable; searches for such numbers read their region
+    /// and the filter decides.
+    /// </summary>
+    private static byte[] Entry(KeyBuilder key, string collection, IndexDefinition index, JsonElement value, string id)
+    {
+        var entry = Keyspace.Prefix(key, collection, index.Id).Value(value).String(id).ToArray();
+        if (entry.Length <= Storage.Engine.WriteBatch.MaxKeyLength || value.ValueKind != JsonValueKind.Number)
+        {
+            return entry;
+        }
+
+        return Keyspace.Prefix(key, collection, index.Id).CutNumber(ExactNumber.Parse(value.GetRawText())).String(id).ToArray();
     }
 
     private static IEnumerable<string> Texts(JsonElement value)

@@ -18,6 +18,9 @@ internal sealed class KeyBuilder
     /// <summary>The longest string kept whole in an index value; longer ones are cut (see <see cref="KeyTags.Truncated"/>).</summary>
     public const int MaxIndexedStringBytes = 256;
 
+    /// <summary>The most significant digits an index key keeps of a number too long for a key (even: whole bytes).</summary>
+    public const int MaxIndexedNumberDigits = 200;
+
     private byte[] _buffer = new byte[64];
 
     /// <summary>The key so far.</summary>
@@ -96,7 +99,28 @@ internal sealed class KeyBuilder
     }
 
     /// <summary>Appends a number element.</summary>
-    public KeyBuilder Number(ExactNumber number)
+    public KeyBuilder Number(ExactNumber number) => Number(number, int.MaxValue, terminate: true);
+
+    /// <summary>
+    /// Appends a number cut to its first <see cref="MaxIndexedNumberDigits"/> digits and
+    /// marked cut (<see cref="KeyTags.Truncated"/>): an index entry of a number too long for a
+    /// key (the document keeps the whole value; the filter decides).
+    /// </summary>
+    public KeyBuilder CutNumber(ExactNumber number)
+    {
+        Number(number, MaxIndexedNumberDigits, terminate: true);
+        return Byte(KeyTags.Truncated);
+    }
+
+    /// <summary>
+    /// Appends what every number with this one's sign, exponent and first
+    /// <see cref="MaxIndexedNumberDigits"/> digits starts with, whole or cut: the region an
+    /// index search for a long number reads.
+    /// </summary>
+    public KeyBuilder NumberRegion(ExactNumber number) =>
+        number.Digits.Length > MaxIndexedNumberDigits ? Number(number, MaxIndexedNumberDigits, terminate: false) : Number(number);
+
+    private KeyBuilder Number(ExactNumber number, int maxDigits, bool terminate)
     {
         if (number.Sign == 0)
         {
@@ -105,9 +129,10 @@ internal sealed class KeyBuilder
 
         // Positive: the exponent (sign bit flipped, so byte order is numeric order), then the
         // digits as nibbles d+1, ended by a 0 nibble so a shorter digit string sorts first.
-        // Negative: the same bytes inverted, so a larger magnitude sorts first.
-        var digits = number.Digits;
-        var size = 1 + 4 + (digits.Length / 2) + 1;
+        // Negative: the same bytes inverted, so a larger magnitude sorts first. Unterminated
+        // (a region's start), the digits are an even count: whole bytes.
+        var digits = number.Digits.AsSpan(0, Math.Min(number.Digits.Length, maxDigits));
+        var size = 1 + 4 + (digits.Length / 2) + (terminate ? 1 : 0);
         var span = Reserve(size);
         span[0] = number.Sign > 0 ? KeyTags.PositiveNumber : KeyTags.NegativeNumber;
         BinaryPrimitives.WriteUInt32BigEndian(span[1..], (uint)number.Exponent ^ 0x8000_0000U);
@@ -119,7 +144,7 @@ internal sealed class KeyBuilder
             span[p++] = (byte)((high << 4) | low);
         }
 
-        if (digits.Length % 2 == 0)
+        if (terminate && digits.Length % 2 == 0)
         {
             span[p++] = 0;
         }

@@ -104,6 +104,11 @@ internal ref struct KeyReader
                 }
 
                 _position = p + 1;
+                if (_position < _key.Length && _key[_position] == KeyTags.Truncated)
+                {
+                    _position++;   // a number cut to fit the key
+                }
+
                 break;
             }
 

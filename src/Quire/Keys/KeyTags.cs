@@ -31,6 +31,6 @@ internal static class KeyTags
     public const byte StringEnd = 0x00;
     public const byte EscapedZero = 0xFF;
 
-    /// <summary>Follows the end of a string cut to fit a key: the document holds the whole value.</summary>
+    /// <summary>Follows the end of a string or number cut to fit a key: the document holds the whole value.</summary>
     public const byte Truncated = 0xFE;
 }

@@ -30,6 +30,22 @@ public sealed record KeyRange(byte[] From, byte[] To)
         byte[] to = [.. prefix, numbers ? (byte)(KeyTags.PositiveNumber + 1) : (byte)(KeyTags.String + 1)];
         foreach (var bound in served)
         {
+            if (NqlSemantics.IsLongNumber(bound.Value))
+            {
+                // Entries of numbers too long for a key may be cut: keep the whole region of its first digits, the filter decides.
+                byte[] region = [.. prefix, .. new KeyBuilder().NumberRegion(ExactNumber.Parse(bound.Value.Text)).Span];
+                if (bound.Operator is NqlOperator.Greater or NqlOperator.GreaterOrEqual)
+                {
+                    from = Max(from, region);
+                }
+                else
+                {
+                    to = Min(to, Keyspace.End(region));
+                }
+
+                continue;
+            }
+
             var value = NqlSemantics.Encode(new KeyBuilder(), bound.Value).ToArray();
             byte[] at = [.. prefix, .. value];
             byte[] past = [.. at, 0xFF];

@@ -96,6 +96,18 @@ public static partial class NqlSemantics
     }
 
     /// <summary>The key encoding of a literal, as an index holds it.</summary>
+    /// <summary>
+    /// <see cref="Encode"/>, except that a number with more digits than an index key keeps is
+    /// encoded as the start of its region (<see cref="KeyBuilder.NumberRegion"/>), where its
+    /// entries, whole or cut, lie.
+    /// </summary>
+    internal static KeyBuilder EncodeRegion(KeyBuilder key, NqlValue value) =>
+        IsLongNumber(value) ? key.NumberRegion(ExactNumber.Parse(value.Text)) : Encode(key, value);
+
+    /// <summary>Whether a literal is a number with more digits than an index key keeps of a number too long for it.</summary>
+    internal static bool IsLongNumber(NqlValue value) =>
+        value.Kind == NqlValueKind.Number && value.Text.Length > KeyBuilder.MaxIndexedNumberDigits && ExactNumber.Parse(value.Text).Digits.Length > KeyBuilder.MaxIndexedNumberDigits;
+
     internal static KeyBuilder Encode(KeyBuilder key, NqlValue value) => value.Kind switch
     {
         NqlValueKind.Number => key.Number(value.Text),

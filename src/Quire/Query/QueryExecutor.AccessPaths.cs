@@ -28,8 +28,8 @@ internal sealed partial class QueryExecutor
 
             case AccessPath.IndexEquality:
             {
-                var prefix = NqlSemantics.Encode(Keyspace.Prefix(_key, collection, _plan.Index!.Id), _plan.Served[0].Value).ToArray();
-                if (_plan.Served[0].Value.Kind == NqlValueKind.String && MayBeCut(_plan.Served[0].Value.Text))
+                var prefix = NqlSemantics.EncodeRegion(Keyspace.Prefix(_key, collection, _plan.Index!.Id), _plan.Served[0].Value).ToArray();
+                if (MayBeCut(_plan.Served[0].Value))
                 {
                     // Whole and cut values share the region: an id may come twice and out of order.
                     foreach (var row in ReadAll(documents, IdsInOrder([(prefix, Keyspace.End(prefix))], indexPrefix.Length)))
@@ -51,7 +51,7 @@ internal sealed partial class QueryExecutor
             case AccessPath.SortedEquality:
             {
                 // The value's entries, and those of arrays and objects (which may hold it), in id order.
-                var prefix = NqlSemantics.Encode(Keyspace.Prefix(_key, collection, _plan.Index!.Id), _plan.Served[0].Value).ToArray();
+                var prefix = NqlSemantics.EncodeRegion(Keyspace.Prefix(_key, collection, _plan.Index!.Id), _plan.Served[0].Value).ToArray();
                 var ids = IdsInOrder([(prefix, Keyspace.End(prefix)), ([.. indexPrefix, KeyTags.Composite], [.. indexPrefix, KeyTags.Composite + 1])], indexPrefix.Length);
                 foreach (var row in ReadAll(documents, ids))
                 {
@@ -108,9 +108,15 @@ internal sealed partial class QueryExecutor
 
     /// <summary>
     /// True when an index may hold other values under this literal's key: a string of the
-    /// cut length or longer shares its key region with longer strings of the same prefix.
+    /// cut length or longer shares its key region with longer strings of the same prefix, and
+    /// a number longer than a key keeps shares its region with numbers of the same first digits.
     /// </summary>
-    private static bool MayBeCut(string literal) => Encoding.UTF8.GetByteCount(literal) >= KeyBuilder.MaxIndexedStringBytes;
+    private static bool MayBeCut(NqlValue literal) => literal.Kind switch
+    {
+        NqlValueKind.String => Encoding.UTF8.GetByteCount(literal.Text) >= KeyBuilder.MaxIndexedStringBytes,
+        NqlValueKind.Number => NqlSemantics.IsLongNumber(literal),
+        _ => false,
+    };
 
     /// <summary>The documents whose ids end the index entries in a range, in the range's order.</summary>
     private IEnumerable<QueryRow> ReadIndexed(byte[] documents, byte[] from, byte[] to, int indexPrefixLength, bool reverse)

@@ -109,7 +109,7 @@ internal sealed partial class QueryExecutor
     private static List<CompiledCondition> Residual(QueryPlan plan)
     {
         var exact = plan.Access is AccessPath.PrimaryKey or AccessPath.IndexEquality or AccessPath.SortedRange
-            ? plan.Served.Where(c => c.Value.Kind != NqlValueKind.String || !MayBeCut(c.Value.Text)).ToHashSet()
+            ? plan.Served.Where(c => !MayBeCut(c.Value)).ToHashSet()
             : [];
         return plan.Query.Where.Where(c => !exact.Contains(c)).Select(c => new CompiledCondition(c)).ToList();
     }

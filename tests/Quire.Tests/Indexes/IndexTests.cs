@@ -125,4 +125,38 @@ public class IndexTests
         var live = Enumerable.Range(0, 8).Count(i => f.Db.Get("c", $"d{i}") is not null);
         Assert.Equal(live, IndexCheck.Stored(f.Db, "c", index).Count);
     }
+
+    [Fact]
+    public async Task A_number_too_long_for_an_index_key_is_indexed_by_its_first_digits_and_its_document_stays_writable()
+    {
+        using var f = new DocumentsFixture();
+        var huge = "7" + new string('3', 99_999);          // 100,000 digits: as a whole, a key of ~50 KB
+        var near = "7" + new string('3', 99_998) + "4";    // the same first 200 digits, a larger value
+        var small = "7" + new string('3', 250);             // fits a key: kept whole
+        await f.Db.PutAsync("c", "huge", Json($$"""{"n": {{huge}}}"""));
+        await f.Db.CreateIndexAsync("c", "n", IndexKind.Sorted);   // built over it: the build must not fail
+        await f.Db.WhenIndexesReadyAsync();
+        Assert.All(f.Db.Indexes("c"), i => Assert.True(i.Ready));
+        await f.Db.PutAsync("c", "near", Json($$"""{"n": {{near}}}"""));
+        await f.Db.PutAsync("c", "small", Json($$"""{"n": {{small}}}"""));
+        await f.Db.PutAsync("c", "one", Json("""{"n": 1}"""));
+        IndexCheck.AssertAllConsistent(f.Db);
+
+        // The filter decides among values that share a cut entry's first digits.
+        Assert.Equal(["huge"], f.Db.Query($"FROM c WHERE n = {huge}").Rows.Select(IdOf));
+        Assert.Equal(["near"], f.Db.Query($"FROM c WHERE n > {huge}").Rows.Select(IdOf));
+        Assert.Equal(["huge", "near"], f.Db.Query($"FROM c WHERE n >= {huge} ORDER BY n").Rows.Select(IdOf).Order());
+        Assert.Equal(["huge", "one", "small"], f.Db.Query($"FROM c WHERE n < {near}").Rows.Select(IdOf).Order());
+        Assert.Equal(["small"], f.Db.Query($"FROM c WHERE n = {small}").Rows.Select(IdOf));
+        Assert.Contains("Access = SortedRange", f.Db.Explain($"FROM c WHERE n > {huge}").ToString(), StringComparison.Ordinal);   // served by the index
+
+        // And the document stays writable: updated, then deleted.
+        await f.Db.PutAsync("c", "huge", Json("""{"n": 2}"""));
+        Assert.Equal(["huge"], f.Db.Query("FROM c WHERE n = 2").Rows.Select(IdOf));
+        await f.Db.DeleteAsync("c", "near");
+        IndexCheck.AssertAllConsistent(f.Db);
+        Assert.Empty(f.Db.Query($"FROM c WHERE n > {huge}").Rows);
+    }
+
+    private static string IdOf(byte[] row) => System.Text.Json.JsonDocument.Parse(row).RootElement.GetProperty("_id").GetString()!;
 }
