@@ -39,10 +39,11 @@ internal static class ServeCommand
         var replicaMaxLog = new Option<long>("--replica-max-log-bytes") { Description = "The most log kept for a replica that is behind; past it the replica starts again from a copy", DefaultValueFactory = _ => defaults.ReplicaMaxLogBytes };
         var corsOrigins = new Option<string?>("--cors-origins") { Description = "Comma-separated web page origins allowed to call a server without a token, * for any (env QUIRE_CORS_ORIGINS)", DefaultValueFactory = _ => Env("QUIRE_CORS_ORIGINS") };
         var metricsOpen = new Option<bool>("--metrics-open") { Description = "Serve /metrics without the token (a Prometheus scraper without it)" };
+        var maxDatabases = new Option<int>("--max-databases") { Description = "The most databases the server holds; creating one more is refused (409)", DefaultValueFactory = _ => defaults.MaxDatabases };
         var command = new Command("serve", "Run the nedbd-compatible HTTP server.")
         {
             host, port, data, token, resp2, h2c, maxBody, queueWait, maxQueued, tlsPort, tlsCert, tlsPassword, logLevel, sweep, checkpointMinutes, slowClient,
-            opLogRetention, noHistory, historyRetention, historyAge, replicaOf, replicaToken, syncReplicas, syncTimeout, replicaMaxLog, corsOrigins, metricsOpen,
+            opLogRetention, noHistory, historyRetention, historyAge, replicaOf, replicaToken, syncReplicas, syncTimeout, replicaMaxLog, corsOrigins, metricsOpen, maxDatabases,
         };
         command.SetAction(async (result, cancellation) =>
         {
@@ -97,6 +98,7 @@ internal static class ServeCommand
                 SyncTimeout = TimeSpan.FromMilliseconds(Math.Max(1, result.GetValue(syncTimeout))),
                 ReplicaMaxLogBytes = result.GetValue(replicaMaxLog),
                 MetricsOpen = result.GetValue(metricsOpen),
+                MaxDatabases = result.GetValue(maxDatabases),
                 CorsOrigins = (result.GetValue(corsOrigins) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 MaxBodyBytes = result.GetValue(maxBody),
                 QueueWait = TimeSpan.FromMilliseconds(Math.Max(0, result.GetValue(queueWait))),

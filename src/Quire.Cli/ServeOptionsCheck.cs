@@ -80,6 +80,11 @@ internal static class ServeOptionsCheck
             return $"--host {options.Host} is not an IP address (or localhost)";
         }
 
+        if (options.MaxDatabases < 1)
+        {
+            return $"--max-databases {options.MaxDatabases} must be at least 1";
+        }
+
         if (options.MaxBodyBytes < 1)
         {
             return $"--max-body-bytes {options.MaxBodyBytes} must be at least 1";

@@ -47,7 +47,7 @@ public static class QuireServer
         }
 
         using var catalog = DatabaseCatalog.Open(options.DataRoot, options.ReplicaOf is null ? options.Databases : options.Databases with { ReplicaOf = options.ReplicaOf });
-        var service = new QuireService(catalog, new ServiceOptions { QueueWait = options.QueueWait, MaxRequestBytes = options.MaxBodyBytes, SlowClientTimeout = options.SlowClientTimeout, ReplicaOf = options.ReplicaOf });
+        var service = new QuireService(catalog, new ServiceOptions { QueueWait = options.QueueWait, MaxRequestBytes = options.MaxBodyBytes, SlowClientTimeout = options.SlowClientTimeout, ReplicaOf = options.ReplicaOf, MaxDatabases = options.MaxDatabases });
         var epoch = new ReplicationEpoch(options.DataRoot);
         var resp = new RespConnectionHandler(service, options.Token);
         builder.WebHost.ConfigureKestrel(kestrel =>

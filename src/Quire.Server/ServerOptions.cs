@@ -42,6 +42,9 @@ public sealed record ServerOptions
     /// </summary>
     public IReadOnlyList<string> CorsOrigins { get; init; } = [];
 
+    /// <summary>The most databases the server holds; creating one more is refused (409). Default 1,000.</summary>
+    public int MaxDatabases { get; init; } = 1000;
+
     /// <summary>Serve <c>/metrics</c> without the token (a Prometheus scraper without it); by default it needs the token when one is set.</summary>
     public bool MetricsOpen { get; init; }
 

@@ -14,6 +14,7 @@ namespace Quire.Server.Service;
 /// </summary>
 internal sealed class QuireService(DatabaseCatalog catalog, ServiceOptions options)
 {
+    private readonly Lock _creating = new();
     private string? _replicaOf = options.ReplicaOf;
 
     /// <summary>What a write waits for after it is durable here (synchronous replicas), or null: nothing.</summary>
@@ -57,7 +58,17 @@ internal sealed class QuireService(DatabaseCatalog catalog, ServiceOptions optio
     {
         RefuseOnReplica();
         Names.CheckDatabase(name);
-        var db = catalog.Create(name);
+        Database db;
+        lock (_creating)
+        {
+            if (catalog.List().Count >= options.MaxDatabases)
+            {
+                throw new ServiceException(ServiceErrorKind.Conflict, $"the server holds {options.MaxDatabases} databases, its limit (--max-databases): drop one first");
+            }
+
+            db = catalog.Create(name);
+        }
+
         try
         {
             foreach (var (coll, field, kind) in seed.Indexes)

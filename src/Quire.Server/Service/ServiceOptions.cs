@@ -14,4 +14,7 @@ internal sealed record ServiceOptions
 
     /// <summary>The primary this server replicates (a read-only replica), or null for a primary.</summary>
     public string? ReplicaOf { get; init; }
+
+    /// <summary>The most databases the server holds; creating one more is refused (409).</summary>
+    public int MaxDatabases { get; init; } = 1000;
 }

@@ -120,4 +120,18 @@ public class BadRequestTests
         Assert.Contains(HttpStatusCode.OK, statuses);
         Assert.DoesNotContain("fail:", server.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Creating_a_database_past_max_databases_is_a_409_and_makes_nothing()
+    {
+        using var server = new ServerProcess(null, null, "--max-databases", "2");
+        Assert.Equal(HttpStatusCode.Created, (await server.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "a"}""")).Status);
+        Assert.Equal(HttpStatusCode.Created, (await server.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "b"}""")).Status);
+        var (status, body) = await server.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "c"}""");
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        Assert.Contains("--max-databases", body.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await server.SendAsync(HttpMethod.Get, "/v1/databases/c")).Status);
+        await server.SendAsync(HttpMethod.Delete, "/v1/databases/a");
+        Assert.Equal(HttpStatusCode.Created, (await server.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "c"}""")).Status);
+    }
 }
