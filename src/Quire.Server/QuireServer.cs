@@ -46,7 +46,13 @@ public static class QuireServer
             throw new ArgumentException($"--replica-of needs the primary's URL (http://host:port), not '{primaryUrl}'");
         }
 
-        using var catalog = DatabaseCatalog.Open(options.DataRoot, options.ReplicaOf is null ? options.Databases : options.Databases with { ReplicaOf = options.ReplicaOf });
+        ILogger? background = null;   // the host's logger, once it is built
+        var databases = options.Databases with
+        {
+            ReplicaOf = options.ReplicaOf ?? options.Databases.ReplicaOf,
+            OnBackgroundFailure = (what, ex) => background?.LogError("{What}: {Reason}", what, ex.Message),
+        };
+        using var catalog = DatabaseCatalog.Open(options.DataRoot, databases);
         var service = new QuireService(catalog, new ServiceOptions { QueueWait = options.QueueWait, MaxRequestBytes = options.MaxBodyBytes, SlowClientTimeout = options.SlowClientTimeout, ReplicaOf = options.ReplicaOf, MaxDatabases = options.MaxDatabases });
         var epoch = new ReplicationEpoch(options.DataRoot);
         var resp = new RespConnectionHandler(service, options.Token);
@@ -88,6 +94,7 @@ public static class QuireServer
         }
 
         resp.Logger = app.Logger;
+        background = app.Logger;
         using var replicas = new ReplicaRegistry(options.ReplicaMaxLogBytes, app.Logger);
         using var follower = options.ReplicaOf is { } primary
             ? new ReplicaFollower(service, new Uri(primary), options.ReplicaToken, ReplicationStatus.ReplicaId(options.DataRoot), epoch, app.Logger)

@@ -175,13 +175,50 @@ public sealed partial class Database
         }
     }
 
-    private void StartBuild(string collection, uint indexId)
+    /// <summary>Why the build of an index failed last (it is retried), or null while none has.</summary>
+    public string? IndexBuildError(string collection, uint indexId) => _buildErrors.TryGetValue((collection, indexId), out var error) ? error : null;
+
+    private void StartBuild(string collection, uint indexId, int attempt = 0)
     {
-        var build = Task.Run(() => _builder.BuildAsync(collection, indexId, _closing.Token));
+        var build = Task.Run(async () =>
+        {
+            try
+            {
+                _options.OnBuildStart?.Invoke(collection);
+                await _builder.BuildAsync(collection, indexId, _closing.Token).ConfigureAwait(false);
+                _buildErrors.TryRemove((collection, indexId), out _);
+            }
+            catch (Exception ex) when (!_closing.IsCancellationRequested && ex is not OutOfMemoryException)
+            {
+                // Visible in the detail, reported, and tried again (after 1 s, 2 s, ... 5 min):
+                // what made it fail (a document, a full disk) may be fixed meanwhile.
+                _buildErrors[(collection, indexId)] = ex.Message;
+                _options.OnBackgroundFailure?.Invoke($"database {Name}: the build of index {indexId} on {collection} failed; it is tried again", ex);
+                _ = RetryBuildAsync(collection, indexId, attempt + 1);
+                throw;
+            }
+        });
         lock (_builds)
         {
             _builds.RemoveAll(t => t.IsCompletedSuccessfully);
             _builds.Add(build);
+        }
+    }
+
+    private async Task RetryBuildAsync(string collection, uint indexId, int attempt)
+    {
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(Math.Min(300, 1 << Math.Min(attempt - 1, 9))), _options.Clock, _closing.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;   // closing
+        }
+
+        if (Indexes(collection).Any(i => i.Id == indexId && !i.Ready))
+        {
+            StartBuild(collection, indexId, attempt);
         }
     }
 

@@ -24,6 +24,7 @@ public sealed partial class Database : IDisposable
     private readonly CancellationTokenSource _closing = new();
     private static readonly BatchOptions NoOptions = new();
     private readonly List<Task> _builds = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, uint), string> _buildErrors = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), bool> _autoIndexed = new();
     private readonly ExpiryReaper _reaper;
     private readonly OpLogPruner _pruner;

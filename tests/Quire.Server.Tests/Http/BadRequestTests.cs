@@ -134,4 +134,18 @@ public class BadRequestTests
         await server.SendAsync(HttpMethod.Delete, "/v1/databases/a");
         Assert.Equal(HttpStatusCode.Created, (await server.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "c"}""")).Status);
     }
+
+    [Fact]
+    public async Task The_detail_says_whether_each_index_is_ready()
+    {
+        using var server = new ServerProcess();
+        await server.SendAsync(HttpMethod.Post, "/v1/databases", """{"name": "shop", "init": {"indexes": [["users", "age"]]}}""");
+        var (status, detail) = await server.SendAsync(HttpMethod.Get, "/v1/databases/shop");
+        Assert.Equal(HttpStatusCode.OK, status);
+        var build = Assert.Single(detail.GetProperty("index_builds").EnumerateArray());
+        Assert.Equal("users", build.GetProperty("collection").GetString());
+        Assert.Equal("age", build.GetProperty("field").GetString());
+        Assert.True(build.GetProperty("ready").GetBoolean());
+        Assert.False(build.TryGetProperty("error", out _));
+    }
 }

@@ -158,5 +158,50 @@ public class IndexTests
         Assert.Empty(f.Db.Query($"FROM c WHERE n > {huge}").Rows);
     }
 
-    private static string IdOf(byte[] row) => System.Text.Json.JsonDocument.Parse(row).RootElement.GetProperty("_id").GetString()!;
+[Fact]
+    public async Task A_failed_build_says_why_is_reported_and_is_tried_again_until_it_succeeds()
+    {
+        var attempts = 0;
+        var reported = new List<string>();
+        using var f = new DocumentsFixture(new Quire.Databases.DatabaseOptions
+        {
+            OnBuildStart = _ =>
+            {
+                if (Interlocked.Increment(ref attempts) <= 2)
+                {
+                    throw new IOException("the disk is full");
+                }
+            },
+            OnBackgroundFailure = (what, ex) =>
+            {
+                lock (reported)
+                {
+                    reported.Add($"{what}: {ex.Message}");
+                }
+            },
+        });
+        await f.Db.PutAsync("c", "a", Json("""{"n": 1}"""));
+        var index = await f.Db.CreateIndexAsync("c", "n", IndexKind.Sorted);
+        await Assert.ThrowsAsync<IOException>(f.Db.WhenIndexesReadyAsync);
+        Assert.False(f.Db.Indexes("c").Single().Ready);
+        Assert.Equal("the disk is full", f.Db.IndexBuildError("c", index.Id));
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!f.Db.Indexes("c").Single().Ready)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the build was not tried again");
+            await Task.Delay(50);
+        }
+
+        Assert.Null(f.Db.IndexBuildError("c", index.Id));
+        Assert.Equal(3, attempts);
+        lock (reported)
+        {
+            Assert.Equal(2, reported.Count);
+            Assert.Contains("the build of index", reported[0], StringComparison.Ordinal);
+        }
+
+        Assert.Equal(["a"], IndexCheck.IdsFor(f.Db, "c", index, "1"));
+    }
+
+        private static string IdOf(byte[] row) => System.Text.Json.JsonDocument.Parse(row).RootElement.GetProperty("_id").GetString()!;
 }

@@ -108,6 +108,26 @@ internal sealed class DatabaseRoutes(QuireService service)
         }
 
         w.WriteEndArray();
+        w.WriteStartArray("index_builds");   // Quire's: whether each index is ready, and why a build failed
+        foreach (var (collection, indexes) in db.AllIndexes())
+        {
+            foreach (var index in indexes)
+            {
+                w.WriteStartObject();
+                w.WriteString("collection", collection);
+                w.WriteString("field", index.Field);
+                w.WriteString("kind", IndexKinds.Name(index.Kind));
+                w.WriteBoolean("ready", index.Ready);
+                if (!index.Ready && db.IndexBuildError(collection, index.Id) is { } error)
+                {
+                    w.WriteString("error", error);
+                }
+
+                w.WriteEndObject();
+            }
+        }
+
+        w.WriteEndArray();
         w.WriteStartArray("relations");
         foreach (var (from, relation, to) in db.Relations())
         {
