@@ -13,37 +13,28 @@ internal static class ServeOptionsCheck
 {
     private static readonly List<string> EnvironmentProblems = [];
 
-    /// <summary>The number in environment variable <paramref name="name"/>; a value that is not one is reported by <see cref="Problem"/>.</summary>
-    public static int? EnvInt(string name)
+    /// <summary>The whole number in environment variable <paramref name="name"/>; a value that is not one is reported by <see cref="Problem"/>.</summary>
+    public static int? EnvInt(string name) =>
+        Env<int>(name, "a whole number", text => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null);
+
+    /// <summary>The number in environment variable <paramref name="name"/>, as <see cref="EnvInt"/>.</summary>
+    public static double? EnvDouble(string name) =>
+        Env<double>(name, "a number", text => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) ? n : null);
+
+    private static T? Env<T>(string name, string what, Func<string, T?> parse)
+        where T : struct
     {
         if (Environment.GetEnvironmentVariable(name) is not { Length: > 0 } value)
         {
             return null;
         }
 
-        if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+        if (parse(value) is { } parsed)
         {
-            return n;
+            return parsed;
         }
 
-        EnvironmentProblems.Add($"{name}={value} is not a whole number");
-        return null;
-    }
-
-    /// <summary>The decimal number in environment variable <paramref name="name"/>, as <see cref="EnvInt"/>.</summary>
-    public static double? EnvDouble(string name)
-    {
-        if (Environment.GetEnvironmentVariable(name) is not { Length: > 0 } value)
-        {
-            return null;
-        }
-
-        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var n))
-        {
-            return n;
-        }
-
-        EnvironmentProblems.Add($"{name}={value} is not a number");
+        EnvironmentProblems.Add($"{name}={value} is not {what}");
         return null;
     }
 
