@@ -29,6 +29,14 @@ internal static class RespCommands
     public static RespCommand? Find(byte[][] args) =>
         Table.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(System.Text.Encoding.ASCII.GetString(args[0]), out var command) ? command : null;
 
+    /// <summary>
+    /// Whether <paramref name="args"/> is the start of an HTTP request (<c>POST</c>, or a
+    /// <c>Host:</c> header) rather than a command: a web page posting to this port to have
+    /// the lines of its body run as inline commands. Redis closes such a connection too.
+    /// </summary>
+    public static bool IsHttp(byte[][] args) =>
+        System.Text.Ascii.EqualsIgnoreCase(args[0], "post"u8) || System.Text.Ascii.EqualsIgnoreCase(args[0], "host:"u8);
+
     /// <summary>Runs a command and turns whatever it throws into its error reply.</summary>
     public static async ValueTask<RespReply> RunAsync(RespCommand command, RespSession session, byte[][] args, ILogger logger, CancellationToken cancellationToken)
     {

@@ -113,6 +113,14 @@ internal sealed class RespConnectionHandler(QuireService service, string? token)
                     continue;
                 }
 
+                if (RespCommands.IsHttp(args))
+                {
+                    // Closed before the request's body, whose lines would otherwise run as commands.
+                    Logger.LogWarning("resp: an HTTP request arrived on the Redis port (a web page sending commands in its body?): connection closed");
+                    input.AdvanceTo(buffer.Start);
+                    return;
+                }
+
                 var command = RespCommands.Find(args);
                 RespReply? immediate = command is null ? RespCommands.Unknown(args)
                     : !command.Accepts(args.Length) ? RespReply.Arity(command.Name)

@@ -13,6 +13,37 @@ public class RespServerTests
     }
 
     [Fact]
+    public async Task An_http_post_to_the_redis_port_is_closed_before_its_body_runs_as_commands()
+    {
+        var (server, port) = Start();
+        using var _ = server;
+        using (var page = new System.Net.Sockets.TcpClient())
+        {
+            // What a web page's fetch('http://127.0.0.1:<port>', {method: 'POST', body}) sends.
+            await page.ConnectAsync(IPAddress.Loopback, port);
+            var stream = page.GetStream();
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(
+                $"POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nSET pwned 1\r\n"));
+            var buffer = new byte[1024];
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                while (await stream.ReadAsync(buffer, timeout.Token) > 0)
+                {
+                }
+            }
+            catch (Exception ex) when (ex is IOException or OperationCanceledException)
+            {
+                // Closed by a reset (closed all the same), or left open: the key below tells.
+            }
+        }
+
+        using var redis = new RespClient(port);
+        Assert.Equal("(nil)", redis.Call("GET", "pwned"));
+        Assert.Contains("an HTTP request arrived on the Redis port", server.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Strings_answer_with_redis_replies_and_errors()
     {
         var (server, port) = Start();
