@@ -40,10 +40,11 @@ internal static class ServeCommand
         var corsOrigins = new Option<string?>("--cors-origins") { Description = "Comma-separated web page origins allowed to call a server without a token, * for any (env QUIRE_CORS_ORIGINS)", DefaultValueFactory = _ => Env("QUIRE_CORS_ORIGINS") };
         var metricsOpen = new Option<bool>("--metrics-open") { Description = "Serve /metrics without the token (a Prometheus scraper without it)" };
         var maxDatabases = new Option<int>("--max-databases") { Description = "The most databases the server holds; creating one more is refused (409)", DefaultValueFactory = _ => defaults.MaxDatabases };
+        var tokenFile = new Option<string?>("--token-file") { Description = "A JSON file of more tokens, each full, read-only or limited to some databases (env QUIRE_TOKEN_FILE)", DefaultValueFactory = _ => Env("QUIRE_TOKEN_FILE") };
         var command = new Command("serve", "Run the nedbd-compatible HTTP server.")
         {
             host, port, data, token, resp2, h2c, maxBody, queueWait, maxQueued, tlsPort, tlsCert, tlsPassword, logLevel, sweep, checkpointMinutes, slowClient,
-            opLogRetention, noHistory, historyRetention, historyAge, replicaOf, replicaToken, syncReplicas, syncTimeout, replicaMaxLog, corsOrigins, metricsOpen, maxDatabases,
+            opLogRetention, noHistory, historyRetention, historyAge, replicaOf, replicaToken, syncReplicas, syncTimeout, replicaMaxLog, corsOrigins, metricsOpen, maxDatabases, tokenFile,
         };
         command.SetAction(async (result, cancellation) =>
         {
@@ -99,6 +100,7 @@ internal static class ServeCommand
                 ReplicaMaxLogBytes = result.GetValue(replicaMaxLog),
                 MetricsOpen = result.GetValue(metricsOpen),
                 MaxDatabases = result.GetValue(maxDatabases),
+                TokenFile = result.GetValue(tokenFile),
                 CorsOrigins = (result.GetValue(corsOrigins) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 MaxBodyBytes = result.GetValue(maxBody),
                 QueueWait = TimeSpan.FromMilliseconds(Math.Max(0, result.GetValue(queueWait))),

@@ -55,7 +55,8 @@ public static class QuireServer
         using var catalog = DatabaseCatalog.Open(options.DataRoot, databases);
         var service = new QuireService(catalog, new ServiceOptions { QueueWait = options.QueueWait, MaxRequestBytes = options.MaxBodyBytes, SlowClientTimeout = options.SlowClientTimeout, ReplicaOf = options.ReplicaOf, MaxDatabases = options.MaxDatabases });
         var epoch = new ReplicationEpoch(options.DataRoot);
-        var resp = new RespConnectionHandler(service, options.Token);
+        var tokens = AccessTokens.Load(options.Token, options.TokenFile);
+        var resp = new RespConnectionHandler(service, tokens);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -101,8 +102,8 @@ public static class QuireServer
             : null;
         var sync = options.SyncReplicas > 0 ? new SyncReplicas(replicas, options.SyncReplicas, options.SyncTimeout) : null;
         service.Confirmation = sync;
-        var guard = new BrowserGuard(options.Token is { Length: > 0 } ? options.Token : null, options.CorsOrigins, IPAddress.IsLoopback(address));
-        var api = new HttpApi(service, options.Token, app.Logger, events, new ReplicationStatus(replicas, follower, service, sync, epoch), guard, options.MetricsOpen);
+        var guard = new BrowserGuard(tokens.Required, options.CorsOrigins, IPAddress.IsLoopback(address));
+        var api = new HttpApi(service, tokens, app.Logger, events, new ReplicationStatus(replicas, follower, service, sync, epoch), guard, options.MetricsOpen);
         follower?.Start();
         app.Run(api.HandleAsync);
         // SIGINT/SIGTERM stop the host; so does the caller's token.

@@ -42,6 +42,9 @@ public sealed record ServerOptions
     /// </summary>
     public IReadOnlyList<string> CorsOrigins { get; init; } = [];
 
+    /// <summary>A JSON file of more tokens, each full, read-only or limited to some databases (see docs/http.md); null: none.</summary>
+    public string? TokenFile { get; init; }
+
     /// <summary>The most databases the server holds; creating one more is refused (409). Default 1,000.</summary>
     public int MaxDatabases { get; init; } = 1000;
 

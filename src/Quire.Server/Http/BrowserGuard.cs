@@ -12,7 +12,7 @@ namespace Quire.Server.Http;
 /// nedbd's <c>*</c> (a page still needs the token). On a server bound to loopback, a request
 /// whose <c>Host</c> is not a loopback name is refused: a DNS-rebinding page sends its own.
 /// </summary>
-internal sealed class BrowserGuard(string? token, IReadOnlyCollection<string> allowedOrigins, bool loopbackOnly)
+internal sealed class BrowserGuard(bool tokenRequired, IReadOnlyCollection<string> allowedOrigins, bool loopbackOnly)
 {
     private readonly HashSet<string> _allowed = new(allowedOrigins.Select(o => o.TrimEnd('/')), StringComparer.OrdinalIgnoreCase);
 
@@ -25,7 +25,7 @@ internal sealed class BrowserGuard(string? token, IReadOnlyCollection<string> al
             return $"Host '{request.Host}' is not a name of this server (it listens on loopback only): refused, as a DNS-rebinding web page would send it";
         }
 
-        if (token is not null)
+        if (tokenRequired)
         {
             context.Response.Headers.AccessControlAllowOrigin = "*";
             return null;

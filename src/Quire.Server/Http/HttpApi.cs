@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Quire.Server.Http.Routes;
@@ -17,7 +15,7 @@ internal sealed class HttpApi
 {
     private readonly ServerMetrics _metrics = new();
     private readonly ILogger _logger;
-    private readonly byte[]? _token;
+    private readonly AccessTokens _tokens;
     private readonly AdminRoutes _admin;
     private readonly DatabaseRoutes _databases;
     private readonly DocumentRoutes _documents;
@@ -34,13 +32,13 @@ internal sealed class HttpApi
     private readonly BrowserGuard _guard;
     private readonly bool _metricsOpen;
 
-    public HttpApi(QuireService service, string? token, ILogger logger, ServerEvents events, Replication.ReplicationStatus replication, BrowserGuard guard, bool metricsOpen)
+    public HttpApi(QuireService service, AccessTokens tokens, ILogger logger, ServerEvents events, Replication.ReplicationStatus replication, BrowserGuard guard, bool metricsOpen)
     {
         _metricsOpen = metricsOpen;
         _guard = guard;
         _events = events;
         _logger = logger;
-        _token = token is { Length: > 0 } ? Encoding.UTF8.GetBytes(token) : null;
+        _tokens = tokens;
         var subscriptions = new Subscriptions();
         _admin = new AdminRoutes(service, _metrics, subscriptions, replication);
         _databases = new DatabaseRoutes(service);
@@ -124,18 +122,18 @@ internal sealed class HttpApi
             case ["metrics"] when method == "GET":
                 if (!_metricsOpen)
                 {
-                    Authorize(context);   // names and counts of the databases
+                    Authorize(context);   // names and counts of the databases: any token
                 }
 
                 return _admin.Metrics(context);
             case ["events"] when method == "GET":
-                Authorize(context);
+                RequireFull(Authorize(context));
                 return Events(context);
             case ["v1", "admin", "promote"] when method == "POST":
-                Authorize(context);
+                RequireFull(Authorize(context));
                 return _admin.Promote(context);
             case ["v1", "databases", ..]:
-                Authorize(context);
+                Check(Authorize(context), method, parts);
                 break;
             case ["v1", ..]:
                 Authorize(context);
@@ -146,7 +144,7 @@ internal sealed class HttpApi
 
         return (method, parts[2..]) switch
         {
-            ("GET", []) => _databases.List(context),
+            ("GET", []) => _databases.List(context, Authorize(context)),
             ("POST", []) => _databases.Create(context),
             ("GET", [var db]) => _databases.Detail(context, db),
             ("DELETE", [var db]) => _databases.Drop(context, db),
@@ -209,18 +207,58 @@ internal sealed class HttpApi
         }
     }
 
-    private void Authorize(HttpContext context)
+    /// <summary>What the request's bearer token grants; 401 when it is none of the server's.</summary>
+    private AccessGrant Authorize(HttpContext context)
     {
-        if (_token is null)
+        var header = context.Request.Headers.Authorization.ToString();
+        return _tokens.Find(header.StartsWith("Bearer ", StringComparison.Ordinal) ? header[7..] : null)
+            ?? throw new ServiceException(ServiceErrorKind.Unauthorized, "missing or invalid bearer token");
+    }
+
+    private static void RequireFull(AccessGrant grant)
+    {
+        if (!grant.IsFull)
+        {
+            throw new ServiceException(ServiceErrorKind.ReadOnly, "this token is read-only or limited to some databases: this route needs a full token");
+        }
+    }
+
+    /// <summary>Refuses (403) a route under /v1/databases the token does not reach: another database, or a write with a read-only token.</summary>
+    private static void Check(AccessGrant grant, string method, string[] parts)
+    {
+        if (grant.IsFull)
         {
             return;
         }
 
-        var header = context.Request.Headers.Authorization.ToString();
-        var given = header.StartsWith("Bearer ", StringComparison.Ordinal) ? Encoding.UTF8.GetBytes(header[7..]) : [];
-        if (!CryptographicOperations.FixedTimeEquals(given, _token))
+        if (parts is [_, _])
         {
-            throw new ServiceException(ServiceErrorKind.Unauthorized, "missing or invalid bearer token");
+            if (method != "GET")
+            {
+                throw new ServiceException(ServiceErrorKind.ReadOnly, "this token is read-only or limited to some databases: it cannot create databases");
+            }
+
+            return;   // the list shows only what the token reaches
+        }
+
+        var database = parts[2];
+        if (!grant.Reaches(database))
+        {
+            throw new ServiceException(ServiceErrorKind.ReadOnly, $"this token does not reach database {database}");
+        }
+
+        if (!grant.CanWrite && !IsRead(method, parts[3..]))
+        {
+            throw new ServiceException(ServiceErrorKind.ReadOnly, "this token is read-only");
         }
     }
+
+    /// <summary>Routes that change nothing: every GET, and the POSTs that only ask (query, explain, ...).</summary>
+    private static bool IsRead(string method, string[] rest) => method switch
+    {
+        "GET" => true,
+        "POST" => rest is ["query" or "explain" or "neighbors" or "proof" or "subscribe"] or ["replication", "ack"],
+        "DELETE" => rest is ["subscribe", _],
+        _ => false,
+    };
 }

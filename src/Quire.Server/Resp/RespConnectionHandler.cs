@@ -15,7 +15,7 @@ namespace Quire.Server.Resp;
 /// connection has <see cref="MaxInFlight"/> commands unanswered, so a client that sends
 /// faster than the disk takes is held back by TCP, never buffered without bound.
 /// </summary>
-internal sealed class RespConnectionHandler(QuireService service, string? token) : ConnectionHandler
+internal sealed class RespConnectionHandler(QuireService service, AccessTokens tokens) : ConnectionHandler
 {
     /// <summary>Commands a connection may have started and not yet answered.</summary>
     public const int MaxInFlight = 1024;
@@ -55,7 +55,7 @@ internal sealed class RespConnectionHandler(QuireService service, string? token)
     private async Task ServeAsync(ConnectionContext connection)
     {
         var input = connection.Transport.Input;
-        var session = new RespSession(service, token, Interlocked.Increment(ref _nextId), _pubSub,
+        var session = new RespSession(service, tokens, Interlocked.Increment(ref _nextId), _pubSub,
             input.CancelPendingRead,   // a published message wakes the read
             () => connection.Abort(new ConnectionAbortedException("a pub/sub client fell too far behind")),
             Notifier);

@@ -11,7 +11,7 @@ namespace Quire.Server.Resp;
 /// <c>db0</c> is also Redis's database 0), its protocol (2, or 3 after <c>HELLO 3</c>), its
 /// name and id, and whether it has given the server's token.
 /// </summary>
-internal sealed class RespSession(QuireService service, string? token, long id, PubSubHub? pubSub = null, Action? wake = null, Action? abort = null, KeyspaceNotifier? notifier = null)
+internal sealed class RespSession(QuireService service, AccessTokens tokens, long id, PubSubHub? pubSub = null, Action? wake = null, Action? abort = null, KeyspaceNotifier? notifier = null)
 {
     private Database? _database;
     private RespSubscriber? _subscriber;
@@ -41,7 +41,7 @@ internal sealed class RespSession(QuireService service, string? token, long id, 
     /// <summary>The clock expiries are measured by (the documents layer's default, the system clock).</summary>
     public TimeProvider Clock { get; } = TimeProvider.System;
 
-    public bool Authenticated { get; private set; } = token is null;
+    public bool Authenticated { get; private set; } = !tokens.Required;
 
     /// <summary>The commands queued since MULTI, or null outside a transaction.</summary>
     public List<(RespCommand Command, byte[][] Args)>? Queued { get; set; }
@@ -52,11 +52,13 @@ internal sealed class RespSession(QuireService service, string? token, long id, 
     /// <summary>The keys WATCH named, each with its database and what it held then.</summary>
     public List<(string Database, byte[] Key, List<(string Collection, string Id, long Version)> Seen)> Watched { get; } = [];
 
-    /// <summary>Checks a password (<c>AUTH</c>, <c>HELLO ... AUTH</c>) against the server's token.</summary>
+    /// <summary>
+    /// Checks a password (<c>AUTH</c>, <c>HELLO ... AUTH</c>) against the server's tokens: the
+    /// Redis port takes full-access ones only (a read-only or per-database token is for HTTP).
+    /// </summary>
     public bool Authenticate(string password)
     {
-        Authenticated = token is null || System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
-            System.Text.Encoding.UTF8.GetBytes(password), System.Text.Encoding.UTF8.GetBytes(token));
+        Authenticated = tokens.Find(password) is { IsFull: true };
         return Authenticated;
     }
 

@@ -10,9 +10,9 @@ namespace Quire.Server.Http.Routes;
 internal sealed class DatabaseRoutes(QuireService service)
 {
     /// <summary>GET /v1/databases: every database's summary.</summary>
-    public Task List(HttpContext context)
+    public Task List(HttpContext context, AccessGrant grant)
     {
-        var databases = service.DatabaseNames().Select(service.Get).ToList();
+        var databases = service.DatabaseNames().Where(grant.Reaches).Select(service.Get).ToList();
         return JsonResponse.WriteAsync(context, 200, w =>
         {
             w.WriteStartObject();
