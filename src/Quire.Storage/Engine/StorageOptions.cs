@@ -103,5 +103,6 @@ public sealed record StorageOptions
         Require(MaxSnapshotAge > TimeSpan.Zero, "MaxSnapshotAge must be positive");
         Require(MaxSnapshotPinnedBytes > 0, "MaxSnapshotPinnedBytes must be positive");
         Require(Log.SegmentSize >= 64 * 1024 && Log.SegmentSize % 4096 == 0, "Log.SegmentSize must be a multiple of 4096 and at least 64 KiB");
+        Require(Log.InitialSegmentSize >= 64 * 1024 && Log.InitialSegmentSize % 4096 == 0, "Log.InitialSegmentSize must be a multiple of 4096 and at least 64 KiB");
     }
 }

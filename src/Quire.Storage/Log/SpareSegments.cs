@@ -16,7 +16,7 @@ internal sealed class SpareSegments
     private readonly string _directory;
     private readonly LogOptions _options;
     private readonly Lock _lock = new();
-    private readonly Queue<string> _ready;
+    private readonly Queue<(string Path, long Size)> _ready;
     private long _nextNumber;
     private Task? _preparing;
 
@@ -25,7 +25,7 @@ internal sealed class SpareSegments
         _fs = fs;
         _directory = directory;
         _options = options;
-        _ready = new Queue<string>(existing);
+        _ready = new Queue<(string, long)>(existing.Select(path => (path, LengthOf(fs, path))));
         _nextNumber = nextNumber;
     }
 
@@ -45,35 +45,48 @@ internal sealed class SpareSegments
         }
     }
 
-    /// <summary>Takes a spare, preparing one now if none is ready.</summary>
-    public string Take()
+    /// <summary>Takes a spare of at least <paramref name="size"/> bytes, preparing one now if none is ready; smaller ones are deleted.</summary>
+    public string Take(long size)
     {
         _preparing?.GetAwaiter().GetResult();
         lock (_lock)
         {
-            if (_ready.TryDequeue(out var path))
+            while (_ready.TryDequeue(out var spare))
             {
-                return path;
+                if (spare.Size >= size)
+                {
+                    return spare.Path;
+                }
+
+                _fs.Delete(spare.Path);   // a short one of a young log: the log has grown past it
             }
         }
 
-        return Prepare();
+        return Prepare(size);
     }
 
-    /// <summary>Starts preparing a spare in the background if none is ready.</summary>
-    public void EnsureOneAhead()
+    /// <summary>Starts preparing a spare of <paramref name="size"/> bytes in the background unless one that large is ready.</summary>
+    public void EnsureOneAhead(long size)
     {
-        if (!_options.PrepareSpareInBackground || Count > 0 || _preparing is { IsCompleted: false })
+        if (!_options.PrepareSpareInBackground || _preparing is { IsCompleted: false })
         {
             return;
         }
 
+        lock (_lock)
+        {
+            if (_ready.Any(spare => spare.Size >= size))
+            {
+                return;
+            }
+        }
+
         _preparing = Task.Run(() =>
         {
-            var path = Prepare();
+            var path = Prepare(size);
             lock (_lock)
             {
-                _ready.Enqueue(path);
+                _ready.Enqueue((path, size));
             }
         });
     }
@@ -83,15 +96,16 @@ internal sealed class SpareSegments
     {
         lock (_lock)
         {
-            if (_ready.Count >= _options.MaxSpareSegments)
+            var size = LengthOf(_fs, segmentPath);
+            if (_ready.Count >= _options.MaxSpareSegments || size < _options.SegmentSize)
             {
-                _fs.Delete(segmentPath);
+                _fs.Delete(segmentPath);   // enough kept, or a short one of a young log
                 return;
             }
 
             var spare = Path.Combine(_directory, SegmentNames.Spare(_nextNumber++));
             _fs.Rename(segmentPath, spare);
-            _ready.Enqueue(spare);
+            _ready.Enqueue((spare, size));
         }
     }
 
@@ -108,7 +122,7 @@ internal sealed class SpareSegments
         }
     }
 
-    private string Prepare()
+    private string Prepare(long size)
     {
         long number;
         lock (_lock)
@@ -119,10 +133,10 @@ internal sealed class SpareSegments
         var path = Path.Combine(_directory, SegmentNames.Spare(number));
         using (var file = _fs.Open(path, create: true))
         {
-            var zeros = new byte[(int)Math.Min(ZeroChunk, _options.SegmentSize)];
-            for (long offset = 0; offset < _options.SegmentSize; offset += zeros.Length)
+            var zeros = new byte[(int)Math.Min(ZeroChunk, size)];
+            for (long offset = 0; offset < size; offset += zeros.Length)
             {
-                var n = (int)Math.Min(zeros.Length, _options.SegmentSize - offset);
+                var n = (int)Math.Min(zeros.Length, size - offset);
                 file.Write(offset, zeros.AsSpan(0, n));
                 Interlocked.Add(ref _bytesWritten, n);
             }
@@ -132,6 +146,12 @@ internal sealed class SpareSegments
 
         _fs.SyncDirectory(_directory);
         return path;
+    }
+
+    private static long LengthOf(IFileSystem fs, string path)
+    {
+        using var file = fs.Open(path, create: false);
+        return file.Length;
     }
 
     /// <summary>Makes a spare the segment starting at <paramref name="firstSeq"/>: rename, header, syncs.</summary>

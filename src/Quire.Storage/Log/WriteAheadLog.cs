@@ -25,6 +25,7 @@ internal sealed class WriteAheadLog : IDisposable
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
     private int _buffered;
     private long _currentSegmentId;
+    private long _capacity;        // the current segment's size: the log moves on when a record does not fit
     private (long SegmentId, long Offset) _durableEnd;   // where durable bytes end in the current segment; under _segmentsLock
     private long _bytesWritten;
 
@@ -40,6 +41,7 @@ internal sealed class WriteAheadLog : IDisposable
         _current = current;
         _fileOffset = tailOffset;
         _currentSegmentId = segments[^1].FirstSeq;
+        _capacity = current.Length;
         _durableEnd = (_currentSegmentId, tailOffset);
         _spares = spares;
         NextSeq = nextSeq;
@@ -89,7 +91,7 @@ internal sealed class WriteAheadLog : IDisposable
             {
                 var last = i + 1 == _segments.Count;
                 var (start, end) = (_segments[i].FirstSeq, last ? NextSeq : _segments[i + 1].FirstSeq);
-                var bytes = last ? Volatile.Read(ref _fileOffset) - FileHeader.Size : _options.SegmentSize - FileHeader.Size;
+                var bytes = (last ? Volatile.Read(ref _fileOffset) : _segments[i].Size > 0 ? _segments[i].Size : _options.SegmentSize) - FileHeader.Size;
                 total += i == first && end > start ? bytes * (end - Math.Clamp(seq, start, end)) / (end - start) : bytes;
             }
 
@@ -107,9 +109,9 @@ internal sealed class WriteAheadLog : IDisposable
         fs.CreateDirectory(directory);
         fs.SyncDirectory(databaseDirectory);
         var spares = new SpareSegments(fs, directory, options, [], 0);
-        var file = spares.Activate(spares.Take(), firstSeq, identity, out var path);
-        var log = new WriteAheadLog(fs, directory, identity, options, [new LogSegment(firstSeq, path)], file, FileHeader.Size, firstSeq, spares);
-        spares.EnsureOneAhead();
+        var file = spares.Activate(spares.Take(options.FirstSegmentSize), firstSeq, identity, out var path);
+        var log = new WriteAheadLog(fs, directory, identity, options, [new LogSegment(firstSeq, path, file.Length)], file, FileHeader.Size, firstSeq, spares);
+        spares.EnsureOneAhead(log.NextSegmentSize);
         return log;
     }
 
@@ -147,9 +149,16 @@ internal sealed class WriteAheadLog : IDisposable
         }
 
         var size = RecordFrame.FramedSize(payload.Length);
-        if (_fileOffset + _buffered + size > _options.SegmentSize)
+        if (_fileOffset + _buffered + size > _capacity)
         {
-            Roll();
+            if (_fileOffset == FileHeader.Size && _buffered == 0)
+            {
+                Extend(size);   // nothing in this segment yet: a new one would take its first seq, and its name
+            }
+            else
+            {
+                Roll(size);
+            }
         }
 
         if (_buffered + size > _buffer.Length)
@@ -174,9 +183,9 @@ internal sealed class WriteAheadLog : IDisposable
         _bytesWritten += _buffered;
         _buffered = 0;
         WrittenSeq = NextSeq;
-        if (_fileOffset > _options.SegmentSize / 2)
+        if (_fileOffset > _capacity / 2)
         {
-            _spares.EnsureOneAhead();
+            _spares.EnsureOneAhead(NextSegmentSize);
         }
     }
 
@@ -375,23 +384,47 @@ internal sealed class WriteAheadLog : IDisposable
         }
     }
 
-    private void Roll()
+    /// <summary>The next segment's size: twice this one's, up to the configured size (a new database's log starts small).</summary>
+    private long NextSegmentSize => Math.Min(_options.SegmentSize, _capacity * 2);
+
+    /// <summary>Grows the current, still empty segment (pre-written, synced) to hold a framed record of <paramref name="recordSize"/> bytes.</summary>
+    private void Extend(int recordSize)
+    {
+        var size = Math.Max(NextSegmentSize, (FileHeader.Size + recordSize + 4095) / 4096 * 4096);
+        var zeros = new byte[1 << 20];
+        for (var offset = _capacity; offset < size; offset += zeros.Length)
+        {
+            _current.Write(offset, zeros.AsSpan(0, (int)Math.Min(zeros.Length, size - offset)));
+        }
+
+        _current.SyncData();
+        _capacity = size;
+        lock (_segmentsLock)
+        {
+            _segments[^1] = _segments[^1] with { Size = size };
+        }
+    }
+
+    /// <summary>Moves to a new segment that holds at least a framed record of <paramref name="recordSize"/> bytes.</summary>
+    private void Roll(int recordSize)
     {
         Flush();
         Sync();
-        var spare = _spares.Take();
+        var needed = (FileHeader.Size + recordSize + 4095) / 4096 * 4096;
+        var spare = _spares.Take(Math.Max(NextSegmentSize, needed));
         var file = _spares.Activate(spare, NextSeq, _identity, out var path);
         _current.Dispose();
         _current = file;
+        _capacity = file.Length;
         lock (_segmentsLock)
         {
-            _segments.Add(new LogSegment(NextSeq, path));
+            _segments.Add(new LogSegment(NextSeq, path, _capacity));
             _durableEnd = (NextSeq, FileHeader.Size);
         }
 
         _currentSegmentId = NextSeq;
         _fileOffset = FileHeader.Size;
-        _spares.EnsureOneAhead();
+        _spares.EnsureOneAhead(NextSegmentSize);
     }
 
     private void Grow(int needed)
