@@ -27,7 +27,6 @@ internal sealed class ReplicaFollower : IDisposable
     private readonly string _id;
     private readonly ILogger _logger;
     private readonly HttpClient _http;
-    private readonly string? _token;
     private readonly HttpClient _h2;
     private int _h2State;               // Unknown, then Speaks or Refused: whether the URL given answers HTTP/2 (h2c, prior knowledge)
     private readonly CancellationTokenSource _stop = new();
@@ -44,9 +43,8 @@ internal sealed class ReplicaFollower : IDisposable
         _primary = primary;
         _id = id;
         _logger = logger;
-        _token = token;
-        _http = NewClient(primary, HttpVersion.Version11);
-        _h2 = NewClient(primary, HttpVersion.Version20);
+        _http = NewClient(primary, HttpVersion.Version11, token);
+        _h2 = NewClient(primary, HttpVersion.Version20, token);
     }
 
     /// <summary>Why the primary as a whole is not followed now (a replaced primary), or null.</summary>
@@ -112,7 +110,7 @@ internal sealed class ReplicaFollower : IDisposable
     }
 
     /// <summary>A client of the primary speaking <paramref name="version"/> only (HTTP/2 cleartext: with prior knowledge).</summary>
-    private HttpClient NewClient(Uri baseAddress, Version version)
+    private static HttpClient NewClient(Uri baseAddress, Version version, string? token)
     {
         var client = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5) })
         {
@@ -121,9 +119,9 @@ internal sealed class ReplicaFollower : IDisposable
             DefaultRequestVersion = version,
             DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
-        if (_token is { Length: > 0 })
+        if (token is { Length: > 0 })
         {
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
 
         return client;

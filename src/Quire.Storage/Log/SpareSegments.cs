@@ -34,17 +34,6 @@ internal sealed class SpareSegments
     /// <summary>Bytes written while pre-writing new spares and starting segments.</summary>
     public long BytesWritten => Interlocked.Read(ref _bytesWritten);
 
-    public int Count
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _ready.Count;
-            }
-        }
-    }
-
     /// <summary>Takes a spare of at least <paramref name="size"/> bytes, preparing one now if none is ready; smaller ones are deleted.</summary>
     public string Take(long size)
     {

@@ -53,16 +53,24 @@ public sealed class DatabaseCopy : IDisposable
     internal static async Task<long> ReceiveAsync(Stream source, string directory, DatabaseOptions options, CancellationToken cancellationToken)
     {
         var fs = options.Storage.FileSystem;
-        var length = new byte[4];
-        await source.ReadExactlyAsync(length, cancellationToken).ConfigureAwait(false);
-        var headerLength = BinaryPrimitives.ReadInt32LittleEndian(length);
-        if (headerLength is <= 0 or > MaxHeaderBytes)
+        byte[] header;
+        try
         {
-            throw new CorruptDataException($"the copy's header of {headerLength} bytes is not a database header", "copy", 0);
-        }
+            var length = new byte[4];
+            await source.ReadExactlyAsync(length, cancellationToken).ConfigureAwait(false);
+            var headerLength = BinaryPrimitives.ReadInt32LittleEndian(length);
+            if (headerLength is <= 0 or > MaxHeaderBytes)
+            {
+                throw new CorruptDataException($"the copy's header of {headerLength} bytes is not a database header", "copy", 0);
+            }
 
-        var header = new byte[headerLength];
-        await source.ReadExactlyAsync(header, cancellationToken).ConfigureAwait(false);
+            header = new byte[headerLength];
+            await source.ReadExactlyAsync(header, cancellationToken).ConfigureAwait(false);
+        }
+        catch (EndOfStreamException)
+        {
+            throw new CorruptDataException("the copy ends early", "copy", -1);   // as the storage copy says of its own part
+        }
         fs.CreateDirectory(directory);
         using (var file = fs.Open(Path.Combine(directory, FormatRecord.FileName), create: true))
         {

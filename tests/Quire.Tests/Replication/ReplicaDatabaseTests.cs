@@ -131,6 +131,7 @@ public class ReplicaDatabaseTests
         var before = replicaFixture.Db;
         await Assert.ThrowsAsync<Storage.Format.CorruptDataException>(() => replicaFixture.ReplaceFromCopyAsync(new MemoryStream(copied.ToArray()[..(int)(copied.Length - 10)])));
         Assert.Empty(before.Scan("users"));   // still open, still itself
+        await Assert.ThrowsAsync<Storage.Format.CorruptDataException>(() => replicaFixture.ReplaceFromCopyAsync(new MemoryStream(copied.ToArray()[..3])));   // cut inside the header
         Assert.Single(Directory.GetDirectories(replicaFixture.Path));   // nothing left aside
     }
 }
