@@ -40,11 +40,14 @@ internal static class ServeCommand
         var corsOrigins = new Option<string?>("--cors-origins") { Description = "Comma-separated web page origins allowed to call a server without a token, * for any (env QUIRE_CORS_ORIGINS)", DefaultValueFactory = _ => Env("QUIRE_CORS_ORIGINS") };
         var metricsOpen = new Option<bool>("--metrics-open") { Description = "Serve /metrics without the token (a Prometheus scraper without it)" };
         var maxDatabases = new Option<int>("--max-databases") { Description = "The most databases the server holds; creating one more is refused (409)", DefaultValueFactory = _ => defaults.MaxDatabases };
+        var maxResponse = new Option<long>("--max-response-bytes") { Description = "Largest query or log response; a larger one ends early, marked truncated (413 when nothing was sent)", DefaultValueFactory = _ => defaults.MaxResponseBytes };
+        var queryTimeout = new Option<int>("--query-timeout-ms") { Description = "How long a query may read before it is stopped (0: no limit)", DefaultValueFactory = _ => (int)defaults.QueryTimeout.TotalMilliseconds };
         var tokenFile = new Option<string?>("--token-file") { Description = "A JSON file of more tokens, each full, read-only or limited to some databases (env QUIRE_TOKEN_FILE)", DefaultValueFactory = _ => Env("QUIRE_TOKEN_FILE") };
         var command = new Command("serve", "Run the nedbd-compatible HTTP server.")
         {
             host, port, data, token, resp2, h2c, maxBody, queueWait, maxQueued, tlsPort, tlsCert, tlsPassword, logLevel, sweep, checkpointMinutes, slowClient,
             opLogRetention, noHistory, historyRetention, historyAge, replicaOf, replicaToken, syncReplicas, syncTimeout, replicaMaxLog, corsOrigins, metricsOpen, maxDatabases, tokenFile,
+            maxResponse, queryTimeout,
         };
         command.SetAction(async (result, cancellation) =>
         {
@@ -103,6 +106,8 @@ internal static class ServeCommand
                 TokenFile = result.GetValue(tokenFile),
                 CorsOrigins = (result.GetValue(corsOrigins) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 MaxBodyBytes = result.GetValue(maxBody),
+                MaxResponseBytes = result.GetValue(maxResponse),
+                QueryTimeout = TimeSpan.FromMilliseconds(result.GetValue(queryTimeout)),
                 QueueWait = TimeSpan.FromMilliseconds(Math.Max(0, result.GetValue(queueWait))),
                 SlowClientTimeout = TimeSpan.FromMilliseconds(Math.Max(1, result.GetValue(slowClient))),
                 TlsPort = result.GetValue(tlsPort),

@@ -81,6 +81,16 @@ internal static class ServeOptionsCheck
             return $"--max-body-bytes {options.MaxBodyBytes} must be at least 1";
         }
 
+        if (options.MaxResponseBytes < 1024)
+        {
+            return $"--max-response-bytes {options.MaxResponseBytes} must be at least 1024";
+        }
+
+        if (options.QueryTimeout < TimeSpan.Zero)
+        {
+            return $"--query-timeout-ms {(long)options.QueryTimeout.TotalMilliseconds} must be at least 0 (0: no limit)";
+        }
+
         return null;
     }
 }

@@ -53,7 +53,7 @@ public static class QuireServer
             OnBackgroundFailure = (what, ex) => background?.LogError("{What}: {Reason}", what, ex.Message),
         };
         using var catalog = DatabaseCatalog.Open(options.DataRoot, databases);
-        var service = new QuireService(catalog, new ServiceOptions { QueueWait = options.QueueWait, MaxRequestBytes = options.MaxBodyBytes, SlowClientTimeout = options.SlowClientTimeout, ReplicaOf = options.ReplicaOf, MaxDatabases = options.MaxDatabases });
+        var service = new QuireService(catalog, new ServiceOptions { QueueWait = options.QueueWait, MaxRequestBytes = options.MaxBodyBytes, SlowClientTimeout = options.SlowClientTimeout, ReplicaOf = options.ReplicaOf, MaxDatabases = options.MaxDatabases, MaxResponseBytes = options.MaxResponseBytes, QueryTimeout = options.QueryTimeout });
         var epoch = new ReplicationEpoch(options.DataRoot);
         var tokens = AccessTokens.Load(options.Token, options.TokenFile);
         var resp = new RespConnectionHandler(service, tokens);

@@ -48,6 +48,16 @@ public sealed record ServerOptions
     /// <summary>The most databases the server holds; creating one more is refused (409). Default 1,000.</summary>
     public int MaxDatabases { get; init; } = 1000;
 
+    /// <summary>
+    /// The largest response a query or <c>/log</c> sends (bytes): one that would pass it ends
+    /// early with <c>"truncated": true</c> and an <c>"error"</c>, or is a 413 when nothing was
+    /// sent yet. Default 64 MiB.
+    /// </summary>
+    public long MaxResponseBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>How long a query may read before it is stopped (503, or a truncated answer); zero: no limit. Default 30 s.</summary>
+    public TimeSpan QueryTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Serve <c>/metrics</c> without the token (a Prometheus scraper without it); by default it needs the token when one is set.</summary>
     public bool MetricsOpen { get; init; }
 

@@ -100,6 +100,8 @@ public class TlsAndLoggingTests
     [InlineData("--host notanip", "--host notanip is not an IP address")]
     [InlineData("--max-body-bytes -1", "--max-body-bytes -1 must be at least 1")]
     [InlineData("--port 7391 --h2c-port 7391", "--port and --h2c-port are all port 7391")]
+    [InlineData("--max-response-bytes 10", "--max-response-bytes 10 must be at least 1024")]
+    [InlineData("--query-timeout-ms -1", "--query-timeout-ms -1 must be at least 0")]
     public void A_bad_flag_stops_start_up_with_exit_code_2_and_a_message(string flags, string message)
     {
         var (code, output) = Resp.RedisTools.Run("dotnet", [ServerProcess.CliPath(), "serve", .. flags.Split(' ')]);

@@ -83,6 +83,10 @@ internal sealed class HttpApi
                 await JsonResponse.ErrorAsync(context, 500, "internal error").ConfigureAwait(false);
             }
         }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went while its answer was being sent: nobody to tell.
+        }
         finally
         {
             var route = HttpRoutes.Name(context.Request.Path.Value);

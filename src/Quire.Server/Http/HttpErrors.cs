@@ -18,7 +18,7 @@ internal static class HttpErrors
         ServiceErrorKind.Busy => 429,
         ServiceErrorKind.Cancelled => 499,
         ServiceErrorKind.ReadOnly => 403,
-        ServiceErrorKind.StorageFailed or ServiceErrorKind.Unavailable => 503,
+        ServiceErrorKind.StorageFailed or ServiceErrorKind.Unavailable or ServiceErrorKind.TimedOut => 503,
         _ => 500,
     };
 

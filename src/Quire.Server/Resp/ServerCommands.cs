@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Quire.Server.Service;
 
 namespace Quire.Server.Resp;
 
@@ -161,7 +162,26 @@ internal static class ServerCommands
         }
 
         var db = await session.DatabaseAsync(cancellationToken).ConfigureAwait(false);
-        var result = db.Query(RespArgs.Text(args[1]));
-        return RespReply.Array([.. result.Rows.Select(row => RespReply.Bulk(row))]);
+        using var limit = session.Service.LimitQuery(cancellationToken);
+        var (rows, bytes, maxBytes) = (new List<RespReply>(), 0L, session.Service.Options.MaxResponseBytes);
+        try
+        {
+            using var cursor = QuireService.OpenQuery(db, RespArgs.Text(args[1]), limit);
+            foreach (var row in cursor.Rows)
+            {
+                if ((bytes += row.Length) > maxBytes)
+                {
+                    return RespReply.Error($"ERR the reply would be larger than the server's limit ({maxBytes} bytes, --max-response-bytes): ask for fewer rows with LIMIT");
+                }
+
+                rows.Add(RespReply.Bulk(row));
+            }
+        }
+        catch (OperationCanceledException) when (limit.Token.IsCancellationRequested && limit.Stopped() is { } timedOut)
+        {
+            throw timedOut;
+        }
+
+        return RespReply.Array([.. rows]);
     }
 }

@@ -128,8 +128,14 @@ internal sealed class QuireService(DatabaseCatalog catalog, ServiceOptions optio
         return result;
     }
 
-    /// <summary>Runs an NQL query.</summary>
+    /// <summary>Runs an NQL query (for a subscription's first answer and its re-runs).</summary>
     public static QueryResult Query(Database db, string nql) => db.Query(nql);
+
+    /// <summary>Starts an NQL query whose rows are read as they are sent; <paramref name="limit"/> stops it (<see cref="QueryLimit"/>).</summary>
+    public static QueryCursor OpenQuery(Database db, string nql, QueryLimit limit) => db.OpenQuery(nql, limit.Token);
+
+    /// <summary>The time limit of one query, and the client's going away: either stops its reading.</summary>
+    public QueryLimit LimitQuery(CancellationToken clientGone) => new(options.QueryTimeout, clientGone);
 
     /// <summary>Defines an index (or finds the one defined) on a collection's field.</summary>
     public static Task<IndexDefinition> CreateIndexAsync(Database db, string coll, string field, string? kind, CancellationToken cancellationToken)
@@ -156,9 +162,9 @@ internal sealed class QuireService(DatabaseCatalog catalog, ServiceOptions optio
     /// <summary>Deletes the documents that have expired; returns how many.</summary>
     public static Task<int> SweepAsync(Database db, CancellationToken cancellationToken) => db.ReapExpiredAsync(cancellationToken);
 
-    /// <summary>The most recent <paramref name="limit"/> ops, newest first.</summary>
-    public static IReadOnlyList<OpRecord> Log(Database db, int limit) =>
-        limit < 0 ? throw ServiceException.BadInput("limit must be a non-negative integer") : db.ReadLog(Math.Min(limit, MaxLogLimit));
+    /// <summary>The most recent <paramref name="limit"/> ops, newest first, read as they are enumerated.</summary>
+    public static IEnumerable<OpRecord> Log(Database db, int limit) =>
+        limit < 0 ? throw ServiceException.BadInput("limit must be a non-negative integer") : db.EnumerateLog(Math.Min(limit, MaxLogLimit));
 
     /// <summary>The most ops one log request returns.</summary>
     public const int MaxLogLimit = 100_000;

@@ -33,6 +33,9 @@ internal enum ServiceErrorKind
     /// <summary>Storage failed (a write or fsync error): the database is read-only until restarted.</summary>
     StorageFailed,
 
+    /// <summary>A query read for longer than its time limit and was stopped.</summary>
+    TimedOut,
+
     /// <summary>The client went away before the answer.</summary>
     Cancelled,
 }

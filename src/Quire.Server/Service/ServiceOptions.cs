@@ -15,6 +15,12 @@ internal sealed record ServiceOptions
     /// <summary>The primary this server replicates (a read-only replica), or null for a primary.</summary>
     public string? ReplicaOf { get; init; }
 
+    /// <summary>The largest response a query or log read sends; one that would pass it ends early, marked truncated (413 when nothing was sent yet).</summary>
+    public long MaxResponseBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>How long a query may read before it is stopped; <see cref="TimeSpan.Zero"/>: no limit.</summary>
+    public TimeSpan QueryTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The most databases the server holds; creating one more is refused (409).</summary>
     public int MaxDatabases { get; init; } = 1000;
 }

@@ -220,11 +220,25 @@ public sealed partial class Database : IDisposable
     }
 
     /// <summary>The most recent <paramref name="limit"/> ops of the op log, newest first.</summary>
-    public IReadOnlyList<OpRecord> ReadLog(int limit)
+    public IReadOnlyList<OpRecord> ReadLog(int limit) => EnumerateLog(limit).ToList();
+
+    /// <summary>
+    /// The most recent <paramref name="limit"/> ops of the op log, newest first, read from one
+    /// snapshot as they are enumerated (so a long log can be sent on without being held whole).
+    /// </summary>
+    public IEnumerable<OpRecord> EnumerateLog(int limit)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
-        using var snapshot = Engine.OpenSnapshot();
-        return OpLogReader.Recent(snapshot, limit);
+        return Enumerate(limit);
+
+        IEnumerable<OpRecord> Enumerate(int limit)
+        {
+            using var snapshot = Engine.OpenSnapshot();
+            foreach (var record in OpLogReader.Recent(snapshot, limit))
+            {
+                yield return record;
+            }
+        }
     }
 
     /// <summary>Recomputes the hash chain over the retained op log and checks it ends at the head.</summary>
@@ -239,36 +253,68 @@ public sealed partial class Database : IDisposable
     public Task<int> PruneOpLogAsync(CancellationToken cancellationToken = default) => _pruner.PruneAsync(cancellationToken);
 
     /// <summary>
-    /// Runs an NQL query on one snapshot (docs/nql.md). An <c>EXPLAIN</c> query returns one
-    /// row: its plan.
+    /// Runs an NQL query on one snapshot (docs/nql.md) and collects its rows. An
+    /// <c>EXPLAIN</c> query returns one row: its plan.
     /// </summary>
     /// <exception cref="NqlSyntaxException">The text does not parse.</exception>
     /// <exception cref="NqlException">It cannot run (an unsupported clause, SEARCH without a search index).</exception>
-    public QueryResult Query(string nql)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while it read.</exception>
+    public QueryResult Query(string nql, CancellationToken cancellationToken = default)
+    {
+        using var cursor = OpenQuery(nql, cancellationToken);
+        var rows = cursor.Rows.ToList();
+        return new QueryResult(rows, cursor.Seq, cursor.Head, cursor.Examined);
+    }
+
+    /// <summary>
+    /// Starts an NQL query on one snapshot: its rows are read as the cursor's
+    /// <see cref="QueryCursor.Rows"/> are enumerated (all at once where it sorts or groups
+    /// without an index), so a large answer can be sent on without being held whole.
+    /// Dispose the cursor to let go of the snapshot.
+    /// </summary>
+    /// <exception cref="NqlSyntaxException">The text does not parse.</exception>
+    /// <exception cref="NqlException">It cannot run (an unsupported clause, SEARCH without a search index).</exception>
+    public QueryCursor OpenQuery(string nql, CancellationToken cancellationToken = default)
     {
         var query = NqlParser.Parse(nql);
-        using var snapshot = OpenView(query);
-        var (schema, plan) = Plan(query, snapshot);
-        var head = snapshot.IsAsOf ? OpLogReader.HeadAt(snapshot) : Convert.ToHexStringLower(snapshot.ChainHead);
-        if (query.Explain)
+        var snapshot = OpenView(query);
+        try
         {
-            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-            using (var writer = new Utf8JsonWriter(buffer))
+            var (schema, plan) = Plan(query, snapshot);
+            var head = snapshot.IsAsOf ? OpLogReader.HeadAt(snapshot) : Convert.ToHexStringLower(snapshot.ChainHead);
+            if (query.Explain)
             {
-                plan.WriteTo(writer);
+                var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+                using (var writer = new Utf8JsonWriter(buffer))
+                {
+                    plan.WriteTo(writer);
+                }
+
+                return new QueryCursor(snapshot, head, [buffer.WrittenSpan.ToArray()], () => 0);
             }
 
-            return new QueryResult([buffer.WrittenSpan.ToArray()], snapshot.Seq, head);
+            var executor = new QueryExecutor(snapshot, plan, schema, NowMs, cancellationToken);
+            return new QueryCursor(snapshot, head, ThenConsiderIndex(executor.Run(), executor, query, schema), () => executor.Examined);
+        }
+        catch
+        {
+            snapshot.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The rows, then (once all are read) an automatic index where the query read more documents than <see cref="DatabaseOptions.AutoIndexScanThreshold"/>.</summary>
+    private IEnumerable<byte[]> ThenConsiderIndex(IEnumerable<byte[]> rows, QueryExecutor executor, NqlQuery query, CollectionSchema schema)
+    {
+        foreach (var row in rows)
+        {
+            yield return row;
         }
 
-        var executor = new QueryExecutor(snapshot, plan, schema, NowMs);
-        var rows = executor.Run();
         if (_options.AutoIndexes && !IsReplica && executor.Examined > _options.AutoIndexScanThreshold && query.AsOf is null)
         {
             ConsiderAutoIndex(query, schema);
         }
-
-        return new QueryResult(rows, snapshot.Seq, head, executor.Examined);
     }
 
     /// <summary>The plan the query would run with (what <c>EXPLAIN</c> shows).</summary>

@@ -11,20 +11,18 @@ namespace Quire.OpLog;
 internal static class OpLogReader
 {
     /// <summary>The most recent <paramref name="limit"/> records, newest first (as nedbd's log).</summary>
-    public static List<OpRecord> Recent(Snapshot snapshot, int limit)
+    public static IEnumerable<OpRecord> Recent(Snapshot snapshot, int limit)
     {
-        var records = new List<OpRecord>();
+        var count = 0;
         foreach (var entry in snapshot.Scan(Keyspace.OpLogPrefix, Keyspace.End(Keyspace.OpLogPrefix), reverse: true))
         {
-            if (records.Count == limit)
+            if (count++ == limit)
             {
-                break;
+                yield break;
             }
 
-            records.Add(Parse(entry));
+            yield return Parse(entry);
         }
-
-        return records;
     }
 
     /// <summary>

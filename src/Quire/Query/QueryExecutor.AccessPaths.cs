@@ -94,7 +94,7 @@ internal sealed partial class QueryExecutor
                 using var scan = _snapshot.Cursor(documents, Keyspace.End(documents));
                 while (scan.MoveNext())
                 {
-                    Examined++;
+                    Examine();
                     if (Accept(scan, scan.Key[documents.Length..]) is { } row)
                     {
                         yield return row;

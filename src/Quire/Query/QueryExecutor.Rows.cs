@@ -46,7 +46,7 @@ internal sealed partial class QueryExecutor
     /// <summary>The live, unexpired document at <paramref name="key"/> if it passes the residual conditions (unless <paramref name="filter"/> is false).</summary>
     private QueryRow? Read(ReadOnlySpan<byte> key, int idStart, bool filter = true)
     {
-        Examined++;
+        Examine();
         var reader = _reader ??= _snapshot.Cursor();
         return reader.TryFind(key) ? Accept(reader, key[idStart..], filter) : null;
     }

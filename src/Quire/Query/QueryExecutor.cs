@@ -22,21 +22,27 @@ internal sealed partial class QueryExecutor
     private SnapshotCursor? _reader;
     private byte[] _documentKey = new byte[64];
     private readonly List<CompiledCondition> _conditions;
+    private readonly CancellationToken _cancellation;
 
-    public QueryExecutor(Snapshot snapshot, QueryPlan plan, CollectionSchema schema, long nowMs)
+    public QueryExecutor(Snapshot snapshot, QueryPlan plan, CollectionSchema schema, long nowMs, CancellationToken cancellation = default)
     {
         _snapshot = snapshot;
         _plan = plan;
         _schema = schema;
         _nowMs = nowMs;
+        _cancellation = cancellation;
         _conditions = Residual(plan);
     }
 
-    public List<byte[]> Run()
+    /// <summary>The rows, each as it is produced (after a sort or grouping, all at once); a cancelled token stops the reading.</summary>
+    public IEnumerable<byte[]> Run()
     {
         try
         {
-            return Collect();
+            foreach (var row in Rows())
+            {
+                yield return row;
+            }
         }
         finally
         {
@@ -44,7 +50,14 @@ internal sealed partial class QueryExecutor
         }
     }
 
-    private List<byte[]> Collect()
+    /// <summary>Counts a document read and stops there when the query was cancelled: every access path reads through this.</summary>
+    private void Examine()
+    {
+        Examined++;
+        _cancellation.ThrowIfCancellationRequested();
+    }
+
+    private IEnumerable<byte[]> Rows()
     {
         var query = _plan.Query;
         IEnumerable<QueryRow> rows = Candidates();
@@ -86,17 +99,20 @@ internal sealed partial class QueryExecutor
 
         if (query.GroupBy is { } groupBy)
         {
-            return QueryGrouping.Grouped(rows, groupBy);
+            foreach (var group in QueryGrouping.Grouped(rows, groupBy))
+            {
+                yield return group;
+            }
+
+            yield break;
         }
 
-        var result = new List<byte[]>();
         foreach (var row in rows)
         {
-            result.Add(row.Json);
+            var json = row.Json;
             row.Dispose();
+            yield return json;
         }
-
-        return result;
     }
 
     /// <summary>How many documents the query read.</summary>

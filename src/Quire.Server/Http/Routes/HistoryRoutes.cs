@@ -1,5 +1,8 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Quire.OpLog;
 using Quire.Server.Service;
 
 namespace Quire.Server.Http.Routes;
@@ -29,8 +32,8 @@ internal sealed class HistoryRoutes(QuireService service)
         });
     }
 
-    /// <summary>GET .../log?limit=N: the most recent N ops (default 50; 0: all, as nedbd's), newest first.</summary>
-    public Task Log(HttpContext context, string name)
+    /// <summary>GET .../log?limit=N: the most recent N ops (default 50; 0: all, as nedbd's), newest first, sent as they are read.</summary>
+    public async Task Log(HttpContext context, string name)
     {
         var db = service.Get(name);
         var limit = DefaultLogLimit;
@@ -41,21 +44,30 @@ internal sealed class HistoryRoutes(QuireService service)
         }
 
         var records = QuireService.Log(db, limit == 0 ? QuireService.MaxLogLimit : limit);
-        var (seq, head) = db.Head;
-        return JsonResponse.WriteAsync(context, 200, w =>
+        using var stop = service.LimitQuery(context.RequestAborted);
+        using var response = new StreamedJson(context, service.Options.MaxResponseBytes);
+        var record = new ArrayBufferWriter<byte>(1024);
+        using var recordWriter = new Utf8JsonWriter(record);
+        ReadOnlyMemory<byte> Encode(OpRecord op)
         {
-            w.WriteStartObject();
-            w.WriteStartArray("log");
-            foreach (var record in records)
-            {
-                record.WriteTo(w);
-            }
+            record.ResetWrittenCount();
+            recordWriter.Reset();
+            op.WriteTo(recordWriter);
+            recordWriter.Flush();
+            return record.WrittenMemory;
+        }
 
-            w.WriteEndArray();
-            w.WriteNumber("seq", seq);
-            w.WriteString("head", head);
-            w.WriteEndObject();
-        });
+        var w = response.Writer;
+        w.WriteStartObject();
+        w.WriteStartArray("log");
+        var (_, stopped) = await response.WriteItemsAsync(records, Encode, stop).ConfigureAwait(false);
+        w.WriteEndArray();
+        var (seq, head) = db.Head;
+        w.WriteNumber("seq", seq);
+        w.WriteString("head", head);
+        response.WriteTrailer(stopped);
+        w.WriteEndObject();
+        await response.CompleteAsync().ConfigureAwait(false);
     }
 
     /// <summary>POST .../proof <c>{hash}</c>: nedb's inclusion proof, which its <c>verify_proof</c> checks offline.</summary>

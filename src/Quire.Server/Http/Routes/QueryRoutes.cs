@@ -6,19 +6,28 @@ namespace Quire.Server.Http.Routes;
 /// <summary>Reads by query: NQL, its plan, and a node's neighbours.</summary>
 internal sealed class QueryRoutes(QuireService service)
 {
-    /// <summary>POST .../query <c>{nql}</c>: <c>{rows, count, seq, head}</c>.</summary>
+    /// <summary>
+    /// POST .../query <c>{nql}</c>: <c>{rows, count, seq, head}</c>, the rows sent as they are
+    /// read; past the time or size limit, <c>truncated</c> and <c>error</c> follow (<see cref="StreamedJson"/>).
+    /// </summary>
     public async Task Query(HttpContext context, string name)
     {
         var db = service.Get(name);
         var nql = await ReadNqlAsync(context).ConfigureAwait(false);
-        var result = QuireService.Query(db, nql);
-        await JsonResponse.WriteAsync(context, 200, w =>
-        {
-            w.WriteStartObject();
-            Bodies.WriteRows(w, result);
-            w.WriteString("head", result.Head);
-            w.WriteEndObject();
-        }).ConfigureAwait(false);
+        using var limit = service.LimitQuery(context.RequestAborted);
+        using var cursor = QuireService.OpenQuery(db, nql, limit);
+        using var response = new StreamedJson(context, service.Options.MaxResponseBytes);
+        var w = response.Writer;
+        w.WriteStartObject();
+        w.WriteStartArray("rows");
+        var (count, stopped) = await response.WriteItemsAsync(cursor.Rows, row => row, limit).ConfigureAwait(false);
+        w.WriteEndArray();
+        w.WriteNumber("count", count);
+        w.WriteNumber("seq", cursor.Seq);
+        w.WriteString("head", cursor.Head);
+        response.WriteTrailer(stopped);
+        w.WriteEndObject();
+        await response.CompleteAsync().ConfigureAwait(false);
     }
 
     /// <summary>POST .../explain <c>{nql}</c> (Quire's): <c>{plan}</c>.</summary>
