@@ -17,6 +17,7 @@ internal static class HttpErrors
         ServiceErrorKind.TooLarge => 413,
         ServiceErrorKind.Busy => 429,
         ServiceErrorKind.Cancelled => 499,
+        ServiceErrorKind.DiskFull => 507,
         ServiceErrorKind.ReadOnly => 403,
         ServiceErrorKind.StorageFailed or ServiceErrorKind.Unavailable or ServiceErrorKind.TimedOut => 503,
         _ => 500,

@@ -33,6 +33,9 @@ internal enum ServiceErrorKind
     /// <summary>Storage failed (a write or fsync error): the database is read-only until restarted.</summary>
     StorageFailed,
 
+    /// <summary>The disk is full: the database takes no writes until space is freed and the server restarted; reads go on.</summary>
+    DiskFull,
+
     /// <summary>A query read for longer than its time limit and was stopped.</summary>
     TimedOut,
 

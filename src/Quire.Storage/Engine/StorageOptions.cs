@@ -79,6 +79,13 @@ public sealed record StorageOptions
     /// <summary>The file system; tests pass one that injects faults. Default the real one.</summary>
     public IFileSystem FileSystem { get; init; } = OsFileSystem.Instance;
 
+    /// <summary>
+    /// Called once, on a thread-pool thread, when the engine turns read-only after a failed
+    /// write, fsync or checkpoint (the server logs it; every later write fails with the same
+    /// <see cref="StorageFailedException"/>).
+    /// </summary>
+    public Action<StorageFailedException>? OnFailed { get; init; }
+
     internal void Validate()
     {
         static void Require(bool ok, string message)

@@ -47,7 +47,7 @@ internal static partial class NativeMethods
         // Other platforms: FlushFileBuffers / F_FULLFSYNC through the runtime.
         if (OperatingSystem.IsLinux() && fdatasync(handle) != 0)
         {
-            throw new IOException($"fdatasync failed on '{path}': errno {Marshal.GetLastPInvokeError()}");
+            throw Failed($"fdatasync failed on '{path}'");
         }
     }
 
@@ -61,19 +61,26 @@ internal static partial class NativeMethods
         var fd = open(path, ORdOnly | ODirectory);
         if (fd < 0)
         {
-            throw new IOException($"cannot open directory '{path}' to sync it: errno {Marshal.GetLastPInvokeError()}");
+            throw Failed($"cannot open directory '{path}' to sync it");
         }
 
         try
         {
             if (fsync(fd) != 0)
             {
-                throw new IOException($"fsync of directory '{path}' failed: errno {Marshal.GetLastPInvokeError()}");
+                throw Failed($"fsync of directory '{path}' failed");
             }
         }
         finally
         {
             _ = close(fd);
         }
+    }
+
+    /// <summary>The error of the call that just failed, with its errno as the HResult (as .NET's own I/O errors carry it).</summary>
+    private static IOException Failed(string what)
+    {
+        var errno = Marshal.GetLastPInvokeError();
+        return new IOException($"{what}: errno {errno}", errno);
     }
 }

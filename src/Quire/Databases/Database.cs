@@ -96,7 +96,13 @@ public sealed partial class Database : IDisposable
     internal static Database Open(string name, string directory, DatabaseOptions options)
     {
         var documentsVersion = FormatRecord.Check(directory, options.Storage.FileSystem);
-        var engine = StorageEngine.Open(directory, options.Storage with { KeepHistory = options.KeepHistory });
+        var engine = StorageEngine.Open(directory, options.Storage with
+        {
+            KeepHistory = options.KeepHistory,
+            OnFailed = options.OnBackgroundFailure is { } report
+                ? failure => report($"database {name}: storage failed{(failure.DiskFull ? " (the disk is full)" : "")}; it takes no writes until the server is restarted", failure)
+                : null,
+        });
         try
         {
             var database = new Database(name, directory, engine, options);

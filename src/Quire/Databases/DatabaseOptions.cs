@@ -71,12 +71,16 @@ public sealed record DatabaseOptions
     /// <summary>The largest file <see cref="Database.PutFileAsync"/> stores (a version is one commit). Default 8 MiB.</summary>
     public int MaxFileBytes { get; init; } = 8 * 1024 * 1024;
 
-    /// <summary>Where a document's search number probe starts (<see cref="Indexes.SearchNumbers.Sha256Home"/>); tests make homes collide with it.</summary>
-    /// <summary>Hears a background task's failure (an index build, which is retried): the host logs it. Null: nobody hears.</summary>
+    /// <summary>
+    /// Hears a failure nobody awaits: an index build (which is retried), or storage turning
+    /// the database read-only (a failed write or fsync, a full disk). The host logs it. Null:
+    /// nobody hears.
+    /// </summary>
     public Action<string, Exception>? OnBackgroundFailure { get; init; }
 
     /// <summary>Called as each index build starts (tests make a build fail with it).</summary>
     internal Action<string>? OnBuildStart { get; init; }
 
+    /// <summary>Where a document's search number probe starts (<see cref="Indexes.SearchNumbers.Sha256Home"/>); tests make homes collide with it.</summary>
     internal Func<string, long> SearchHome { get; init; } = Indexes.SearchNumbers.Sha256Home;
 }

@@ -18,6 +18,7 @@ public class FaultTests
 
         var failed = await Assert.ThrowsAsync<StorageFailedException>(async () => await engine.CommitAsync(new WriteBatch().Put(B("lost"), B("2"))));
         Assert.Contains("EIO", failed.Message);
+        Assert.False(failed.DiskFull);
         Assert.Null(engine.Get(B("lost")));
         Assert.Equal("1", S(engine.Get(B("before"))));
 
@@ -32,7 +33,8 @@ public class FaultTests
     public async Task No_space_on_write_fails_the_group_and_every_queued_commit()
     {
         var fs = new FaultyFileSystem();
-        using var engine = EngineFixture.Open(fs);
+        var told = new List<StorageFailedException>();
+        using var engine = StorageEngine.Open(EngineFixture.Directory, EngineFixture.Options(fs) with { OnFailed = failure => { lock (told) { told.Add(failure); } } });
         fs.AddRule(new FaultRule { Op = FaultOp.Write, PathContains = "/wal/", Error = Faults.NoSpace });
 
         var commits = Enumerable.Range(0, 50).Select(i => engine.CommitAsync(new WriteBatch().Put(B($"k{i}"), B("v"))).AsTask()).ToArray();
@@ -40,9 +42,16 @@ public class FaultTests
         {
             var error = await Assert.ThrowsAsync<StorageFailedException>(() => commit);
             Assert.Contains("ENOSPC", error.Message);
+            Assert.True(error.DiskFull);   // a full disk, which freeing space and a restart cure
         }
 
         Assert.Empty(engine.Scan());
+        for (var wait = 0; wait < 100 && told.Count == 0; wait++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Same(engine.Failure, Assert.Single(told));   // the host is told once
     }
 
     [Fact]

@@ -26,7 +26,7 @@ internal sealed partial class GroupCommitter
 
     private void FailAllLocked(StorageFailedException failure)
     {
-        _failure ??= failure;
+        RecordFailureLocked(failure);
 
         // The group's commits may still be in the publisher's hands: it fails them, in turn.
         _publisher.Fail(_group, _handedOver, _group.Count, _failure);
@@ -37,7 +37,7 @@ internal sealed partial class GroupCommitter
     /// <summary>Makes the engine read-only (keeping the first failure) and fails every commit still queued.</summary>
     private void FailQueuedLocked(StorageFailedException failure)
     {
-        _failure ??= failure;
+        RecordFailureLocked(failure);
         foreach (var commit in _queue)
         {
             commit.Fail(_failure);
@@ -47,5 +47,21 @@ internal sealed partial class GroupCommitter
         _queuedBytes = 0;
         _roomAvailable?.TrySetResult();
         _roomAvailable = null;
+    }
+
+    /// <summary>Keeps the first failure, and tells <see cref="StorageOptions.OnFailed"/> of it (off this thread, which holds the lock).</summary>
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_failure))]
+    private void RecordFailureLocked(StorageFailedException failure)
+    {
+        if (_failure is not null)
+        {
+            return;
+        }
+
+        _failure = failure;
+        if (_options.OnFailed is { } onFailed)
+        {
+            ThreadPool.QueueUserWorkItem(first => onFailed(first), failure, preferLocal: false);
+        }
     }
 }
