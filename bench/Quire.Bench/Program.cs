@@ -8,6 +8,7 @@ using Quire.Bench.Log;
 using Quire.Bench.Query;
 using Quire.Bench.Replication;
 using Quire.Bench.Resp;
+using Quire.Bench.Soak;
 using Quire.Bench.Tree;
 
 var suites = new Dictionary<string, Action<BenchRun>>(StringComparer.Ordinal)
@@ -20,12 +21,14 @@ var suites = new Dictionary<string, Action<BenchRun>>(StringComparer.Ordinal)
     ["history"] = HistorySuite.Run,
     ["resp"] = RespSuite.Run,
     ["replication"] = ReplicationSuite.Run,
+    ["soak"] = SoakSuite.Run,
 };
 
 string? suite = null;
 string? output = null;
 var quick = false;
 string[]? systems = null;
+double? minutes = null;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -35,6 +38,10 @@ for (var i = 0; i < args.Length; i++)
             break;
         case "--out" when i + 1 < args.Length:
             output = args[++i];
+            break;
+        case "--minutes" when i + 1 < args.Length && double.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out var m) && m > 0:
+            minutes = m;
+            i++;
             break;
         case "--systems" when i + 1 < args.Length:
             // For development only: results quoted in docs/benchmarks.md come from runs of every system.
@@ -48,7 +55,7 @@ for (var i = 0; i < args.Length; i++)
 
 if (suite is null || !suites.TryGetValue(suite, out var run))
 {
-    Console.Error.WriteLine($"usage: Quire.Bench <suite> [--quick] [--out FILE.json] [--systems a,b]; suites: {string.Join(", ", suites.Keys)}");
+    Console.Error.WriteLine($"usage: Quire.Bench <suite> [--quick] [--out FILE.json] [--systems a,b] [--minutes N]; suites: {string.Join(", ", suites.Keys)}");
     return 2;
 }
 
@@ -57,7 +64,7 @@ Console.WriteLine($"suite {suite}{(quick ? " (quick)" : "")} on {machine.Cores} 
 using var gc = new GcPauseMonitor();
 var report = new BenchReport(suite, quick);
 var started = DateTime.UtcNow;
-run(new BenchRun(report, quick, gc, systems));
+run(new BenchRun(report, quick, gc, systems) { Minutes = minutes, Output = output });
 Console.WriteLine($"done in {(DateTime.UtcNow - started).TotalSeconds:F0} s");
 if (output is not null)
 {

@@ -26,20 +26,20 @@ public static class ReplicationSuite
         var window = TimeSpan.FromSeconds(run.Quick ? 2 : 5);
         using var dir = new BenchDirectory("quire-replication");
 
-        using (var solo = Node.Start(Path.Combine(dir.Path, "solo"), null, 0))
+        using (var solo = Node(Path.Combine(dir.Path, "solo"), null, 0))
         {
             report.Add(new BenchResult("quire", "put-c64", PutC64(solo, warmup, window), "ops/s"));
         }
 
-        using (var primary = Node.Start(Path.Combine(dir.Path, "sync-primary"), null, 1))
-        using (var replica = Node.Start(Path.Combine(dir.Path, "sync-replica"), primary.Url, 0))
+        using (var primary = Node(Path.Combine(dir.Path, "sync-primary"), null, 1))
+        using (var replica = Node(Path.Combine(dir.Path, "sync-replica"), primary.Url, 0))
         {
             replica.WaitForDatabase("bench", primary);
             report.Add(new BenchResult("quire", "put-c64-sync1", PutC64(primary, warmup, window), "ops/s"));
         }
 
-        var asyncPrimary = Node.Start(Path.Combine(dir.Path, "primary"), null, 0);
-        var asyncReplica = Node.Start(Path.Combine(dir.Path, "replica"), asyncPrimary.Url, 0);
+        var asyncPrimary = Node(Path.Combine(dir.Path, "primary"), null, 0);
+        var asyncReplica = Node(Path.Combine(dir.Path, "replica"), asyncPrimary.Url, 0);
         try
         {
             asyncReplica.WaitForDatabase("bench", asyncPrimary);
@@ -50,7 +50,7 @@ public static class ReplicationSuite
             var from = asyncPrimary.Seq("bench");
             Load(asyncPrimary, behind);
             var target = asyncPrimary.Seq("bench");
-            asyncReplica = Node.Start(Path.Combine(dir.Path, "replica"), asyncPrimary.Url, 0);
+            asyncReplica = Node(Path.Combine(dir.Path, "replica"), asyncPrimary.Url, 0);
             var clock = Stopwatch.StartNew();   // from when the replica answers: its process start is not replication
             from = Math.Max(from, asyncReplica.Seq("bench"));
             while (asyncReplica.Seq("bench") < target)
@@ -66,7 +66,7 @@ public static class ReplicationSuite
             asyncPrimary.Dispose();
         }
 
-        using (var primary = Node.Start(Path.Combine(dir.Path, "copied-primary"), null, 0))
+        using (var primary = Node(Path.Combine(dir.Path, "copied-primary"), null, 0))
         {
             LoadBatches(primary, 1_000_000);
             var target = primary.Seq("bench");
@@ -76,7 +76,7 @@ public static class ReplicationSuite
             }
 
             var clock = Stopwatch.StartNew();
-            using var replica = Node.Start(Path.Combine(dir.Path, "copied-replica"), primary.Url, 0);
+            using var replica = Node(Path.Combine(dir.Path, "copied-replica"), primary.Url, 0);
             while (replica.Seq("bench") < target)
             {
                 Thread.Sleep(5);
@@ -92,7 +92,7 @@ public static class ReplicationSuite
 
     private static string PutBody(long n) => "{\"coll\": \"kv\", \"id\": \"k" + n + "\", \"doc\": {\"v\": " + n + ", \"pad\": \"" + new string('x', 150) + "\"}}";
 
-    private static double PutC64(Node node, TimeSpan warmup, TimeSpan window)
+    private static double PutC64(ServerNode node, TimeSpan warmup, TimeSpan window)
     {
         var connections = Enumerable.Range(0, 64).Select(_ => RawHttp1Connection.ConnectAsync(node.Port).GetAwaiter().GetResult()).ToArray();
         try
@@ -110,7 +110,7 @@ public static class ReplicationSuite
     }
 
     /// <summary>N puts from 64 writers, as fast as the primary takes them.</summary>
-    private static void Load(Node node, int count)
+    private static void Load(ServerNode node, int count)
     {
         var connections = Enumerable.Range(0, 64).Select(_ => RawHttp1Connection.ConnectAsync(node.Port).GetAwaiter().GetResult()).ToArray();
         long n = 0;
@@ -128,7 +128,7 @@ public static class ReplicationSuite
     }
 
     /// <summary>N documents in batches of 1,000 from 4 writers: a large database, quickly.</summary>
-    private static void LoadBatches(Node node, int count)
+    private static void LoadBatches(ServerNode node, int count)
     {
         const int PerBatch = 1000;
         var connections = Enumerable.Range(0, 4).Select(_ => RawHttp1Connection.ConnectAsync(node.Port).GetAwaiter().GetResult()).ToArray();
@@ -152,7 +152,7 @@ public static class ReplicationSuite
     /// arrived; the replica's seq watched about every millisecond (<see cref="SeqWatcher"/>):
     /// the p99 of how long after its acknowledgement each write was visible on the replica.
     /// </summary>
-    private static double LagP99(Node primary, Node replica, TimeSpan window)
+    private static double LagP99(ServerNode primary, ServerNode replica, TimeSpan window)
     {
         var connections = Enumerable.Range(0, 64).Select(_ => RawHttp1Connection.ConnectAsync(primary.Port).GetAwaiter().GetResult()).ToArray();
         using var stop = new CancellationTokenSource(window);
@@ -218,109 +218,9 @@ public static class ReplicationSuite
         throw new InvalidOperationException("a put's answer without its seq");
     }
 
-    /// <summary>A server process (<c>quire serve</c>): its port, its client, and how to stop it.</summary>
-    private sealed class Node : IDisposable
-    {
-        private Process _process = null!;
-
-        public int Port { get; private init; }
-
-        public HttpClient Http { get; private init; } = null!;
-
-        public string Url => $"http://127.0.0.1:{Port}";
-
-        public static Node Start(string dataRoot, string? replicaOf, int syncReplicas)
-        {
-            var port = Loopback.FreePort();
-            var node = new Node { Port = port, Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") } };
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            string[] args = [CliPath(), "serve", "--port", $"{port}", "--h2c-port", "0", "--data", dataRoot, "--sync-replicas", $"{syncReplicas}"];
-            foreach (var arg in replicaOf is null ? args : [.. args, "--replica-of", replicaOf])
-            {
-                start.ArgumentList.Add(arg);
-            }
-
-            node._process = Process.Start(start)!;
-            node._process.OutputDataReceived += (_, _) => { };
-            node._process.ErrorDataReceived += (_, e) =>
-            {
-                if (e.Data is { Length: > 0 } line && line.StartsWith("fail", StringComparison.Ordinal))
-                {
-                    Console.Error.WriteLine($"  ({dataRoot}) {line}");
-                }
-            };
-            node._process.BeginOutputReadLine();
-            node._process.BeginErrorReadLine();
-            Loopback.WaitForHealth(node.Http);
-            if (replicaOf is null && !Directory.Exists(Path.Combine(dataRoot, "bench")))
-            {
-                node.Http.PostAsync("/v1/databases", new StringContent("""{"name": "bench"}""")).GetAwaiter().GetResult().EnsureSuccessStatusCode();
-            }
-
-            return node;
-        }
-
-        /// <summary>The server, built beside this benchmark: bench/Quire.Bench/bin/C/F/ -> src/Quire.Cli/bin/C/F/Quire.Cli.dll.</summary>
-        private static string CliPath()
-        {
-            var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
-            var root = here.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
-            var path = Path.Combine(root, "src", "Quire.Cli", "bin", here.Parent.Name, here.Name, "Quire.Cli.dll");
-            return File.Exists(path) ? path : throw new FileNotFoundException($"the server is not built at {path}");
-        }
-
-        /// <summary>The database's last seq as this server shows it (-1 before it has it).</summary>
-        public long Seq(string db)
-        {
-            using var response = Http.GetAsync($"/v1/databases/{db}/status").GetAwaiter().GetResult();
-            if (!response.IsSuccessStatusCode)
-            {
-                return -1;
-            }
-
-            using var body = JsonDocument.Parse(response.Content.ReadAsStream());
-            return body.RootElement.GetProperty("tip_seq").GetInt64();
-        }
-
-        public void WaitForDatabase(string db, Node primary)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (Seq(db) < primary.Seq(db) || Seq(db) < -1 || !Http.GetAsync("/health").GetAwaiter().GetResult().Content.ReadAsStringAsync().GetAwaiter().GetResult().Contains($"\"{db}\"", StringComparison.Ordinal))
-            {
-                if (DateTime.UtcNow > deadline)
-                {
-                    throw new TimeoutException($"the replica never had database {db}");
-                }
-
-                Thread.Sleep(20);
-            }
-
-            while (primary.Http.GetAsync("/health").GetAwaiter().GetResult().Content.ReadAsStringAsync().GetAwaiter().GetResult().Contains("\"replicas\":0", StringComparison.Ordinal))
-            {
-                if (DateTime.UtcNow > deadline)
-                {
-                    throw new TimeoutException("the replica never connected");
-                }
-
-                Thread.Sleep(20);
-            }
-        }
-
-        /// <summary>Stops the server as SIGTERM does (a clean shutdown).</summary>
-        public void Dispose()
-        {
-            using (var kill = Process.Start("kill", ["-TERM", $"{_process.Id}"]))
-            {
-                kill.WaitForExit();
-            }
-
-            if (!_process.WaitForExit(60_000))
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-
-            _process.Dispose();
-            Http.Dispose();
-        }
-    }
+    /// <summary>A primary (creating the <c>bench</c> database) or a replica of <paramref name="replicaOf"/>.</summary>
+    private static ServerNode Node(string dataRoot, string? replicaOf, int syncReplicas) =>
+        replicaOf is null
+            ? ServerNode.Start(dataRoot, "bench", null, "--sync-replicas", $"{syncReplicas}")
+            : ServerNode.Start(dataRoot, null, null, "--sync-replicas", $"{syncReplicas}", "--replica-of", replicaOf);
 }

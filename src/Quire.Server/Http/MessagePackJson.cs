@@ -41,7 +41,7 @@ internal static class MessagePackJson
 
             return buffer.WrittenSpan.ToArray();
         }
-        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or InvalidOperationException or OverflowException)
+        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or InvalidOperationException or OverflowException or ArgumentException)
         {
             throw Invalid(ex.Message);
         }

@@ -44,29 +44,56 @@ internal static class RequestBody
 
         try
         {
-            if (read.Buffer.IsEmpty)
-            {
-                return JsonDocument.Parse("{}"u8.ToArray());
-            }
-
             var json = MessagePackJson.IsMessagePack(context.Request.ContentType) ? MessagePackJson.ToJson(read.Buffer) : read.Buffer.ToArray();
-            JsonText.Check(json);
-            var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 });
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                document.Dispose();
-                throw ServiceException.BadInput("invalid JSON body");
-            }
-
-            return document;
-        }
-        catch (JsonException)
-        {
-            throw ServiceException.BadInput("invalid JSON body");
+            return ParseObject(json);
         }
         finally
         {
             reader.AdvanceTo(read.Buffer.End);
+        }
+    }
+
+    /// <summary>A request body's JSON object (an empty body is <c>{}</c>).</summary>
+    /// <exception cref="ServiceException">Not UTF-8, not JSON, or not an object (bad input).</exception>
+    public static JsonDocument ParseObject(byte[] json)
+    {
+        if (json.Length == 0)
+        {
+            return JsonDocument.Parse("{}"u8.ToArray());
+        }
+
+        JsonText.Check(json);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
+        }
+        catch (JsonException)
+        {
+            // Which of two values counts is anyone's guess (a document, a filter, an op's fields): refused.
+            throw ServiceException.BadInput(IsJsonWithDuplicates(json) ? "invalid JSON body: an object holds the same property twice" : "invalid JSON body");
+        }
+
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            document.Dispose();
+            throw ServiceException.BadInput("invalid JSON body");
+        }
+
+        return document;
+    }
+
+    /// <summary>Whether the text is JSON once duplicate properties are allowed (only asked after it failed).</summary>
+    private static bool IsJsonWithDuplicates(byte[] json)
+    {
+        try
+        {
+            using var _ = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 });
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
         }
     }
 }

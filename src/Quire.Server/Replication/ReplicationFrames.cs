@@ -82,15 +82,39 @@ internal static class ReplicationFrames
                     throw new InvalidDataException($"a record frame with seq {firstSeq}, {opCount} ops, {length} bytes");
                 }
 
-                var payload = new byte[length];
-                if (await stream.ReadAtLeastAsync(payload, length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false) < length)
-                {
-                    throw new InvalidDataException("the stream ended inside a record");
-                }
-
+                var payload = await ReadPayloadAsync(stream, length, cancellationToken).ConfigureAwait(false)
+                    ?? throw new InvalidDataException("the stream ended inside a record");
                 return new Frame(Record, new LogRecord(firstSeq, opCount, payload), 0, 0);
             default:
                 throw new InvalidDataException($"unknown frame kind {header[0]}");
         }
+    }
+
+    /// <summary>
+    /// A payload of the announced length, or null when the stream ends first. The buffer
+    /// grows as bytes arrive, so a frame that announces more than it carries costs what it
+    /// carried, not what it announced.
+    /// </summary>
+    private static async Task<byte[]?> ReadPayloadAsync(Stream stream, int length, CancellationToken cancellationToken)
+    {
+        var payload = new byte[Math.Min(length, 1 << 20)];
+        var got = 0;
+        while (got < length)
+        {
+            if (got == payload.Length)
+            {
+                Array.Resize(ref payload, (int)Math.Min(length, payload.Length * 2L));
+            }
+
+            var read = await stream.ReadAsync(payload.AsMemory(got), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return null;
+            }
+
+            got += read;
+        }
+
+        return payload;
     }
 }

@@ -122,7 +122,15 @@ public sealed class WriteBatch : IDisposable
             }
 
             var flags = (byte)((reader.IsDelete ? BatchPayload.Delete : 0) | (reader.IsChained ? BatchPayload.Chained : 0) | (reader.IsErase ? BatchPayload.Erase : 0));
-            batch.AddWrite(flags, reader.Key, reader.Value);
+            try
+            {
+                batch.AddWrite(flags, reader.Key, reader.Value);
+            }
+            catch (ArgumentException ex)
+            {
+                // A payload from outside (a replication stream) holding a write no batch could make.
+                throw new CorruptDataException($"malformed batch payload ({ex.Message}) in op {reader.OpIndex}", "log record", -1);
+            }
         }
 
         if (op >= 0)

@@ -45,9 +45,9 @@ internal static class MongoValues
             return Number(a!) == Number(b!);
         }
 
-        if (Bucket(ka) != Bucket(kb) || (ka is JsonValueKind.True or JsonValueKind.False && ka != kb))
+        if (ka != kb)
         {
-            return false;
+            return false;   // an array never equals an object (they share a sort bucket), true never false
         }
 
         return ka switch

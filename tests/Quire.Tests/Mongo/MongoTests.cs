@@ -45,6 +45,7 @@ public class MongoTests
         Assert.Equal(["a", "c", "d"], await Ids(f, """{"name": {"$ne": "Bob"}}"""));
         Assert.Equal(["c"], await Ids(f, """{"age": 41.5}"""));
         Assert.Equal(["a"], await Ids(f, """{"_id": "a"}"""));
+        Assert.Empty(await Ids(f, """{"tags": {"k": "x"}}"""));                          // an object never equals an array (found by fuzzing: it threw)
         var sorted = (await f.Db.MongoAsync("p", "find", J("""{"sort": {"age": -1}, "skip": 1, "limit": 2}""")))["rows"]!.AsArray();
         Assert.Equal(["c", "a"], sorted.Select(r => r!["_id"]!.GetValue<string>()));         // strings sort after numbers: "unknown" first descending
     }
