@@ -66,6 +66,14 @@ internal sealed class HttpApi
 
             await RouteAsync(context).ConfigureAwait(false);
         }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went (before or while its answer was sent): nobody to tell.
+            if (!context.Response.HasStarted)
+            {
+                context.Response.StatusCode = 499;
+            }
+        }
         catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
         {
             // The request itself is broken (a bad chunk, a body too large or too slow): the client's mistake.
@@ -83,9 +91,11 @@ internal sealed class HttpApi
                 await JsonResponse.ErrorAsync(context, 500, "internal error").ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        catch (Exception ex) when (context.Response.HasStarted)
         {
-            // The client went while its answer was being sent: nobody to tell.
+            // Part of the answer was sent and the rest cannot be: cut the connection, so the client sees it broke.
+            _logger.LogError(ex, "{Method} {Path} failed after its answer started", context.Request.Method, context.Request.Path);
+            context.Abort();
         }
         finally
         {

@@ -59,6 +59,11 @@ internal sealed class StreamedJson : IDisposable
             {
                 return (count, Refuse(timedOut));
             }
+            catch (Exception ex) when (Started && ServiceErrors.Classify(ex) is { Kind: not ServiceErrorKind.Cancelled } stop)
+            {
+                // Rows were sent, so the status cannot say it: the answer ends, valid, saying why.
+                return (count, stop.Message);
+            }
 
             if (!more)
             {

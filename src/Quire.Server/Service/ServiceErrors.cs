@@ -34,6 +34,7 @@ internal static class ServiceErrors
         ReadOnlyEngineException e => new(ServiceErrorKind.ReadOnly, e.Message, e),
         StorageFailedException { DiskFull: true } e => new(ServiceErrorKind.DiskFull, "the disk is full: this database takes no writes until space is freed and the server restarted; reads go on", e),
         StorageFailedException e => new(ServiceErrorKind.StorageFailed, "storage failed: the database is read-only until restarted", e),
+        SnapshotExpiredException e => new(ServiceErrorKind.TimedOut, $"the query held its snapshot too long: {e.Message}", e),
         TimeoutException e => new(ServiceErrorKind.Busy, "the documents this write reads kept changing: retry", e),
         OperationCanceledException e => new(ServiceErrorKind.Cancelled, "request cancelled", e),
         ObjectDisposedException e when e.ObjectName.StartsWith("Quire.", StringComparison.Ordinal) =>

@@ -4,7 +4,8 @@ using Quire.Keys;
 namespace Quire.Query;
 
 /// <summary>
-/// The keys of a sorted index a range or order plan reads, from (inclusive) to (exclusive):
+/// The keys a range or order plan reads (of a sorted index, or of the documents for a range
+/// of ids), from (inclusive) to (exclusive):
 /// computed by the planner, so <c>EXPLAIN</c> shows them (<c>key_range</c>, hex).
 /// </summary>
 /// <param name="From">The first key read.</param>
@@ -66,6 +67,31 @@ public sealed record KeyRange(byte[] From, byte[] To)
                 default:
                     to = Min(to, past);
                     break;
+            }
+        }
+
+        return new KeyRange(from, to);
+    }
+
+    /// <summary>
+    /// The documents a <see cref="AccessPath.PrimaryRange"/> plan reads: from its greatest lower
+    /// bound (inclusive) to just past its least upper bound. The bounds stay in the filter, which
+    /// drops an id equal to an exclusive bound.
+    /// </summary>
+    internal static KeyRange OfIds(string collection, IReadOnlyList<NqlCondition> served)
+    {
+        var prefix = Keyspace.Prefix(new KeyBuilder(), collection, Keyspace.DocumentsId).ToArray();
+        var (from, to) = (prefix, Keyspace.End(prefix));
+        foreach (var bound in served)
+        {
+            byte[] at = [.. prefix, .. new KeyBuilder().String(bound.Value.Text).Span];
+            if (bound.Operator is NqlOperator.Greater or NqlOperator.GreaterOrEqual)
+            {
+                from = Max(from, at);
+            }
+            else
+            {
+                to = Min(to, Keyspace.End(at));
             }
         }
 

@@ -91,7 +91,9 @@ internal sealed partial class QueryExecutor
 
             default:
             {
-                using var scan = _snapshot.Cursor(documents, Keyspace.End(documents));
+                // A full scan, or a range of ids.
+                var (from, to) = _plan.Range is { } ids && _plan.Access == AccessPath.PrimaryRange ? (ids.From, ids.To) : (documents, Keyspace.End(documents));
+                using var scan = _snapshot.Cursor(from, to);
                 while (scan.MoveNext())
                 {
                     Examine();

@@ -24,6 +24,9 @@ public enum AccessPath
     /// <summary>The entries of a search index for the query's first term.</summary>
     SearchIndex,
 
+    /// <summary>The documents whose ids lie in a range (<c>_id &gt; "a"</c>, <c>_id &lt;= "m"</c>), in id order.</summary>
+    PrimaryRange,
+
     /// <summary>Every document of the collection, in id order.</summary>
     FullScan,
 }
@@ -142,6 +145,7 @@ public sealed record QueryPlan
         AccessPath.SortedRange => "sorted-range",
         AccessPath.SortedOrder => "sorted-order",
         AccessPath.SearchIndex => "search-index",
+        AccessPath.PrimaryRange => "primary-range",
         _ => "full-scan",
     };
 

@@ -7,7 +7,8 @@ namespace Quire.Query;
 /// primary key (<c>_id = "x"</c>); an eq or tags index for <c>f = v</c>; a sorted index
 /// for <c>f = v</c>; a sorted index over the ORDER BY field when WHERE bounds that field
 /// (the walk gives the order and stops at LIMIT); a search index for SEARCH; a sorted
-/// range on another field; a sorted index walk for ORDER BY alone; else a full scan.
+/// range on another field; a sorted index walk for ORDER BY alone; a range of ids
+/// (<c>_id &gt; "x"</c>); else a full scan.
 /// </summary>
 internal static class QueryPlanner
 {
@@ -65,6 +66,12 @@ internal static class QueryPlanner
             return Plan(query, AccessPath.SortedOrder, sorted, [], sort: false, reverse: query.Descending);
         }
 
+        if (Bounds(query, "_id") is { Count: > 0 } ids && ids[0].Value.Kind == NqlValueKind.String)
+        {
+            // Paging by id (an export's "_id > last LIMIT n"): read from the bound, not from the start.
+            return Plan(query, AccessPath.PrimaryRange, null, ids, sort: !idOrder);
+        }
+
         return Plan(query, AccessPath.FullScan, null, [], sort: !idOrder);
     }
 
@@ -88,7 +95,12 @@ internal static class QueryPlanner
             Access = access,
             Index = index,
             Served = served,
-            Range = access is AccessPath.SortedRange or AccessPath.SortedOrder ? KeyRange.Of(query.Collection, index!, access, served) : null,
+            Range = access switch
+            {
+                AccessPath.SortedRange or AccessPath.SortedOrder => KeyRange.Of(query.Collection, index!, access, served),
+                AccessPath.PrimaryRange => KeyRange.OfIds(query.Collection, served),
+                _ => null,
+            },
             Sort = sort,
             Reverse = reverse,
             Query = query,

@@ -32,6 +32,22 @@ public class QueryTests
     }
 
     [Fact]
+    public async Task A_range_of_ids_reads_from_its_bound_not_from_the_start()
+    {
+        using var f = new DocumentsFixture();
+        await f.Db.BatchAsync([.. Enumerable.Range(0, 1000).Select(i => DocumentOp.Put("c", $"d{i:D4}", Json($$"""{"n": {{i}}}""")))]);
+        var page = f.Db.Query("FROM c WHERE _id > \"d0900\" LIMIT 5");
+        Assert.Equal(["d0901", "d0902", "d0903", "d0904", "d0905"], Ids(page));
+        Assert.InRange(page.Examined, 5, 7);   // read from d0900 on, not the 900 before it
+        Assert.Equal("primary-range", f.Db.Explain("FROM c WHERE _id > \"d0900\"").Access switch { var a => QueryPlan.Name(a) });
+        Assert.Equal(["d0998", "d0999"], Ids(f.Db.Query("FROM c WHERE _id >= \"d0998\"")));
+        Assert.Equal(["d0000", "d0001"], Ids(f.Db.Query("FROM c WHERE _id < \"d0002\"")));
+        Assert.Equal(["d0500", "d0501"], Ids(f.Db.Query("FROM c WHERE _id >= \"d0500\" AND _id <= \"d0501\"")));
+        Assert.Empty(f.Db.Query("FROM c WHERE _id > \"e\"").Rows);
+        Assert.Equal(["d0003"], Ids(f.Db.Query("FROM c WHERE _id > \"d0002\" AND n = 3")));   // the other conditions still filter
+    }
+
+    [Fact]
     public async Task Top_ten_walks_the_sorted_index_backwards_and_stops()
     {
         using var f = new DocumentsFixture();

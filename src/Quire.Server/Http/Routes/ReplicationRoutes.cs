@@ -85,13 +85,14 @@ internal sealed partial class ReplicationRoutes(QuireService service, ReplicaReg
     /// <summary>
     /// GET .../replication/snapshot?replica=ID: a copy of the database as of a checkpoint taken
     /// now (<see cref="Databases.DatabaseCopy"/>), streamed while writes go on, its seq in
-    /// <c>Quire-Seq</c>; the log after it is held for the replica, which streams from there. 204
-    /// when the database has no op yet: there is nothing to copy.
+    /// <c>Quire-Seq</c>; the log after it is held for the replica, which streams from there.
+    /// Without <c>replica</c> it is a backup (<c>quire backup</c>): nothing is held after it.
+    /// 204 when the database has no op yet: there is nothing to copy.
     /// </summary>
     public async Task Snapshot(HttpContext context, string name)
     {
         var db = service.Get(name);
-        var replica = ReplicaId(context.Request.Query["replica"].ToString());
+        var replica = context.Request.Query.ContainsKey("replica") ? ReplicaId(context.Request.Query["replica"].ToString()) : null;
         var aborted = context.RequestAborted;
         using var copy = await db.OpenCopyAsync().ConfigureAwait(false);
         if (copy.Seq < 0)
@@ -100,7 +101,11 @@ internal sealed partial class ReplicationRoutes(QuireService service, ReplicaReg
             return;
         }
 
-        registry.Restart(replica, db, copy.Seq + 1);
+        if (replica is not null)
+        {
+            registry.Restart(replica, db, copy.Seq + 1);
+        }
+
         context.Response.StatusCode = 200;
         context.Response.ContentType = CopyContentType;
         context.Response.ContentLength = copy.Length;

@@ -1,0 +1,29 @@
+using System.Diagnostics;
+
+namespace Quire.Server.Tests.Cli;
+
+/// <summary>The real <c>quire</c> binary run to its end (at most five minutes): exit code, standard output and standard error apart.</summary>
+internal static class QuireCli
+{
+    public static (int Code, string Out, string Error) Run(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(ServerProcess.CliPath());
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["NO_COLOR"] = "1";
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"quire {string.Join(' ', args)} did not finish in five minutes");
+        }
+
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+}
