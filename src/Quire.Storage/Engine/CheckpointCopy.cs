@@ -15,15 +15,18 @@ namespace Quire.Storage.Engine;
 /// </summary>
 /// <remarks>
 /// The stream: a 64-byte header (magic <c>QUIRECPY</c>, version, page size, page count,
-/// covered seq, CRC-32C of the header), the pages, and a 16-byte trailer (magic
-/// <c>QUIRECPE</c>, CRC-32C of every page byte). Pages free in the checkpoint may hold
+/// covered seq, key file length, CRC-32C of the header), for an encrypted database its key
+/// file (the data key still sealed by the master key: the receiver needs the same master
+/// key), the pages, and a 16-byte trailer (magic <c>QUIRECPE</c>, CRC-32C of every page
+/// byte). Version 1 is a plaintext database's copy, version 2 an encrypted one's. Pages free in the checkpoint may hold
 /// anything (a later checkpoint may be writing them); they are free in the copy too.
 /// </remarks>
 public sealed class CheckpointCopy : IDisposable
 {
     private const int HeaderSize = 64;
     private const int TrailerSize = 16;
-    private const int Version = 1;
+    private const int PlainVersion = 1;
+    private const int EncryptedVersion = 2;
     private const int ChunkBytes = 1 << 20;
     private static ReadOnlySpan<byte> HeaderMagic => "QUIRECPY"u8;
     private static ReadOnlySpan<byte> TrailerMagic => "QUIRECPE"u8;
@@ -41,7 +44,7 @@ public sealed class CheckpointCopy : IDisposable
     public long Seq => _hold.Superblock.CoveredSeq;
 
     /// <summary>The bytes <see cref="WriteToAsync"/> writes.</summary>
-    public long Length => HeaderSize + (PageCount * PageSize) + TrailerSize;
+    public long Length => HeaderSize + (_file.IsEncrypted ? Crypto.KeyFile.Size : 0) + (PageCount * PageSize) + TrailerSize;
 
     private long PageCount => _hold.Superblock.PageCount;
 
@@ -51,14 +54,20 @@ public sealed class CheckpointCopy : IDisposable
     public async Task WriteToAsync(Stream destination, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(destination);
+        var keyFile = _file.ReadKeyFile();
         var header = new byte[HeaderSize];
         HeaderMagic.CopyTo(header);
-        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(8), Version);
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(8), keyFile is null ? PlainVersion : EncryptedVersion);
         BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(12), PageSize);
         BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(16), PageCount);
         BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(24), Seq);
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(32), keyFile?.Length ?? 0);
         BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(HeaderSize - 4), Crc32C.Compute(header.AsSpan(0, HeaderSize - 4)));
         await destination.WriteAsync(header, cancellationToken).ConfigureAwait(false);
+        if (keyFile is not null)
+        {
+            await destination.WriteAsync(keyFile, cancellationToken).ConfigureAwait(false);
+        }
 
         var pagesPerChunk = ChunkBytes / PageSize;
         var chunk = new byte[pagesPerChunk * PageSize];
@@ -113,7 +122,8 @@ public sealed class CheckpointCopy : IDisposable
         var pageSize = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(12));
         var pageCount = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(16));
         var seq = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(24));
-        if (version != Version || pageSize is < 4096 or > 65536 || (pageSize & (pageSize - 1)) != 0 || pageCount < DataFile.FirstDataPage || seq < -1)
+        var keyFileLength = version == EncryptedVersion ? BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(32)) : 0;
+        if (version is not (PlainVersion or EncryptedVersion) || keyFileLength is < 0 or > 4096 || pageSize is < 4096 or > 65536 || (pageSize & (pageSize - 1)) != 0 || pageCount < DataFile.FirstDataPage || seq < -1)
         {
             throw new CorruptDataException($"the copy's header is not one this build reads (version {version}, page size {pageSize}, {pageCount} pages)", "copy", 0);
         }
@@ -121,6 +131,13 @@ public sealed class CheckpointCopy : IDisposable
         if (!fs.DirectoryExists(directory))
         {
             fs.CreateDirectory(directory);
+        }
+
+        if (keyFileLength > 0)
+        {
+            var keyFile = new byte[keyFileLength];
+            await ReadExactlyAsync(source, keyFile, cancellationToken).ConfigureAwait(false);
+            Crypto.KeyFile.WriteRaw(fs, directory, keyFile);
         }
 
         var building = Path.Combine(directory, DataFile.Name + ".copy");

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using Quire.Storage.Crypto;
 using Quire.Storage.Format;
 using Quire.Storage.IO;
 using Quire.Storage.Log;
@@ -60,6 +61,9 @@ public sealed partial class StorageEngine : IDisposable
 
     /// <summary>The database's UUID, epoch and page size.</summary>
     public DatabaseIdentity Identity { get; }
+
+    /// <summary>Whether pages and log records are sealed with the database's data key (see <see cref="StorageOptions.MasterKey"/>).</summary>
+    public bool IsEncrypted => _file.IsEncrypted;
 
     /// <summary>What opening the log found: seqs, records read, a torn tail cut.</summary>
     public LogRecoveryReport Recovery { get; }
@@ -125,7 +129,9 @@ public sealed partial class StorageEngine : IDisposable
     /// <summary>
     /// Opens the database in <paramref name="directory"/>, creating it if it does not
     /// exist. Replays the log; a torn tail is cut and reported in <see cref="Recovery"/>;
-    /// corruption anywhere else throws <see cref="CorruptDataException"/>.
+    /// corruption anywhere else throws <see cref="CorruptDataException"/>. An encrypted
+    /// database opened without its master key, or with another, throws
+    /// <see cref="EncryptionKeyException"/>.
     /// </summary>
     public static StorageEngine Open(string directory, StorageOptions? options = null)
     {
@@ -290,12 +296,24 @@ public sealed partial class StorageEngine : IDisposable
     {
         var identity = new DatabaseIdentity(Guid.NewGuid(), NewEpoch(), options.PageSize);
         RemoveUnfinishedCreation(fs, directory);
-        var log = WriteAheadLog.Create(fs, directory, identity, options.Log);
+
+        // The key file first: a data file that says it is encrypted always has one.
+        DataCipher? cipher = null;
+        if (options.MasterKey is { } master)
+        {
+            var dataKey = RandomNumberGenerator.GetBytes(KeyFile.DataKeySize);
+            KeyFile.Write(fs, directory, identity.DatabaseId, master, dataKey);
+            cipher = new DataCipher(dataKey, identity.DatabaseId);
+            CryptographicOperations.ZeroMemory(dataKey);
+        }
+
+        var log = WriteAheadLog.Create(fs, directory, identity, options.Log, cipher: cipher);
         try
         {
-            DataFile.Create(fs, directory, identity);
+            DataFile.Create(fs, directory, identity, encrypted: cipher is not null);
             var file = DataFile.Open(fs, directory);
-            var pool = new PagePool(identity.PageSize);
+            file.Cipher = cipher;
+            var pool = new PagePool(identity.PageSize, file.Tail);
             file.Pool = pool;
             var space = new FreeSpace(file.Superblock.PageCount, []);
             return (file, space, log, new TreeState(pool, file, space, keepHistory: options.KeepHistory), new LogRecoveryReport());
@@ -303,6 +321,7 @@ public sealed partial class StorageEngine : IDisposable
         catch
         {
             log.Dispose();
+            cipher?.Dispose();
             throw;
         }
     }
@@ -318,15 +337,22 @@ public sealed partial class StorageEngine : IDisposable
         TreeState? state = null;
         try
         {
+            if (file.IsEncrypted)
+            {
+                var dataKey = KeyFile.Read(fs, directory, file.Identity.DatabaseId, options.MasterKey);
+                file.Cipher = new DataCipher(dataKey, file.Identity.DatabaseId);
+                CryptographicOperations.ZeroMemory(dataKey);
+            }
+
             var superblock = file.Superblock;
-            var pool = new PagePool(file.Identity.PageSize); // fixed at creation, whatever the options say now
+            var pool = new PagePool(file.Identity.PageSize, file.Tail); // fixed at creation, whatever the options say now
             file.Pool = pool;
             var start = superblock.RootAddress == 0 ? null
                 : new TreeRoot(file.LoadNode(superblock.RootAddress), superblock.CoveredSeq, superblock.Depth, superblock.KeyCount, -1) { ChainHead = superblock.ChainHead };
             var space = FreeSpace.Read(file, superblock);
             state = new TreeState(pool, file, space, start, options.KeepHistory);
             var from = superblock.CoveredSeq + 1;
-            var log = WriteAheadLog.Open(fs, directory, file.Identity, options.Log, from, r => state.Replay(r.Payload.Span, r.FirstSeq, from), out var recovery);
+            var log = WriteAheadLog.Open(fs, directory, file.Identity, options.Log, from, r => state.Replay(r.Payload.Span, r.FirstSeq, from), out var recovery, file.Cipher);
             if (recovery.StartSeq > from || recovery.NextSeq < from)
             {
                 log.Dispose();
@@ -356,9 +382,14 @@ public sealed partial class StorageEngine : IDisposable
 
     private static ulong NewEpoch() => BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
 
-    /// <summary>A crash during creation can leave log files without <c>quire.db</c>; nothing in them was ever acknowledged.</summary>
+    /// <summary>A crash during creation can leave a key file and log files without <c>quire.db</c>; nothing in them was ever acknowledged.</summary>
     private static void RemoveUnfinishedCreation(IFileSystem fs, string directory)
     {
+        if (KeyFile.Exists(fs, directory))
+        {
+            fs.Delete(Path.Combine(directory, KeyFile.Name));
+        }
+
         var wal = Path.Combine(directory, SegmentNames.Directory);
         if (!fs.DirectoryExists(wal))
         {

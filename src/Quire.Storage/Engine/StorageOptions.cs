@@ -73,6 +73,14 @@ public sealed record StorageOptions
     /// </summary>
     public bool KeepHistory { get; init; }
 
+    /// <summary>
+    /// The master key. A database created with one is encrypted: its pages and log records
+    /// sealed with AES-256-GCM under a data key of its own, which this key wraps
+    /// (<c>quire.key</c>). An encrypted database needs it to open; a plaintext one opens
+    /// as before, and stays plaintext. Default none.
+    /// </summary>
+    public Crypto.MasterKey? MasterKey { get; init; }
+
     /// <summary>Log settings.</summary>
     public LogOptions Log { get; init; } = new();
 

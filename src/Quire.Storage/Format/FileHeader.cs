@@ -4,8 +4,11 @@ namespace Quire.Storage.Format;
 
 /// <summary>
 /// The header at the start of every Quire file: magic, format version, page size,
-/// database UUID, epoch and a per-file id (a log segment's first seq), with a CRC.
+/// database UUID, epoch, a per-file id (a log segment's first seq) and flags, with a CRC.
 /// It fills the first <see cref="Size"/> bytes so what follows stays page-aligned.
+/// Format 1 is a plaintext database; format 2 one whose pages and records are sealed
+/// (<see cref="Encrypted"/>), so a build from before encryption refuses it instead of
+/// reading ciphertext as pages.
 /// </summary>
 public readonly record struct FileHeader(
     FileKind Kind, int FormatVersion, int PageSize, Guid DatabaseId, ulong Epoch, long FileId)
@@ -13,8 +16,17 @@ public readonly record struct FileHeader(
     /// <summary>Bytes reserved for the header at the start of a file.</summary>
     public const int Size = 4096;
 
-    /// <summary>The format this build writes. A newer one is refused, never misread.</summary>
+    /// <summary>The format of plaintext databases and of every log segment.</summary>
     public const int CurrentFormatVersion = 1;
+
+    /// <summary>The format of an encrypted database's data file.</summary>
+    public const int EncryptedFormatVersion = 2;
+
+    /// <summary>The newest data file format this build reads (log segments: <see cref="CurrentFormatVersion"/>). A newer one is refused, never misread.</summary>
+    public const int NewestFormatVersion = EncryptedFormatVersion;
+
+    /// <summary>Whether the database's pages and log records are sealed with its data key (data file headers only).</summary>
+    public bool Encrypted { get; init; }
 
     private const int EncodedLength = 64;
     private static ReadOnlySpan<byte> MagicPrefix => "QUIRE\0\0"u8;
@@ -31,6 +43,7 @@ public readonly record struct FileHeader(
         DatabaseId.TryWriteBytes(d[16..32]);
         BinaryPrimitives.WriteUInt64LittleEndian(d[32..], Epoch);
         BinaryPrimitives.WriteInt64LittleEndian(d[40..], FileId);
+        d[48] = Encrypted ? (byte)1 : (byte)0;
         BinaryPrimitives.WriteUInt32LittleEndian(d[60..], Crc32C.Compute(d[..60]));
     }
 
@@ -59,10 +72,11 @@ public readonly record struct FileHeader(
         }
 
         var version = BinaryPrimitives.ReadInt32LittleEndian(s[8..]);
-        if (version > CurrentFormatVersion)
+        var newest = kind == FileKind.Database ? NewestFormatVersion : CurrentFormatVersion;
+        if (version > newest)
         {
             throw new IncompatibleFormatException(
-                $"'{path}' was written by format version {version}; this build reads up to {CurrentFormatVersion}. Upgrade Quire to open it.");
+                $"'{path}' was written by format version {version}; this build reads up to {newest}. Upgrade Quire to open it.");
         }
 
         if (version < 1)
@@ -76,7 +90,10 @@ public readonly record struct FileHeader(
             BinaryPrimitives.ReadInt32LittleEndian(s[12..]),
             new Guid(s[16..32]),
             BinaryPrimitives.ReadUInt64LittleEndian(s[32..]),
-            BinaryPrimitives.ReadInt64LittleEndian(s[40..]));
+            BinaryPrimitives.ReadInt64LittleEndian(s[40..]))
+        {
+            Encrypted = (s[48] & 1) != 0,
+        };
     }
 
     /// <summary>Throws unless this header belongs to the database described by <paramref name="identity"/>.</summary>

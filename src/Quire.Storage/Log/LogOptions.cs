@@ -22,5 +22,5 @@ public sealed record LogOptions
     public bool PrepareSpareInBackground { get; init; } = true;
 
     /// <summary>The largest payload one record can carry in a segment of <see cref="SegmentSize"/>.</summary>
-    public int MaxPayload => (int)Math.Min(int.MaxValue - 64, SegmentSize - Format.FileHeader.Size - RecordFrame.HeaderSize - RecordFrame.Alignment);
+    public int MaxPayload => (int)Math.Min(int.MaxValue - 64, SegmentSize - Format.FileHeader.Size - RecordFrame.HeaderSize - RecordFrame.Alignment - Crypto.DataCipher.RecordOverhead);
 }

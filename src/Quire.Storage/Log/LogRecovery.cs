@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using Quire.Storage.Crypto;
 using Quire.Storage.Format;
 using Quire.Storage.IO;
 
@@ -18,7 +19,7 @@ internal static class LogRecovery
         List<LogSegment> Segments, long TailOffset, long NextSeq, List<string> Spares, long NextSpareNumber, LogRecoveryReport Report);
 
     public static Result Recover(
-        IFileSystem fs, string walDirectory, DatabaseIdentity identity, long replayFromSeq, Action<LogRecord>? onRecord)
+        IFileSystem fs, string walDirectory, DatabaseIdentity identity, long replayFromSeq, Action<LogRecord>? onRecord, DataCipher? cipher = null)
     {
         var (segments, spares, nextSpare) = ListFiles(fs, walDirectory);
         if (segments.Count == 0)
@@ -86,7 +87,7 @@ internal static class LogRecovery
 
                     if (onRecord is not null && frame.FirstSeq + frame.OpCount > replayFromSeq)
                     {
-                        onRecord(new LogRecord(frame.FirstSeq, frame.OpCount, rented.AsMemory(offset + RecordFrame.HeaderSize, frame.PayloadLength)));
+                        onRecord(frame.ToRecord(rented, offset + RecordFrame.HeaderSize, cipher, segment.Path));
                     }
 
                     expected += frame.OpCount;

@@ -1,11 +1,13 @@
 using System.Buffers.Binary;
+using Quire.Storage.Crypto;
 using Quire.Storage.Format;
 
 namespace Quire.Storage.Log;
 
 /// <summary>
-/// The framing of one log record: <c>[length][crc32c][first seq][op count][reserved][durable seq][payload]</c>,
-/// padded to 8 bytes. The CRC also covers the segment id and the epoch, so a stale
+/// The framing of one log record: <c>[length][crc32c][first seq][op count][salt][durable seq][payload]</c>,
+/// padded to 8 bytes. In an encrypted database the payload is sealed (ciphertext and tag,
+/// see <see cref="DataCipher"/>) and <c>salt</c> is part of its nonce; otherwise it is 0. The CRC also covers the segment id and the epoch, so a stale
 /// frame left in a recycled segment, or one from another incarnation of the database,
 /// never passes. <c>durable seq</c> says that every seq below it was fsynced before this
 /// record was written; recovery uses it to tell a torn tail from corruption.
@@ -19,22 +21,39 @@ internal static class RecordFrame
 
     public static int Align(int size) => (size + Alignment - 1) & ~(Alignment - 1);
 
-    /// <summary>Writes header, payload and zero padding. Hot path.</summary>
+    /// <summary>The bytes a payload takes in its frame: itself, sealed when <paramref name="cipher"/> is set.</summary>
+    public static int StoredLength(int payloadLength, DataCipher? cipher) =>
+        cipher is null ? payloadLength : payloadLength + DataCipher.RecordOverhead;
+
+    /// <summary>Writes header, payload (sealed with <paramref name="cipher"/> when set) and zero padding. Hot path.</summary>
     public static int Write(
-        Span<byte> destination, long segmentId, ulong epoch, long firstSeq, int opCount, long durableSeq, ReadOnlySpan<byte> payload)
+        Span<byte> destination, long segmentId, ulong epoch, long firstSeq, int opCount, long durableSeq, ReadOnlySpan<byte> payload, DataCipher? cipher = null)
     {
-        var size = FramedSize(payload.Length);
+        var stored = StoredLength(payload.Length, cipher);
+        var size = FramedSize(stored);
         var frame = destination[..size];
-        BinaryPrimitives.WriteInt32LittleEndian(frame, payload.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(frame, stored);
         BinaryPrimitives.WriteInt64LittleEndian(frame[8..], firstSeq);
         BinaryPrimitives.WriteInt32LittleEndian(frame[16..], opCount);
-        BinaryPrimitives.WriteUInt32LittleEndian(frame[20..], 0);
+        BinaryPrimitives.WriteUInt32LittleEndian(frame[20..], cipher?.RecordSalt ?? 0);
         BinaryPrimitives.WriteInt64LittleEndian(frame[24..], durableSeq);
-        payload.CopyTo(frame[HeaderSize..]);
-        frame[(HeaderSize + payload.Length)..].Clear();
-        BinaryPrimitives.WriteUInt32LittleEndian(frame[4..], Checksum(frame, payload.Length, segmentId, epoch));
+        if (cipher is null)
+        {
+            payload.CopyTo(frame[HeaderSize..]);
+        }
+        else
+        {
+            cipher.SealRecord(payload, frame.Slice(HeaderSize, stored), firstSeq, opCount);
+        }
+
+        frame[(HeaderSize + stored)..].Clear();
+        SetChecksum(frame, segmentId, epoch);
         return size;
     }
+
+    /// <summary>Stores the CRC of a whole frame (header and payload written) of segment <paramref name="segmentId"/>.</summary>
+    public static void SetChecksum(Span<byte> frame, long segmentId, ulong epoch) =>
+        BinaryPrimitives.WriteUInt32LittleEndian(frame[4..], Checksum(frame, BinaryPrimitives.ReadInt32LittleEndian(frame), segmentId, epoch));
 
     /// <summary>
     /// Parses the frame at the start of <paramref name="data"/>; false when it is not a
@@ -65,7 +84,8 @@ internal static class RecordFrame
             opCount,
             BinaryPrimitives.ReadInt64LittleEndian(data[24..]),
             length,
-            FramedSize(length));
+            FramedSize(length),
+            BinaryPrimitives.ReadUInt32LittleEndian(data[20..]));
         return true;
     }
 
@@ -86,5 +106,28 @@ internal static class RecordFrame
     }
 }
 
-/// <summary>What a valid frame header says.</summary>
-internal readonly record struct FrameInfo(long FirstSeq, int OpCount, long DurableSeq, int PayloadLength, int FramedSize);
+/// <summary>What a valid frame header says. <c>PayloadLength</c> is the stored length (sealed, in an encrypted database).</summary>
+internal readonly record struct FrameInfo(long FirstSeq, int OpCount, long DurableSeq, int PayloadLength, int FramedSize, uint Salt)
+{
+    /// <summary>
+    /// The record this frame holds, its payload at <paramref name="payloadOffset"/> of
+    /// <paramref name="data"/>; opened into a new array when <paramref name="cipher"/> is set.
+    /// Throws <see cref="CorruptDataException"/> when the payload fails its tag.
+    /// </summary>
+    public LogRecord ToRecord(byte[] data, int payloadOffset, DataCipher? cipher, string path)
+    {
+        var stored = data.AsMemory(payloadOffset, PayloadLength);
+        if (cipher is null)
+        {
+            return new LogRecord(FirstSeq, OpCount, stored);
+        }
+
+        var plain = new byte[Math.Max(0, PayloadLength - DataCipher.RecordOverhead)];
+        if (!cipher.OpenRecord(stored.Span, plain, Salt, FirstSeq, OpCount))
+        {
+            throw new CorruptDataException($"the log record at seq {FirstSeq} fails its authentication tag", path, payloadOffset);
+        }
+
+        return new LogRecord(FirstSeq, OpCount, plain);
+    }
+}

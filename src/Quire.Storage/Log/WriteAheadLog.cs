@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Buffers;
+using Quire.Storage.Crypto;
 using Quire.Storage.Format;
 using Quire.Storage.IO;
 
@@ -16,6 +17,7 @@ internal sealed class WriteAheadLog : IDisposable
     private readonly string _directory;
     private readonly DatabaseIdentity _identity;
     private readonly LogOptions _options;
+    private readonly DataCipher? _cipher;
     private readonly SpareSegments _spares;
     private readonly Lock _segmentsLock = new();
     private readonly List<LogSegment> _segments;
@@ -31,8 +33,9 @@ internal sealed class WriteAheadLog : IDisposable
 
     private WriteAheadLog(
         IFileSystem fs, string directory, DatabaseIdentity identity, LogOptions options,
-        List<LogSegment> segments, IStorageFile current, long tailOffset, long nextSeq, SpareSegments spares)
+        List<LogSegment> segments, IStorageFile current, long tailOffset, long nextSeq, SpareSegments spares, DataCipher? cipher)
     {
+        _cipher = cipher;
         _fs = fs;
         _directory = directory;
         _identity = identity;
@@ -103,14 +106,15 @@ internal sealed class WriteAheadLog : IDisposable
     /// Creates the log of a new database: the directory and a first segment starting at
     /// <paramref name="firstSeq"/> (0, or the seq after the checkpoint of a copied database).
     /// </summary>
-    public static WriteAheadLog Create(IFileSystem fs, string databaseDirectory, DatabaseIdentity identity, LogOptions options, long firstSeq = 0)
+    public static WriteAheadLog Create(
+        IFileSystem fs, string databaseDirectory, DatabaseIdentity identity, LogOptions options, long firstSeq = 0, DataCipher? cipher = null)
     {
         var directory = Path.Combine(databaseDirectory, SegmentNames.Directory);
         fs.CreateDirectory(directory);
         fs.SyncDirectory(databaseDirectory);
         var spares = new SpareSegments(fs, directory, options, [], 0);
         var file = spares.Activate(spares.Take(options.FirstSegmentSize), firstSeq, identity, out var path);
-        var log = new WriteAheadLog(fs, directory, identity, options, [new LogSegment(firstSeq, path, file.Length)], file, FileHeader.Size, firstSeq, spares);
+        var log = new WriteAheadLog(fs, directory, identity, options, [new LogSegment(firstSeq, path, file.Length)], file, FileHeader.Size, firstSeq, spares, cipher);
         spares.EnsureOneAhead(log.NextSegmentSize);
         return log;
     }
@@ -118,14 +122,14 @@ internal sealed class WriteAheadLog : IDisposable
     /// <summary>
     /// Opens an existing log, replaying every record whose ops reach
     /// <paramref name="replayFromSeq"/> or later. A record's payload is valid only
-    /// during the callback.
+    /// during the callback. Records are sealed with <paramref name="cipher"/> in an encrypted database.
     /// </summary>
     public static WriteAheadLog Open(
         IFileSystem fs, string databaseDirectory, DatabaseIdentity identity, LogOptions options,
-        long replayFromSeq, Action<LogRecord>? onRecord, out LogRecoveryReport report)
+        long replayFromSeq, Action<LogRecord>? onRecord, out LogRecoveryReport report, DataCipher? cipher = null)
     {
         var directory = Path.Combine(databaseDirectory, SegmentNames.Directory);
-        var result = LogRecovery.Recover(fs, directory, identity, replayFromSeq, onRecord);
+        var result = LogRecovery.Recover(fs, directory, identity, replayFromSeq, onRecord, cipher);
         report = result.Report;
         var current = fs.Open(result.Segments[^1].Path, create: false);
 
@@ -133,7 +137,7 @@ internal sealed class WriteAheadLog : IDisposable
         // its fsync). Make it durable before any new record claims it is.
         current.SyncData();
         var spares = new SpareSegments(fs, directory, options, result.Spares, result.NextSpareNumber);
-        return new WriteAheadLog(fs, directory, identity, options, result.Segments, current, result.TailOffset, result.NextSeq, spares);
+        return new WriteAheadLog(fs, directory, identity, options, result.Segments, current, result.TailOffset, result.NextSeq, spares, cipher);
     }
 
     /// <summary>
@@ -148,7 +152,7 @@ internal sealed class WriteAheadLog : IDisposable
             throw new ArgumentException($"a record of {payload.Length} bytes exceeds the log's limit of {_options.MaxPayload} bytes");
         }
 
-        var size = RecordFrame.FramedSize(payload.Length);
+        var size = RecordFrame.FramedSize(RecordFrame.StoredLength(payload.Length, _cipher));
         if (_fileOffset + _buffered + size > _capacity)
         {
             if (_fileOffset == FileHeader.Size && _buffered == 0)
@@ -166,7 +170,7 @@ internal sealed class WriteAheadLog : IDisposable
             Grow(_buffered + size);
         }
 
-        _buffered += RecordFrame.Write(_buffer.AsSpan(_buffered), _currentSegmentId, _identity.Epoch, NextSeq, opCount, DurableSeq, payload);
+        _buffered += RecordFrame.Write(_buffer.AsSpan(_buffered), _currentSegmentId, _identity.Epoch, NextSeq, opCount, DurableSeq, payload, _cipher);
         NextSeq += opCount;
     }
 
@@ -325,7 +329,7 @@ internal sealed class WriteAheadLog : IDisposable
         {
             if (frame.FirstSeq + frame.OpCount > cursor.NextSeq)
             {
-                records.Add(new LogRecord(frame.FirstSeq, frame.OpCount, data.AsMemory(offset + RecordFrame.HeaderSize, frame.PayloadLength)));
+                records.Add(frame.ToRecord(data, offset + RecordFrame.HeaderSize, _cipher, cursor.Path!));
                 cursor.NextSeq = frame.FirstSeq + frame.OpCount;
             }
 
@@ -343,7 +347,7 @@ internal sealed class WriteAheadLog : IDisposable
             var whole = new byte[RecordFrame.FramedSize(length)];
             if (file.ReadFully(cursor.Offset, whole) == whole.Length && RecordFrame.TryRead(whole, cursor.SegmentFirstSeq, _identity.Epoch, out var big) && big.FirstSeq < limit)
             {
-                records.Add(new LogRecord(big.FirstSeq, big.OpCount, whole.AsMemory(RecordFrame.HeaderSize, big.PayloadLength)));
+                records.Add(big.ToRecord(whole, RecordFrame.HeaderSize, _cipher, cursor.Path!));
                 cursor.NextSeq = big.FirstSeq + big.OpCount;
                 offset = big.FramedSize;
             }
@@ -376,7 +380,7 @@ internal sealed class WriteAheadLog : IDisposable
             {
                 if (frame.FirstSeq + frame.OpCount > fromSeq)
                 {
-                    yield return new LogRecord(frame.FirstSeq, frame.OpCount, data.AsMemory(offset + RecordFrame.HeaderSize, frame.PayloadLength));
+                    yield return frame.ToRecord(data, offset + RecordFrame.HeaderSize, _cipher, segments[i].Path);
                 }
 
                 offset += frame.FramedSize;

@@ -47,7 +47,7 @@ internal sealed partial class BTree
         var pageSize = pool.PageSize;
 
         // A cell never takes more than a quarter of a page, so a split always frees room.
-        _maxInlineCell = (pageSize - PageLayout.HeaderSize) / 4;
+        _maxInlineCell = (pageSize - pool.Tail - PageLayout.HeaderSize) / 4;
         _scratch = new byte[pageSize];
         _root = start?.Node ?? Node.Create(pool, PageLayout.LeafKind, _generation);
         _dirtyPages = start is null ? 1 : 0;

@@ -88,7 +88,7 @@ internal sealed class Node
     public static Node Create(PagePool pool, byte kind, long generation)
     {
         var page = pool.Rent();
-        PageLayout.Initialize(page, kind);
+        PageLayout.Initialize(page, kind, pool.Tail);
         return new Node(page, generation, kind == PageLayout.InternalKind ? pool.RentChildren(0) : null);
     }
 

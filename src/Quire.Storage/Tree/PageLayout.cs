@@ -5,7 +5,7 @@ namespace Quire.Storage.Tree;
 
 /// <summary>
 /// The slotted-page format of a tree node, in memory as on disk. Header (32 bytes):
-/// <c>[kind u8][reserved u8][count u16][cells start u16][garbage u16][prefix length u16][reserved 6]</c>
+/// <c>[kind u8][tail u8][count u16][cells start u16][garbage u16][prefix length u16][reserved 6]</c>
 /// <c>[checksum u32][reserved 4][leftmost child address u64]</c>;
 /// then <c>count</c> slots in key order, each <c>[cell offset u16][head u32]</c>; cells
 /// grow down from the end of the page. Every key a node can hold shares its first
@@ -21,6 +21,8 @@ namespace Quire.Storage.Tree;
 /// memory they are meaningful only where the node holds no reference to the child.
 /// The checksum (CRC32C) covers the page and its own address, so a page written to or
 /// read from the wrong place fails it too.
+/// <c>tail</c> is how many bytes at the page's end cells never use: 0, or, in an encrypted
+/// database, the room for the seal's nonce and tag (<see cref="Crypto.DataCipher.Reserve"/>).
 /// Hot path: everything here works on spans, without allocation.
 /// </summary>
 internal static class PageLayout
@@ -92,12 +94,17 @@ internal static class PageLayout
     private static void SetSlotHead(Span<byte> page, int slot, uint head) =>
         BinaryPrimitives.WriteUInt32LittleEndian(page[(HeaderSize + (slot * SlotSize) + 2)..], head);
 
-    public static void Initialize(Span<byte> page, byte kind)
+    /// <summary>Makes <paramref name="page"/> an empty node whose cells end <paramref name="tail"/> bytes before the page does.</summary>
+    public static void Initialize(Span<byte> page, byte kind, int tail)
     {
         page[..HeaderSize].Clear();
         page[0] = kind;
-        SetCellsStart(page, page.Length);
+        page[1] = (byte)tail;
+        SetCellsStart(page, page.Length - tail);
     }
+
+    /// <summary>Bytes at the page's end that cells never use (see the type's summary).</summary>
+    public static int Tail(ReadOnlySpan<byte> page) => page[1];
 
     public static int FreeSpace(ReadOnlySpan<byte> page) => CellsStart(page) - HeaderSize - (Count(page) * SlotSize);
 
@@ -197,7 +204,7 @@ internal static class PageLayout
     {
         page.CopyTo(scratch);
         var count = Count(page);
-        var end = page.Length;
+        var end = page.Length - Tail(page);
         for (var slot = 0; slot < count; slot++)
         {
             var size = CellSize(scratch, slot);

@@ -12,7 +12,9 @@ namespace Quire.Storage.Tree;
 /// ones, living a few generations each, were most of what the GC had to trace and
 /// promote under many concurrent writers. Thread-safe.
 /// </summary>
-internal sealed class PagePool(int pageSize)
+/// <param name="pageSize">The database's page size.</param>
+/// <param name="tail">Bytes at the end of every new node's page kept free of cells (the seal of an encrypted database); 0 otherwise.</param>
+internal sealed class PagePool(int pageSize, int tail = 0)
 {
     private readonly Lock _lock = new();
     private readonly Stack<byte[]> _free = new();
@@ -24,6 +26,9 @@ internal sealed class PagePool(int pageSize)
     private readonly Stack<Node?[]>[] _children = [.. Enumerable.Range(0, 12).Select(_ => new Stack<Node?[]>())];
 
     public int PageSize { get; } = pageSize;
+
+    /// <summary>Bytes at the end of every new node's page kept free of cells.</summary>
+    public int Tail { get; } = tail;
 
     /// <summary>Buffers handed out and not returned.</summary>
     public long InUse { get; private set; }

@@ -66,7 +66,7 @@ public class PageRunWriterTests
     private static DataFile CreateFile(FaultyFileSystem fs)
     {
         fs.CreateDirectory(Directory);
-        DataFile.Create(fs, Directory, new DatabaseIdentity(Guid.NewGuid(), 1, PageSize));
+        DataFile.Create(fs, Directory, new DatabaseIdentity(Guid.NewGuid(), 1, PageSize), encrypted: false);
         return DataFile.Open(fs, Directory);
     }
 

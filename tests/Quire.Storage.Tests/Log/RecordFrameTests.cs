@@ -15,7 +15,7 @@ public class RecordFrameTests
 
         Assert.Equal(40, size);
         Assert.True(RecordFrame.TryRead(buffer, 7, 9, out var frame));
-        Assert.Equal(new FrameInfo(100, 3, 90, payload.Length, 40), frame);
+        Assert.Equal(new FrameInfo(100, 3, 90, payload.Length, 40, 0), frame);
     }
 
     [Fact]

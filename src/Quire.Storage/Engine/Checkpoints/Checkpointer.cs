@@ -349,7 +349,7 @@ internal sealed class Checkpointer : IDisposable
             }
         }
 
-        PageLayout.SetChecksum(image, address);
+        _file.FinishPage(image, address);
         node.Address = address;
         _writtenNodes.Add(node);
         _state.Written(node);

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Quire.Storage.Crypto;
 using Quire.Storage.Format;
 using Quire.Storage.IO;
 using Quire.Storage.Tree;
@@ -10,7 +11,9 @@ namespace Quire.Storage.Engine;
 /// epoch, page size), pages 1 and 2 the two superblock slots, and pages from 3 on
 /// nodes and blobs, each at <c>address * page size</c>. The file exists only once the
 /// database is fully created. Reads check every page's checksum and never return a
-/// damaged one. Thread-safe for reads; one checkpoint writes at a time.
+/// damaged one. In an encrypted database (<see cref="FileHeader.Encrypted"/>) nodes and
+/// blobs are sealed with <see cref="Cipher"/> (pages 0-2 and the free list hold no
+/// documents and stay plain). Thread-safe for reads; one checkpoint writes at a time.
 /// </summary>
 internal sealed class DataFile : INodeSource, IDisposable
 {
@@ -23,19 +26,34 @@ internal sealed class DataFile : INodeSource, IDisposable
     private const byte BlobKind = 3;
 
     private readonly IStorageFile _file;
+    private readonly IFileSystem _fs;
     private readonly string _path;
     private readonly int _pageSize;
 
-    private DataFile(IStorageFile file, string path, DatabaseIdentity identity, Superblock superblock)
+    private DataFile(IFileSystem fs, IStorageFile file, string path, DatabaseIdentity identity, Superblock superblock, bool encrypted)
     {
+        _fs = fs;
         _file = file;
         _path = path;
         _pageSize = identity.PageSize;
         Identity = identity;
         Superblock = superblock;
+        IsEncrypted = encrypted;
     }
 
     public DatabaseIdentity Identity { get; }
+
+    /// <summary>Whether the header says nodes and blobs are sealed.</summary>
+    public bool IsEncrypted { get; }
+
+    /// <summary>The bytes of the database's key file (its data key sealed by the master key), or null for a plaintext database.</summary>
+    public byte[]? ReadKeyFile() => IsEncrypted ? KeyFile.ReadRaw(_fs, Path.GetDirectoryName(_path)!) : null;
+
+    /// <summary>Seals and opens nodes and blobs; set right after opening an encrypted file, before any node is read.</summary>
+    public DataCipher? Cipher { get; set; }
+
+    /// <summary>Bytes at the end of each node page and after each blob kept for the seal.</summary>
+    public int Tail => IsEncrypted ? DataCipher.Reserve : 0;
 
     /// <summary>The newest durable superblock.</summary>
     public Superblock Superblock { get; private set; }
@@ -54,7 +72,7 @@ internal sealed class DataFile : INodeSource, IDisposable
     private long _pagesRead;
 
     /// <summary>Creates the file of a new database through a temporary name and a rename, so it appears whole or not at all.</summary>
-    public static void Create(IFileSystem fs, string directory, DatabaseIdentity identity)
+    public static void Create(IFileSystem fs, string directory, DatabaseIdentity identity, bool encrypted)
     {
         var path = Path.Combine(directory, Name);
         var temporary = path + ".tmp";
@@ -66,7 +84,8 @@ internal sealed class DataFile : INodeSource, IDisposable
         using (var file = fs.Open(temporary, create: true))
         {
             var buffer = new byte[identity.PageSize * (int)FirstDataPage];
-            new FileHeader(FileKind.Database, FileHeader.CurrentFormatVersion, identity.PageSize, identity.DatabaseId, identity.Epoch, 0)
+            var version = encrypted ? FileHeader.EncryptedFormatVersion : FileHeader.CurrentFormatVersion;
+            new FileHeader(FileKind.Database, version, identity.PageSize, identity.DatabaseId, identity.Epoch, 0) { Encrypted = encrypted }
                 .Write(buffer);
             Superblock.Empty(FirstDataPage).Write(buffer.AsSpan(identity.PageSize), identity);
             file.Write(0, buffer);
@@ -101,7 +120,8 @@ internal sealed class DataFile : INodeSource, IDisposable
                 }
             }
 
-            return new DataFile(file, path, identity, newest ?? throw new CorruptDataException("neither superblock slot holds a valid superblock", path, parsed.PageSize));
+            return new DataFile(
+                fs, file, path, identity, newest ?? throw new CorruptDataException("neither superblock slot holds a valid superblock", path, parsed.PageSize), parsed.Encrypted);
         }
         catch
         {
@@ -116,7 +136,8 @@ internal sealed class DataFile : INodeSource, IDisposable
         try
         {
             var read = _file.ReadFully(address * _pageSize, page);
-            if (read != _pageSize || !PageLayout.HasValidChecksum(page, address))
+            if (read != _pageSize || (Cipher is { } cipher && !cipher.OpenPage(page, address))
+                || !PageLayout.HasValidChecksum(page, address) || PageLayout.Tail(page) != Tail)
             {
                 throw new CorruptDataException($"page {address} fails its checksum", _path, address * _pageSize);
             }
@@ -146,22 +167,42 @@ internal sealed class DataFile : INodeSource, IDisposable
 
     public byte[] LoadBlob(long address, int length)
     {
-        var stored = new byte[BlobHeaderSize + length];
+        var stored = new byte[BlobHeaderSize + length + Tail];
         var read = _file.ReadFully(address * _pageSize, stored);
         if (read != stored.Length || stored[0] != BlobKind || BinaryPrimitives.ReadInt32LittleEndian(stored.AsSpan(4)) != length
-            || BinaryPrimitives.ReadUInt32LittleEndian(stored.AsSpan(8)) != BlobChecksum(address, stored.AsSpan(BlobHeaderSize)))
+            || (Cipher is { } cipher && !cipher.OpenBlob(stored.AsSpan(BlobHeaderSize), address))
+            || BinaryPrimitives.ReadUInt32LittleEndian(stored.AsSpan(8)) != BlobChecksum(address, stored.AsSpan(BlobHeaderSize, length)))
         {
             throw new CorruptDataException($"the value in pages from {address} fails its checksum", _path, address * _pageSize);
         }
 
-        return stored[BlobHeaderSize..];
+        return stored[BlobHeaderSize..(BlobHeaderSize + length)];
     }
 
     /// <summary>Pages a blob of <paramref name="length"/> bytes takes.</summary>
-    public int BlobPages(int length) => BlobPages(length, _pageSize);
+    public int BlobPages(int length) => BlobPages(length, _pageSize, Tail);
 
-    /// <summary>Pages a blob of <paramref name="length"/> bytes takes with pages of <paramref name="pageSize"/>.</summary>
-    public static int BlobPages(int length, int pageSize) => (BlobHeaderSize + length + pageSize - 1) / pageSize;
+    /// <summary>Pages a blob of <paramref name="length"/> bytes takes with pages of <paramref name="pageSize"/> and <paramref name="tail"/> bytes of seal.</summary>
+    public static int BlobPages(int length, int pageSize, int tail) => (BlobHeaderSize + length + tail + pageSize - 1) / pageSize;
+
+    /// <summary>
+    /// Makes a node's page image ready to be written at <paramref name="address"/>: sets its
+    /// checksum and, in an encrypted database, seals it (the checksum covers the plaintext
+    /// with a zeroed tail, as <see cref="LoadNode"/> finds it once opened).
+    /// </summary>
+    public void FinishPage(Span<byte> image, long address)
+    {
+        if (Cipher is { } cipher)
+        {
+            image[^DataCipher.Reserve..].Clear();
+            PageLayout.SetChecksum(image, address);
+            cipher.SealPage(image, address);
+        }
+        else
+        {
+            PageLayout.SetChecksum(image, address);
+        }
+    }
 
     /// <summary>Reads and checks a page of the persisted free list.</summary>
     public (bool IsBase, long Previous, long[] Added, long[] Removed) ReadFreeListPage(long address)
@@ -190,6 +231,7 @@ internal sealed class DataFile : INodeSource, IDisposable
         BinaryPrimitives.WriteInt32LittleEndian(stored.AsSpan(4), bytes.Length);
         BinaryPrimitives.WriteUInt32LittleEndian(stored.AsSpan(8), BlobChecksum(address, bytes));
         bytes.CopyTo(stored, BlobHeaderSize);
+        Cipher?.SealBlob(stored.AsSpan(BlobHeaderSize, bytes.Length + Tail), address);
         _file.Write(address * _pageSize, stored);
         Interlocked.Add(ref _bytesWritten, stored.Length);
     }
@@ -211,7 +253,11 @@ internal sealed class DataFile : INodeSource, IDisposable
         Superblock = superblock;
     }
 
-    public void Dispose() => _file.Dispose();
+    public void Dispose()
+    {
+        _file.Dispose();
+        Cipher?.Dispose();
+    }
 
     private static uint BlobChecksum(long address, ReadOnlySpan<byte> bytes) =>
         Crc32C.Finish(Crc32C.Append(Crc32C.Append(Crc32C.Seed, (ulong)address), bytes));

@@ -263,11 +263,11 @@ internal sealed class TreeState : ITreeRetirement
     void ITreeRetirement.Retired(Node node) => _replaced.Add(new Retiree(node, null, 0, 0, node.Generation, _tree.Generation));
 
     void ITreeRetirement.Retired(Blob blob, int length) =>
-        _replaced.Add(new Retiree(null, blob, 0, DataFile.BlobPages(length, _pool.PageSize), blob.Generation, _tree.Generation));
+        _replaced.Add(new Retiree(null, blob, 0, DataFile.BlobPages(length, _pool.PageSize, _pool.Tail), blob.Generation, _tree.Generation));
 
     // Known only by address: it came with a leaf read from disk, older than any generation.
     void ITreeRetirement.Retired(long blobAddress, int length) =>
-        _replaced.Add(new Retiree(null, null, blobAddress, DataFile.BlobPages(length, _pool.PageSize), -1, _tree.Generation));
+        _replaced.Add(new Retiree(null, null, blobAddress, DataFile.BlobPages(length, _pool.PageSize, _pool.Tail), -1, _tree.Generation));
 
     void ITreeRetirement.RetiredPage(long address) => _replaced.Add(new Retiree(null, null, address, 1, -1, _tree.Generation));
 
