@@ -1,6 +1,7 @@
 // Quire's benchmark harness (see shared BENCH.md):
 //   dotnet run -c Release --project bench/Quire.Bench -- <suite> [--quick] [--out FILE.json]
 using Quire.Bench.Documents;
+using Quire.Bench.Encryption;
 using Quire.Bench.Harness;
 using Quire.Bench.History;
 using Quire.Bench.Http;
@@ -22,6 +23,7 @@ var suites = new Dictionary<string, Action<BenchRun>>(StringComparer.Ordinal)
     ["resp"] = RespSuite.Run,
     ["replication"] = ReplicationSuite.Run,
     ["soak"] = SoakSuite.Run,
+    ["encryption"] = EncryptionSuite.Run,
 };
 
 string? suite = null;

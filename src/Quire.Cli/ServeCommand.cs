@@ -43,8 +43,10 @@ internal static class ServeCommand
         var maxResponse = new Option<long>("--max-response-bytes") { Description = "Largest query or log response; a larger one ends early, marked truncated (413 when nothing was sent)", DefaultValueFactory = _ => defaults.MaxResponseBytes };
         var queryTimeout = new Option<int>("--query-timeout-ms") { Description = "How long a query may read before it is stopped (0: no limit)", DefaultValueFactory = _ => (int)defaults.QueryTimeout.TotalMilliseconds };
         var tokenFile = new Option<string?>("--token-file") { Description = "A JSON file of more tokens, each full, read-only or limited to some databases (env QUIRE_TOKEN_FILE)", DefaultValueFactory = _ => Env("QUIRE_TOKEN_FILE") };
+        var keyFile = Keys.MasterKeyOptions.KeyFile();
         var command = new Command("serve", "Run the nedbd-compatible HTTP server.")
         {
+            keyFile,
             host, port, data, token, resp2, h2c, maxBody, queueWait, maxQueued, tlsPort, tlsCert, tlsPassword, logLevel, sweep, checkpointMinutes, slowClient,
             opLogRetention, noHistory, historyRetention, historyAge, replicaOf, replicaToken, syncReplicas, syncTimeout, replicaMaxLog, corsOrigins, metricsOpen, maxDatabases, tokenFile,
             maxResponse, queryTimeout,
@@ -81,8 +83,19 @@ internal static class ServeCommand
                 return 2;
             }
 
+            Storage.Crypto.MasterKey? masterKey;
+            try
+            {
+                masterKey = Keys.MasterKeyOptions.Resolve(result.GetValue(keyFile));
+            }
+            catch (Client.CliError ex)
+            {
+                await Console.Error.WriteLineAsync($"quire serve: {ex.Message}").ConfigureAwait(false);
+                return 2;
+            }
+
             var sweepSeconds = result.GetValue(sweep);
-            var storage = defaults.Databases.Storage with { MaxQueuedCommits = Math.Max(1, result.GetValue(maxQueued)) };
+            var storage = defaults.Databases.Storage with { MaxQueuedCommits = Math.Max(1, result.GetValue(maxQueued)), MasterKey = masterKey };
             if (result.GetValue(checkpointMinutes) > 0)
             {
                 storage = storage with { CheckpointInterval = TimeSpan.FromMinutes(result.GetValue(checkpointMinutes)) };
@@ -131,7 +144,7 @@ internal static class ServeCommand
                 return 2;
             }
 
-            Console.WriteLine($"quire serve: http://{options.Host}:{options.Port} (HTTP/1.1){(options.H2cPort != 0 ? $", h2c on {options.H2cPort}" : "")}{(options.TlsPort != 0 ? $", TLS on {options.TlsPort}" : "")}{(options.Resp2Port != 0 ? $", Redis protocol on {options.Resp2Port}" : "")}{(options.ReplicaOf is { } primary ? $", read-only replica of {primary}" : "")}, data in {Path.GetFullPath(options.DataRoot)}");
+            Console.WriteLine($"quire serve: http://{options.Host}:{options.Port} (HTTP/1.1){(options.H2cPort != 0 ? $", h2c on {options.H2cPort}" : "")}{(options.TlsPort != 0 ? $", TLS on {options.TlsPort}" : "")}{(options.Resp2Port != 0 ? $", Redis protocol on {options.Resp2Port}" : "")}{(options.ReplicaOf is { } primary ? $", read-only replica of {primary}" : "")}{(masterKey is not null ? $", encrypting new databases (master key {masterKey.FingerprintHex})" : "")}, data in {Path.GetFullPath(options.DataRoot)}");
             try
             {
                 await QuireServer.RunAsync(options, cancellation).ConfigureAwait(false);

@@ -3,8 +3,8 @@ using Quire.Storage.Engine;
 
 namespace Quire.Bench.Tree;
 
-/// <summary>Quire with a memory budget (and dirty limits within it) of the given bytes.</summary>
-public sealed class QuireReadPeer(string directory, long cacheBytes) : ReadPeer
+/// <summary>Quire with a memory budget (and dirty limits within it) of the given bytes; encrypted when given a master key.</summary>
+public sealed class QuireReadPeer(string directory, long cacheBytes, Quire.Storage.Crypto.MasterKey? masterKey = null) : ReadPeer
 {
     private StorageEngine? _engine;
 
@@ -17,6 +17,7 @@ public sealed class QuireReadPeer(string directory, long cacheBytes) : ReadPeer
         MemoryBudget = cacheBytes,
         CheckpointDirtyBytes = cacheBytes / 2,
         MaxDirtyBytes = cacheBytes * 3 / 4,
+        MasterKey = masterKey,
     };
 
     public override void Build(long count)

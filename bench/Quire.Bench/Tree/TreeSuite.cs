@@ -185,37 +185,8 @@ public static class TreeSuite
     }
 
     /// <summary>Four reader threads for a window after a warm-up: operations per second.</summary>
-    private static double Readers(Settings settings, Func<Random, long, int> read)
-    {
-        long completed = 0;
-        var stop = false;
-        var threads = Enumerable.Range(0, 4).Select(t => new Thread(() =>
-        {
-            var random = new Random(t + 17);
-            while (!Volatile.Read(ref stop))
-            {
-                read(random, settings.ReadKeys);
-                Interlocked.Increment(ref completed);
-            }
-        }) { IsBackground = true }).ToArray();
-        foreach (var thread in threads)
-        {
-            thread.Start();
-        }
-
-        Thread.Sleep(settings.Warmup);
-        var start = Interlocked.Read(ref completed);
-        var started = Stopwatch.GetTimestamp();
-        Thread.Sleep(settings.Window);
-        var rate = (Interlocked.Read(ref completed) - start) / Stopwatch.GetElapsedTime(started).TotalSeconds;
-        Volatile.Write(ref stop, true);
-        foreach (var thread in threads)
-        {
-            thread.Join();
-        }
-
-        return rate;
-    }
+    private static double Readers(Settings settings, Func<Random, long, int> read) =>
+        ReaderThreads.Rate(4, settings.Warmup, settings.Window, random => read(random, settings.ReadKeys));
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 

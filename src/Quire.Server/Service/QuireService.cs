@@ -30,6 +30,9 @@ internal sealed class QuireService(DatabaseCatalog catalog, ServiceOptions optio
         Volatile.Write(ref _replicaOf, null);
     }
 
+    /// <summary>True when the server holds a master key: the databases it creates are encrypted.</summary>
+    public bool Encrypts => catalog.EncryptsNewDatabases;
+
     /// <summary>The service's options.</summary>
     public ServiceOptions Options => options;
 

@@ -32,6 +32,7 @@ internal static class ServiceErrors
         BatchTooLargeException e => new(ServiceErrorKind.TooLarge, e.Message, e),
         FileTooLargeException e => new(ServiceErrorKind.TooLarge, e.Message, e),
         ReadOnlyEngineException e => new(ServiceErrorKind.ReadOnly, e.Message, e),
+        Storage.Crypto.EncryptionKeyException e => new(ServiceErrorKind.Unavailable, $"the database cannot be opened: {e.Message}", e),
         StorageFailedException { DiskFull: true } e => new(ServiceErrorKind.DiskFull, "the disk is full: this database takes no writes until space is freed and the server restarted; reads go on", e),
         StorageFailedException e => new(ServiceErrorKind.StorageFailed, "storage failed: the database is read-only until restarted", e),
         SnapshotExpiredException e => new(ServiceErrorKind.TimedOut, $"the query held its snapshot too long: {e.Message}", e),

@@ -95,6 +95,9 @@ public sealed partial class Database
         return OpLogReader.Proof(snapshot, hash.ToLowerInvariant());
     }
 
+    /// <summary>True when the database's pages and log are sealed with its own data key (it was created with a master key).</summary>
+    public bool IsEncrypted => Engine.IsEncrypted;
+
     /// <summary>True once a checkpoint has been written (the database opens from it).</summary>
     public bool HasCheckpoint => Engine.CheckpointedSeq >= 0;
 }

@@ -57,6 +57,9 @@ public sealed partial class DatabaseCatalog : IDisposable
         }
     }
 
+    /// <summary>True when databases created from now on are encrypted (a master key is set); existing ones keep what they are.</summary>
+    public bool EncryptsNewDatabases => _options.Storage.MasterKey is not null;
+
     /// <summary>True when the database exists.</summary>
     public bool Exists(string name) => Names.IsDatabaseName(name) && System.IO.Directory.Exists(PathOf(name));
 

@@ -5,7 +5,10 @@ namespace Quire.Server.Tests.Cli;
 /// <summary>The real <c>quire</c> binary run to its end (at most five minutes): exit code, standard output and standard error apart.</summary>
 internal static class QuireCli
 {
-    public static (int Code, string Out, string Error) Run(params string[] args)
+    public static (int Code, string Out, string Error) Run(params string[] args) => RunWith(new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="Run"/>, with these environment variables set.</summary>
+    public static (int Code, string Out, string Error) RunWith(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(ServerProcess.CliPath());
@@ -15,6 +18,11 @@ internal static class QuireCli
         }
 
         start.Environment["NO_COLOR"] = "1";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

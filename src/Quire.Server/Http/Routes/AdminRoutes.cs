@@ -26,7 +26,7 @@ internal sealed class AdminRoutes(QuireService service, ServerMetrics metrics, S
             }
 
             w.WriteEndArray();
-            w.WriteBoolean("encrypted", false);
+            w.WriteBoolean("encrypted", service.Encrypts);
             w.WriteString("engine", "quire");
             replication.WriteHealth(w);
             w.WriteEndObject();

@@ -143,7 +143,7 @@ internal sealed class DatabaseRoutes(QuireService service)
         w.WriteStartObject("integrity");
         w.WriteBoolean("ok", db.Verify().Ok);
         w.WriteEndObject();
-        w.WriteBoolean("encrypted", false);
+        w.WriteBoolean("encrypted", db.IsEncrypted);
         w.WriteBoolean("has_snapshot", db.HasCheckpoint);
     }
 }

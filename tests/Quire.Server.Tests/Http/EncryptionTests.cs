@@ -1,0 +1,94 @@
+using System.Net;
+using System.Text;
+using Quire.Server.Tests.Cli;
+using Quire.TestSupport;
+
+namespace Quire.Server.Tests.Http;
+
+/// <summary>A server with nedbd's NEDB_TMK / NEDB_TMK_FILE, and <c>quire rewrap</c>, through the real binary.</summary>
+public class EncryptionTests
+{
+    private const string Secret = "encrypted-at-rest-marker";
+    private const string Query = """{"nql": "FROM notes"}""";
+    private static readonly string KeyHex = new('c', 64);
+
+    [Fact]
+    public async Task A_server_with_a_master_key_encrypts_what_it_creates_and_says_so()
+    {
+        using var data = new TempDirectory("quire-encrypted");
+        using (var server = new ServerProcess(ServerProcess.FreePort(), null, data, new Dictionary<string, string> { ["NEDB_TMK"] = KeyHex }))
+        {
+            Assert.Equal(HttpStatusCode.Created, (await server.SendAsync(HttpMethod.Post, "/v1/databases", """{"name":"secret"}""")).Status);
+            var put = await server.SendAsync(HttpMethod.Post, "/v1/databases/secret/put", $$$"""{"coll":"notes","id":"n1","doc":{"text":"{{{Secret}}}"}}""");
+            Assert.Equal(HttpStatusCode.OK, put.Status);
+
+            var health = await server.SendAsync(HttpMethod.Get, "/health");
+            Assert.True(health.Body.GetProperty("encrypted").GetBoolean());
+            var detail = await server.SendAsync(HttpMethod.Get, "/v1/databases/secret");
+            Assert.True(detail.Body.GetProperty("encrypted").GetBoolean());
+            Assert.Contains("encrypting new databases", server.Output, StringComparison.Ordinal);
+        }
+
+        // Nothing in the directory shows the document.
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(data.Path, "secret"), "*", SearchOption.AllDirectories))
+        {
+            Assert.DoesNotContain(Secret, Encoding.Latin1.GetString(await File.ReadAllBytesAsync(file)), StringComparison.Ordinal);
+        }
+
+        // Without the key the database does not open: a clear 503, nothing else changes.
+        using (var server = new ServerProcess(ServerProcess.FreePort(), null, data))
+        {
+            var refused = await server.SendAsync(HttpMethod.Post, "/v1/databases/secret/query", Query);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.Status);
+            Assert.Contains("NEDB_TMK", refused.Body.GetProperty("error").GetString(), StringComparison.Ordinal);
+            Assert.False((await server.SendAsync(HttpMethod.Get, "/health")).Body.GetProperty("encrypted").GetBoolean());
+            Assert.DoesNotContain("   at ", server.Output, StringComparison.Ordinal);
+        }
+
+        // Another key: refused too, naming both fingerprints.
+        using (var server = new ServerProcess(ServerProcess.FreePort(), null, data, new Dictionary<string, string> { ["NEDB_TMK"] = new string('d', 64) }))
+        {
+            var refused = await server.SendAsync(HttpMethod.Post, "/v1/databases/secret/query", Query);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.Status);
+            Assert.Contains("another master key", refused.Body.GetProperty("error").GetString(), StringComparison.Ordinal);
+        }
+
+        // Rotate the key with quire rewrap; the new key (a file, as NEDB_TMK_FILE names it) opens it.
+        var newKey = Path.Combine(data.Path, "..", $"new-key-{Guid.NewGuid():N}");
+        await File.WriteAllBytesAsync(newKey, Enumerable.Range(0, 32).Select(i => (byte)(i * 7)).ToArray());
+        var oldKey = newKey + ".old";
+        await File.WriteAllTextAsync(oldKey, KeyHex + "\n");
+        try
+        {
+            var (code, output, error) = QuireCli.Run("rewrap", "--data", data.Path, "--key-file", oldKey, "--new-key-file", newKey);
+            Assert.True(code == 0, error);
+            Assert.Contains("1 database(s) rewrapped", output, StringComparison.Ordinal);
+
+            var again = QuireCli.Run("rewrap", "--data", data.Path, "--key-file", oldKey, "--new-key-file", newKey);
+            Assert.Equal(1, again.Code);
+            Assert.Contains("another master key", again.Error, StringComparison.Ordinal);
+
+            using var server = new ServerProcess(ServerProcess.FreePort(), null, data, new Dictionary<string, string> { ["NEDB_TMK_FILE"] = newKey });
+            var got = await server.SendAsync(HttpMethod.Post, "/v1/databases/secret/query", Query);
+            Assert.Equal(HttpStatusCode.OK, got.Status);
+            Assert.Equal(Secret, got.Body.GetProperty("rows")[0].GetProperty("text").GetString());
+        }
+        finally
+        {
+            File.Delete(newKey);
+            File.Delete(oldKey);
+        }
+    }
+
+    [Fact]
+    public void A_bad_master_key_stops_start_up_with_a_usage_error()
+    {
+        var (code, _, error) = QuireCli.RunWith(new Dictionary<string, string> { ["NEDB_TMK"] = "not-hex" }, "serve", "--port", ServerProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(2, code);
+        Assert.Contains("NEDB_TMK: a master key is 64 hex characters", error, StringComparison.Ordinal);
+
+        var missing = QuireCli.Run("serve", "--key-file", "/nonexistent/key");
+        Assert.Equal(2, missing.Code);
+        Assert.Contains("the key file /nonexistent/key does not exist", missing.Error, StringComparison.Ordinal);
+    }
+}
