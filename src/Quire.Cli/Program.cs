@@ -13,6 +13,7 @@ root.Subcommands.Add(PromoteCommand.Create());
 root.Subcommands.Add(ImportCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(RewrapCommand.Create());
+root.Subcommands.Add(EncryptCommand.Create());
 foreach (var command in InspectCommands.Create().Concat(BackupCommands.Create()))
 {
     root.Subcommands.Add(command);

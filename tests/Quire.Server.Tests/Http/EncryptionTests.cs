@@ -81,6 +81,59 @@ public class EncryptionTests
     }
 
     [Fact]
+    public async Task Quire_encrypt_converts_a_stopped_servers_databases_keeping_documents_indexes_history_and_the_chain()
+    {
+        using var data = new TempDirectory("quire-encrypt");
+        var env = new Dictionary<string, string> { ["NEDB_TMK"] = KeyHex };
+        string before;
+        string head;
+        long middle;
+        using (var server = new ServerProcess(ServerProcess.FreePort(), null, data))
+        {
+            await server.SendAsync(HttpMethod.Post, "/v1/databases", """{"name":"plain"}""");
+            await server.SendAsync(HttpMethod.Post, "/v1/databases/plain/index", """{"coll":"notes","field":"n","kind":"sorted"}""");
+            for (var i = 0; i < 20; i++)
+            {
+                await server.SendAsync(HttpMethod.Post, "/v1/databases/plain/put", $$$"""{"coll":"notes","id":"n{{{i % 10}}}","doc":{"n":{{{i}}},"text":"{{{Secret}}}"}}""");
+            }
+
+            middle = (await server.SendAsync(HttpMethod.Get, "/v1/databases/plain/verify")).Body.GetProperty("seq").GetInt64() - 5;
+            before = (await server.SendAsync(HttpMethod.Post, "/v1/databases/plain/query", $$$"""{"nql": "FROM notes AS OF {{{middle}}} WHERE n > 3 ORDER BY n"}""")).Body.GetProperty("rows").GetRawText();
+            head = (await server.SendAsync(HttpMethod.Get, "/v1/databases/plain/verify")).Body.GetProperty("head").GetString()!;
+
+            var held = QuireCli.RunWith(env, "encrypt", "--data", data.Path);
+            Assert.Equal(1, held.Code);
+            Assert.Contains("stop it first", held.Error, StringComparison.Ordinal);
+        }
+
+        var (code, output, error) = QuireCli.RunWith(env, "encrypt", "--data", data.Path);
+        Assert.True(code == 0, error);
+        Assert.Contains("plain: encrypted as of seq", output, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetDirectories(data.Path, ".*"));
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(data.Path, "plain"), "*", SearchOption.AllDirectories))
+        {
+            Assert.DoesNotContain(Secret, Encoding.Latin1.GetString(await File.ReadAllBytesAsync(file)), StringComparison.Ordinal);
+        }
+
+        using (var server = new ServerProcess(ServerProcess.FreePort(), null, data, env))
+        {
+            Assert.True((await server.SendAsync(HttpMethod.Get, "/v1/databases/plain")).Body.GetProperty("encrypted").GetBoolean());
+            var verify = await server.SendAsync(HttpMethod.Get, "/v1/databases/plain/verify");
+            Assert.True(verify.Body.GetProperty("ok").GetBoolean());
+            Assert.Equal(head, verify.Body.GetProperty("head").GetString());
+            var after = await server.SendAsync(HttpMethod.Post, "/v1/databases/plain/query", $$$"""{"nql": "FROM notes AS OF {{{middle}}} WHERE n > 3 ORDER BY n"}""");
+            Assert.True(after.Body.TryGetProperty("rows", out var rows), after.Body.GetRawText());
+            Assert.Equal(before, rows.GetRawText());
+            var plan = await server.SendAsync(HttpMethod.Post, "/v1/databases/plain/query", """{"nql": "EXPLAIN FROM notes WHERE n > 3 ORDER BY n"}""");
+            Assert.Contains("index", plan.Body.GetRawText(), StringComparison.Ordinal);
+        }
+
+        var again = QuireCli.RunWith(env, "encrypt", "--data", data.Path);
+        Assert.Equal(0, again.Code);
+        Assert.Contains("0 database(s) encrypted", again.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_bad_master_key_stops_start_up_with_a_usage_error()
     {
         var (code, _, error) = QuireCli.RunWith(new Dictionary<string, string> { ["NEDB_TMK"] = "not-hex" }, "serve", "--port", ServerProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));

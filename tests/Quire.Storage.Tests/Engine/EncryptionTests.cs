@@ -220,6 +220,54 @@ public class EncryptionTests
         Assert.Equal($"{Secret} 42", S(received.Get(B("key042"))));
     }
 
+    [Theory]
+    [InlineData(long.MaxValue)]
+    [InlineData(4096L)]
+    public async Task A_copy_keeps_every_entry_version_past_version_seq_and_chain_head_and_can_be_encrypted(long checkpointBytes)
+    {
+        var fs = new FaultyFileSystem();
+        var options = EngineFixture.Options(fs) with { KeepHistory = true };
+        var big = new string('v', 30_000);
+        using var source = StorageEngine.Open(EngineFixture.Directory, options);
+        for (var i = 0; i < 400; i++)
+        {
+            await source.CommitAsync(new WriteBatch().Put(B($"key{i % 150:D3}"), B($"{Secret} {i}")));
+        }
+
+        await source.CheckpointAsync();
+        var middle = source.LastSeq;
+        await source.CommitAsync(new WriteBatch().Put(B("big"), B(big)).Delete(B("key007")));
+        await source.CommitAsync(new WriteBatch().Put(B("key008"), B("changed")));
+
+        var seq = source.CopyTo("/copy", options with { MasterKey = Key }, checkpointBytes);
+        Assert.Equal(source.LastSeq, seq);
+        Assert.False(Contains(fs, "/copy/quire.db", Secret));
+
+        using (var copy = StorageEngine.Open("/copy", options with { MasterKey = Key }))
+        {
+            Assert.True(copy.IsEncrypted);
+            Assert.Equal(source.LastSeq, copy.LastSeq);
+            Assert.Equal(source.ChainHead.Head, copy.ChainHead.Head);
+            Assert.Equal(Entries(source.Scan()), Entries(copy.Scan()));
+            Assert.True(copy.TryGetVersioned(B("key008"), out var version));
+            Assert.True(source.TryGetVersioned(B("key008"), out var sourceVersion));
+            Assert.Equal(sourceVersion.Version, version.Version);
+            Assert.True(copy.TryGetVersioned(B("key007"), out var tombstone) && tombstone.Value is null);
+            using (var past = copy.OpenSnapshot(middle))
+            using (var sourcePast = source.OpenSnapshot(middle))
+            {
+                Assert.Equal(Entries(sourcePast.Scan().ToList()), Entries(past.Scan().ToList()));
+            }
+
+            var next = await copy.CommitAsync(new WriteBatch().Put(B("after"), B("copy")));
+            Assert.Equal(source.LastSeq + 1, next.FirstSeq);
+        }
+
+        using var reopened = StorageEngine.Open("/copy", options with { MasterKey = Key });
+        Assert.Equal("copy", S(reopened.Get(B("after"))));
+        Assert.Equal(big, S(reopened.Get(B("big"))));
+    }
+
     [Fact]
     public void Master_keys_are_64_hex_characters_or_at_least_16_bytes()
     {
@@ -229,6 +277,9 @@ public class EncryptionTests
         Assert.Equal(MasterKey.FromHex(new string('a', 64)).FingerprintHex, Key.FingerprintHex);
         Assert.NotEqual(OtherKey.FingerprintHex, Key.FingerprintHex);
     }
+
+    private static List<string> Entries(IEnumerable<StoredEntry> entries) =>
+        [.. entries.Select(e => $"{Convert.ToHexString(e.Key)}={Convert.ToHexString(e.Value)}@{e.Version}")];
 
     private static StorageEngine Open(FaultyFileSystem fs, MasterKey? master) =>
         StorageEngine.Open(EngineFixture.Directory, EngineFixture.Options(fs) with { MasterKey = master });

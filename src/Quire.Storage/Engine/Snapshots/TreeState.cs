@@ -178,6 +178,17 @@ internal sealed class TreeState : ITreeRetirement
         }
     }
 
+    /// <summary>Writes an entry as another database holds it (its version, value or tombstone), building a copy; only while nothing else applies.</summary>
+    public void Load(ReadOnlySpan<byte> key, long version, ReadOnlySpan<byte> value, bool tombstone) => _tree.Upsert(key, version, value, tombstone);
+
+    /// <summary>Publishes what <see cref="Load"/> wrote as of <paramref name="seq"/>, with the copied database's chain head.</summary>
+    public void PublishLoaded(long seq, byte[] chainHead)
+    {
+        chainHead.CopyTo(_chainHead, 0);
+        _latest = _published = Freeze(seq);
+        Reclaim();
+    }
+
     /// <summary>Ends a failed replay: waits for any chunk still being applied, so nothing touches the tree once the caller drops it.</summary>
     public void AbandonReplay()
     {
