@@ -4,12 +4,12 @@
 # the sharpfuzz tool when missing. Prints one line per target:
 #   fuzz <target>: <execs> execs in <s> s, <n> crashes, <n> hangs
 # and exits non-zero when a target found a crash or a hang (inputs under fuzz/out/<target>).
-# Targets: nql ops msgpack mongo resp replication log page (fuzz/README.md).
+# Targets: nql ops msgpack mongo resp replication log page sealed (fuzz/README.md).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 target=${1:?usage: fuzz/run.sh <target|all> [seconds]}
 seconds=${2:-3600}
-all=(nql ops msgpack mongo resp replication log page)
+all=(nql ops msgpack mongo resp replication log page sealed)
 
 if ! command -v afl-fuzz >/dev/null 2>&1; then
   (apt-get update -qq && apt-get install -y -qq afl++) >/dev/null 2>&1 || { echo "fuzz: could not install afl++"; exit 1; }

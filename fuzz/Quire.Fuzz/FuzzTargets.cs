@@ -15,6 +15,7 @@ internal static class FuzzTargets
         () => new ReplicationTarget(),
         () => new LogTarget(),
         () => new PageTarget(),
+        () => new SealedTarget(),
     ];
 
     public static IFuzzTarget? Find(string name) => All.Select(make => make()).FirstOrDefault(t => t.Name == name);

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using Quire.Storage.Crypto;
 using Quire.Storage.Engine;
 using Quire.Storage.Format;
 using Quire.Storage.Log;
@@ -12,13 +13,24 @@ namespace Quire.Fuzz.Targets;
 /// (a few commits, a checkpoint, more commits), one of its files overwritten with the input,
 /// then opened (recovery) and read whole. An input is <c>[offset: 4, little-endian][bytes]</c>:
 /// the bytes are written at the offset (modulo the file's length). A damaged file may refuse
-/// the open or a read (<see cref="CorruptDataException"/>, <see cref="IncompatibleFormatException"/>); nothing else may escape.
+/// the open or a read (<see cref="CorruptDataException"/>, <see cref="IncompatibleFormatException"/>,
+/// and for an encrypted database <see cref="EncryptionKeyException"/>); nothing else may escape.
 /// </summary>
 internal static class StoredFiles
 {
     private const string Directory = "/db";
 
-    public static void Run(byte[] input, Func<string, bool> whichFile)
+    private static readonly MasterKey FuzzKey = MasterKey.FromHex(new string('5', 64));
+
+    /// <summary>Overwrites the first file <paramref name="whichFile"/> accepts.</summary>
+    public static void Run(byte[] input, Func<string, bool> whichFile) =>
+        Run(input, files => files.FirstOrDefault(whichFile), encrypted: false);
+
+    /// <summary>
+    /// Overwrites the file <paramref name="pick"/> chooses among the database's files (null:
+    /// none); with <paramref name="encrypted"/>, in a database created with a master key.
+    /// </summary>
+    public static void Run(byte[] input, Func<IReadOnlyList<string>, string?> pick, bool encrypted)
     {
         if (input.Length < 5)
         {
@@ -31,6 +43,7 @@ internal static class StoredFiles
             FileSystem = fs,
             Durability = Durability.Sync,
             Log = new LogOptions { SegmentSize = 64 * 1024, PrepareSpareInBackground = false },
+            MasterKey = encrypted ? FuzzKey : null,
         };
         using (var engine = StorageEngine.Open(Directory, options))
         {
@@ -44,7 +57,7 @@ internal static class StoredFiles
             }
         }
 
-        var file = AllFiles(fs).Where(whichFile).Order(StringComparer.Ordinal).FirstOrDefault();
+        var file = pick([.. AllFiles(fs).Where(f => !f.EndsWith("/LOCK", StringComparison.Ordinal)).Order(StringComparer.Ordinal)]);
         if (file is null)
         {
             return;
@@ -68,7 +81,7 @@ internal static class StoredFiles
                 _ = engine.Get(Key(i));
             }
         }
-        catch (Exception ex) when (ex is CorruptDataException or IncompatibleFormatException)
+        catch (Exception ex) when (ex is CorruptDataException or IncompatibleFormatException or EncryptionKeyException)
         {
             // The damage was found and said.
         }
