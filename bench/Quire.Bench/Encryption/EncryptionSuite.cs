@@ -9,9 +9,10 @@ namespace Quire.Bench.Encryption;
 
 /// <summary>
 /// Suite <c>encryption</c>: what sealing pages and log records (AES-256-GCM) costs. The
-/// log suite's put-c64 on a plaintext and an encrypted engine, preloaded alike, and
+/// log suite's put-c64 on a plaintext and an encrypted engine, preloaded alike;
 /// point-read-t4 on a database four times larger than its memory budget, so reads load
-/// (and open) pages; each repeat runs both in turn, so drift in the shared disk falls on both.
+/// (and open) pages, and point-read-t4-cached on the same databases held in memory whole;
+/// each repeat runs both in turn, so drift in the shared disk falls on both.
 /// </summary>
 public static class EncryptionSuite
 {
@@ -25,6 +26,7 @@ public static class EncryptionSuite
         Console.WriteLine();
         report.Ratio("put-c64-encrypted / put-c64-plain", ("quire", "put-c64-encrypted"), ("quire", "put-c64-plain"), 0.85);
         report.Ratio("point-read-t4-encrypted / point-read-t4-plain", ("quire", "point-read-t4-encrypted"), ("quire", "point-read-t4-plain"), 0.85);
+        report.Ratio("point-read-t4-cached-encrypted / point-read-t4-cached-plain", ("quire", "point-read-t4-cached-encrypted"), ("quire", "point-read-t4-cached-plain"), 0.85);
     }
 
     private static void Writes(BenchRun run, MasterKey key)
@@ -77,23 +79,33 @@ public static class EncryptionSuite
         var keys = quick ? 500_000L : 2_000_000L;
         var cacheBytes = (quick ? 16L : 64L) * 1024 * 1024;
         var (warmup, window, repeats) = (TimeSpan.FromSeconds(quick ? 0.3 : 1), TimeSpan.FromSeconds(quick ? 0.6 : 3), quick ? 2 : 5);
-        var peers = new List<(string Suffix, QuireReadPeer Peer, BenchDirectory Directory, List<double> Rates)>();
+        var directories = new List<BenchDirectory>();
+        var cases = new List<ReadCase>();
         try
         {
             foreach (var (suffix, master) in new[] { ("plain", (MasterKey?)null), ("encrypted", key) })
             {
                 var directory = new BenchDirectory($"quire-read-{suffix}");
+                directories.Add(directory);
                 var peer = new QuireReadPeer(directory.Path, cacheBytes, master);
                 Console.WriteLine($"  (building quire {suffix} with {keys:N0} keys, {cacheBytes >> 20} MiB of cache)");
                 peer.Build(keys);
-                peers.Add((suffix, peer, directory, []));
+                cases.Add(new ReadCase($"point-read-t4-{suffix}", peer, Warm: false));
+
+                // The same database with a cache larger than it: once warm, reads never load a page.
+                cases.Add(new ReadCase($"point-read-t4-cached-{suffix}", new QuireReadPeer(directory.Path, 1L << 30, master), Warm: true));
             }
 
             for (var r = 0; r < repeats; r++)
             {
-                foreach (var (_, peer, _, rates) in peers)
+                foreach (var (_, peer, warm, rates) in cases)
                 {
                     peer.Open();
+                    if (warm)
+                    {
+                        _ = peer.Range([], int.MaxValue);
+                    }
+
                     rates.Add(ReaderThreads.Rate(4, warmup, window, random =>
                     {
                         if (!peer.Get(BenchKeys.Key(random.NextInt64(keys))))
@@ -105,18 +117,30 @@ public static class EncryptionSuite
                 }
             }
 
-            foreach (var (suffix, _, _, rates) in peers)
+            foreach (var (name, _, _, rates) in cases)
             {
-                run.Report.Add(new BenchResult("quire", $"point-read-t4-{suffix}", Median.Of(rates), "ops/s"));
+                run.Report.Add(new BenchResult("quire", name, Median.Of(rates), "ops/s"));
             }
         }
         finally
         {
-            foreach (var (_, peer, directory, _) in peers)
+            foreach (var readCase in cases)
             {
-                peer.Dispose();
+                readCase.Peer.Dispose();
+            }
+
+            foreach (var directory in directories)
+            {
                 directory.Dispose();
             }
         }
+    }
+
+    private sealed record ReadCase(string Name, QuireReadPeer Peer, bool Warm)
+    {
+        public List<double> Rates { get; } = [];
+
+        public void Deconstruct(out string name, out QuireReadPeer peer, out bool warm, out List<double> rates) =>
+            (name, peer, warm, rates) = (Name, Peer, Warm, Rates);
     }
 }

@@ -56,17 +56,8 @@ internal sealed class DataCipher : IDisposable
     /// <summary>Seals a page image in place: its bytes up to the reserve are encrypted, nonce and tag go into the reserve.</summary>
     public void SealPage(Span<byte> page, long address) => Seal(page, page.Length - Reserve, PageKind, address);
 
-    /// <summary>Opens a page read from <paramref name="address"/> in place, zeroing the seal; false when it fails its tag.</summary>
-    public bool OpenPage(Span<byte> page, long address)
-    {
-        if (!Open(page, page.Length - Reserve, PageKind, address))
-        {
-            return false;
-        }
-
-        page[^Reserve..].Clear();
-        return true;
-    }
+    /// <summary>Opens a page read from <paramref name="address"/> in place; false when it fails its tag.</summary>
+    public bool OpenPage(Span<byte> page, long address) => Open(page, page.Length - Reserve, PageKind, address);
 
     /// <summary>Seals a value stored from <paramref name="address"/>: <paramref name="stored"/> holds it and then <see cref="Reserve"/> bytes.</summary>
     public void SealBlob(Span<byte> stored, long address) => Seal(stored, stored.Length - Reserve, BlobKind, address);

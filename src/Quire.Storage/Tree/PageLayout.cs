@@ -302,6 +302,9 @@ internal static class PageLayout
     /// <summary>Stores the checksum of a page about to be written at <paramref name="address"/>.</summary>
     public static void SetChecksum(Span<byte> page, long address) => PageChecksum.Set(page, address);
 
+    /// <summary>Whether the page is a tree node (a leaf or an internal node).</summary>
+    public static bool IsNode(ReadOnlySpan<byte> page) => Kind(page) is LeafKind or InternalKind;
+
     /// <summary>Whether a page read from <paramref name="address"/> is a node page written there, whole.</summary>
     public static bool HasValidChecksum(ReadOnlySpan<byte> page, long address) =>
         PageChecksum.IsValid(page, address) && Kind(page) is LeafKind or InternalKind;

@@ -136,8 +136,10 @@ internal sealed class DataFile : INodeSource, IDisposable
         try
         {
             var read = _file.ReadFully(address * _pageSize, page);
-            if (read != _pageSize || (Cipher is { } cipher && !cipher.OpenPage(page, address))
-                || !PageLayout.HasValidChecksum(page, address) || PageLayout.Tail(page) != Tail)
+            // A sealed page's tag covers every byte and its address: a CRC would check nothing more.
+            var whole = read == _pageSize
+                && (Cipher is { } cipher ? cipher.OpenPage(page, address) && PageLayout.IsNode(page) : PageLayout.HasValidChecksum(page, address));
+            if (!whole || PageLayout.Tail(page) != Tail)
             {
                 throw new CorruptDataException($"page {address} fails its checksum", _path, address * _pageSize);
             }
@@ -187,15 +189,12 @@ internal sealed class DataFile : INodeSource, IDisposable
 
     /// <summary>
     /// Makes a node's page image ready to be written at <paramref name="address"/>: sets its
-    /// checksum and, in an encrypted database, seals it (the checksum covers the plaintext
-    /// with a zeroed tail, as <see cref="LoadNode"/> finds it once opened).
+    /// checksum or, in an encrypted database, seals it (the tag is the checksum).
     /// </summary>
     public void FinishPage(Span<byte> image, long address)
     {
         if (Cipher is { } cipher)
         {
-            image[^DataCipher.Reserve..].Clear();
-            PageLayout.SetChecksum(image, address);
             cipher.SealPage(image, address);
         }
         else
