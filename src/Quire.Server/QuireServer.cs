@@ -103,7 +103,7 @@ public static class QuireServer
         var sync = options.SyncReplicas > 0 ? new SyncReplicas(replicas, options.SyncReplicas, options.SyncTimeout) : null;
         service.Confirmation = sync;
         var guard = new BrowserGuard(tokens.Required, options.CorsOrigins, IPAddress.IsLoopback(address));
-        var api = new HttpApi(service, tokens, app.Logger, events, new ReplicationStatus(replicas, follower, service, sync, epoch), guard, options.MetricsOpen);
+        using var api = new HttpApi(service, tokens, app.Logger, events, new ReplicationStatus(replicas, follower, service, sync, epoch), guard, options.MetricsOpen);
         follower?.Start();
         app.Run(api.HandleAsync);
         // SIGINT/SIGTERM stop the host; so does the caller's token.

@@ -3,21 +3,10 @@ namespace Quire.Server.Tests;
 /// <summary>The layering rules the issue that made the service layer set down, checked on the sources.</summary>
 public class ArchitectureTests
 {
-    private static string Root()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Quire.slnx")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("the repository root (Quire.slnx) is not above the test assembly");
-    }
-
     [Fact]
     public void No_transport_uses_a_storage_type()
     {
-        var transports = Path.Combine(Root(), "src", "Quire.Server", "Http");
+        var transports = Path.Combine(RepositoryRoot.Path, "src", "Quire.Server", "Http");
         var offenders = Directory.GetFiles(transports, "*.cs", SearchOption.AllDirectories)
             .Where(file => File.ReadAllText(file).Contains("Quire.Storage", StringComparison.Ordinal))
             .Select(file => Path.GetRelativePath(transports, file))
@@ -28,7 +17,7 @@ public class ArchitectureTests
     [Fact]
     public void The_documents_layers_folders_depend_on_each_other_without_cycles()
     {
-        var layer = Path.Combine(Root(), "src", "Quire");
+        var layer = Path.Combine(RepositoryRoot.Path, "src", "Quire");
         var folders = Directory.GetDirectories(layer).Select(Path.GetFileName).OfType<string>().Where(f => f is not ("bin" or "obj")).ToList();
         var uses = folders.ToDictionary(f => f, f =>
         {
@@ -52,7 +41,7 @@ public class ArchitectureTests
     [Fact]
     public void No_source_file_is_over_500_lines()
     {
-        var src = Path.Combine(Root(), "src");
+        var src = Path.Combine(RepositoryRoot.Path, "src");
         var tooLong = Directory.GetFiles(src, "*.cs", SearchOption.AllDirectories)
             .Where(file => !file.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
             .Select(file => (File: Path.GetRelativePath(src, file), Lines: File.ReadLines(file).Count()))

@@ -340,14 +340,14 @@ public class HttpApiTests
         Assert.Equal(Writers * PerWriter, counts[^1]);      // the last commit's result always arrives
 
         // A subscriber that goes away is forgotten.
-        Assert.Contains("quire_subscriptions 1\n", await server.Http.GetStringAsync("/metrics", stop.Token), StringComparison.Ordinal);
+        Assert.Contains("quire_server_subscriptions 1\n", await server.Http.GetStringAsync("/metrics", stop.Token), StringComparison.Ordinal);
         reader.Dispose();
         response.Dispose();
         var forgotten = false;
         for (var tries = 0; tries < 50 && !forgotten; tries++)
         {
             await server.SendAsync(HttpMethod.Post, "/v1/databases/flood/put", $$$"""{"coll": "c", "id": "after-{{{tries}}}", "doc": {"k": 1}}""");
-            forgotten = (await server.Http.GetStringAsync("/metrics", stop.Token)).Contains("quire_subscriptions 0\n", StringComparison.Ordinal);
+            forgotten = (await server.Http.GetStringAsync("/metrics", stop.Token)).Contains("quire_server_subscriptions 0\n", StringComparison.Ordinal);
             await Task.Delay(100);
         }
 

@@ -39,8 +39,8 @@ public class LoadTests
         Assert.Equal(acknowledged.Count, ids.Count);    // a 429 write was never queued
         Assert.All(acknowledged, i => Assert.Contains($"d{i}", ids));
         var metrics = await server.Http.GetStringAsync("/metrics");
-        Assert.Contains("quire_http_requests_total{route=\"put\",status=\"429\"}", metrics, StringComparison.Ordinal);
-        Assert.Contains("quire_queue_depth{db=\"flood\"}", metrics, StringComparison.Ordinal);
+        Assert.Contains("quire_server_http_request_seconds_count{route=\"put\",status=\"429\"}", metrics, StringComparison.Ordinal);
+        Assert.Contains("quire_storage_queue_depth{db=\"flood\"}", metrics, StringComparison.Ordinal);
     }
 
     [Fact]

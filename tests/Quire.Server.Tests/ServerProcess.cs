@@ -111,6 +111,9 @@ internal sealed class ServerProcess : IDisposable
         return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
     }
 
+    /// <summary>The server's process id.</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>Sends SIGTERM and waits for a clean exit; returns the exit code.</summary>
     public int Terminate()
     {

@@ -127,7 +127,7 @@ public static class SoakSuite
     private static double GcPauseSeconds(ServerNode server)
     {
         var text = server.Http.GetStringAsync("/metrics").GetAwaiter().GetResult();
-        var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("quire_gc_pause_seconds_total ", StringComparison.Ordinal));
+        var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("system_runtime_dotnet_gc_pause_time ", StringComparison.Ordinal));
         return line is null ? 0 : double.Parse(line.Split(' ')[1], CultureInfo.InvariantCulture);
     }
 }

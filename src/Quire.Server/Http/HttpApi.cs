@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Quire.Server.Http.Routes;
+using Quire.Server.Telemetry;
 using Quire.Server.Service;
 
 namespace Quire.Server.Http;
@@ -11,9 +12,9 @@ namespace Quire.Server.Http;
 /// token, request logging and metrics, dispatch to the route files by area, and errors as
 /// <c>{"error": ...}</c> with the contract's status, never a stack trace.
 /// </summary>
-internal sealed class HttpApi
+internal sealed class HttpApi : IDisposable
 {
-    private readonly ServerMetrics _metrics = new();
+    private readonly ServerMetrics _metrics;
     private readonly ILogger _logger;
     private readonly AccessTokens _tokens;
     private readonly AdminRoutes _admin;
@@ -40,7 +41,8 @@ internal sealed class HttpApi
         _logger = logger;
         _tokens = tokens;
         var subscriptions = new Subscriptions();
-        _admin = new AdminRoutes(service, _metrics, subscriptions, replication);
+        _metrics = new ServerMetrics(service, () => subscriptions.Count, replication);
+        _admin = new AdminRoutes(service, _metrics, replication);
         _databases = new DatabaseRoutes(service);
         _documents = new DocumentRoutes(service);
         _queries = new QueryRoutes(service);
@@ -56,6 +58,7 @@ internal sealed class HttpApi
     public async Task HandleAsync(HttpContext context)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        using var activity = ServerActivities.Source.StartActivity("HTTP request", System.Diagnostics.ActivityKind.Server);
         try
         {
             if (_guard.Check(context) is { } refused)
@@ -100,7 +103,13 @@ internal sealed class HttpApi
         finally
         {
             var route = HttpRoutes.Name(context.Request.Path.Value);
-            _metrics.Count(route, context.Response.StatusCode);
+            _metrics.Count(route, context.Response.StatusCode, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            if (activity is not null)
+            {
+                activity.DisplayName = $"{context.Request.Method} {route}";
+                activity.SetTag("http.request.method", context.Request.Method).SetTag("http.route", route)
+                    .SetTag("http.response.status_code", context.Response.StatusCode);
+            }
             if (_logger.IsEnabled(LogLevel.Information))
             {
                 _logger.LogInformation(
@@ -113,6 +122,9 @@ internal sealed class HttpApi
             }
         }
     }
+
+    /// <summary>Stops the metrics' listener.</summary>
+    public void Dispose() => _metrics.Dispose();
 
     private Task RouteAsync(HttpContext context)
     {

@@ -1,5 +1,4 @@
-using System.Globalization;
-using System.Text;
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 
 namespace Quire.Server.Replication;
@@ -74,47 +73,32 @@ internal sealed class ReplicationStatus(ReplicaRegistry registry, ReplicaFollowe
         }
     }
 
-    /// <summary>Per database: a replica's <c>quire_replica_lag_ops</c>, <c>quire_replica_copies</c> and <c>quire_replica_lag_ms</c>; a primary's <c>quire_replicas_connected</c>, and per replica and database <c>quire_replica_sent_seq</c> and <c>quire_replica_acked_seq</c>.</summary>
-    public void WriteMetrics(StringBuilder text)
+    /// <summary>
+    /// The replication instruments on <paramref name="meter"/>: on a primary, replicas
+    /// connected and each one's sent and acknowledged seq; on a replica, per database its lag
+    /// in ops and in time, and how often it was made from a copy.
+    /// </summary>
+    public void CreateInstruments(Meter meter)
     {
         if (follower is not { } following)
         {
-            text.Append("# HELP quire_replicas_connected Replicas streaming from this primary.\n# TYPE quire_replicas_connected gauge\n");
-            text.Append(CultureInfo.InvariantCulture, $"quire_replicas_connected {registry.Connected}\n");
-            var replicas = registry.All().ToList();
-            text.Append("# HELP quire_replica_sent_seq The last seq sent to a replica.\n# TYPE quire_replica_sent_seq gauge\n");
-            foreach (var (replica, database, sent, _) in replicas)
-            {
-                text.Append(CultureInfo.InvariantCulture, $"quire_replica_sent_seq{{replica=\"{replica}\",db=\"{database}\"}} {sent}\n");
-            }
-
-            text.Append("# HELP quire_replica_acked_seq The last seq a replica said it has durable.\n# TYPE quire_replica_acked_seq gauge\n");
-            foreach (var (replica, database, _, acked) in replicas)
-            {
-                text.Append(CultureInfo.InvariantCulture, $"quire_replica_acked_seq{{replica=\"{replica}\",db=\"{database}\"}} {acked}\n");
-            }
-
+            meter.CreateObservableGauge("replicas.connected", () => registry.Connected, "{replica}", "Replicas streaming from this primary.");
+            meter.CreateObservableGauge("replica.sent.seq", () => Replicas(r => r.Sent), "{op}", "The last seq sent to a replica.");
+            meter.CreateObservableGauge("replica.acked.seq", () => Replicas(r => r.Acked), "{op}", "The last seq a replica said it has durable.");
             return;
         }
 
-        text.Append("# HELP quire_replica_lag_ops Ops the primary has that this replica has not applied.\n# TYPE quire_replica_lag_ops gauge\n");
-        foreach (var (name, state) in following.States)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"quire_replica_lag_ops{{db=\"{name}\"}} {state.LagOps}\n");
-        }
-
-        text.Append("# HELP quire_replica_copies Times this replica's database was made from a copy of the primary's.\n# TYPE quire_replica_copies counter\n");
-        foreach (var (name, state) in following.States)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"quire_replica_copies{{db=\"{name}\"}} {state.Copies}\n");
-        }
-
-        text.Append("# HELP quire_replica_lag_ms How long this replica has been behind its primary.\n# TYPE quire_replica_lag_ms gauge\n");
-        foreach (var (name, state) in following.States)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"quire_replica_lag_ms{{db=\"{name}\"}} {state.LagMs}\n");
-        }
+        meter.CreateObservableGauge("replica.lag", () => Following(following, s => s.LagOps), "{op}", "Ops the primary has that this replica has not applied.");
+        meter.CreateObservableGauge("replica.lag.ms", () => Following(following, s => s.LagMs), "ms", "How long this replica has been behind its primary.");
+        meter.CreateObservableCounter("replica.copies", () => Following(following, s => (long)s.Copies), "{copy}", "Times this replica's database was made from a copy of the primary's.");
     }
+
+    private IEnumerable<Measurement<long>> Replicas(Func<(long Sent, long Acked), long> value) =>
+        registry.All().Select(r => new Measurement<long>(
+            value((r.SentSeq, r.AckedSeq)), new KeyValuePair<string, object?>("replica", r.Replica), new KeyValuePair<string, object?>("db", r.Database)));
+
+    private static IEnumerable<Measurement<long>> Following(ReplicaFollower following, Func<ReplicaState, long> value) =>
+        following.States.Select(s => new Measurement<long>(value(s.Value), new KeyValuePair<string, object?>("db", s.Key)));
 
     /// <summary>This replica's id: made once, kept in the data directory, so the primary knows it again after a restart.</summary>
     public static string ReplicaId(string dataRoot)

@@ -45,11 +45,16 @@ public sealed class EngineStats
     /// <summary>Node and blob pages written by all checkpoints.</summary>
     public long CheckpointPages { get; private set; }
 
+    /// <summary>The <c>db</c> tag of this engine's measurements (<see cref="EngineMeter"/>).</summary>
+    internal KeyValuePair<string, object?> Tag { get; set; } = new("db", "");
+
     internal void RecordCheckpoint(CheckpointResult result)
     {
         Checkpoints++;
         CheckpointPages += result.Pages;
         LastCheckpoint = result;
+        EngineMeter.CheckpointDuration.Record(result.Duration.TotalSeconds, Tag);
+        EngineMeter.CheckpointPages.Add(result.Pages, Tag);
     }
 
     internal void RecordSync(TimeSpan latency)
@@ -57,5 +62,22 @@ public sealed class EngineStats
         Syncs++;
         _syncTicksTotal += latency.Ticks;
         _syncTicksMax = Math.Max(_syncTicksMax, latency.Ticks);
+        EngineMeter.FsyncDuration.Record(latency.TotalSeconds, Tag);
+    }
+
+    internal void RecordGroup(int commits)
+    {
+        Groups++;
+        Commits += commits;
+        EngineMeter.GroupSize.Record(commits, Tag);
+    }
+
+    /// <summary>A commit acknowledged; <paramref name="started"/> is when it was called (0: not timed).</summary>
+    internal void RecordCommit(long started)
+    {
+        if (started != 0)
+        {
+            EngineMeter.CommitDuration.Record(EngineMeter.Since(started), Tag);
+        }
     }
 }

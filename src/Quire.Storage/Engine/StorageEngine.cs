@@ -159,6 +159,8 @@ public sealed partial class StorageEngine : IDisposable
             var engine = new StorageEngine(options, directoryLock, file, space, log, state, recovery, Stopwatch.GetElapsedTime(started));
             try
             {
+                EngineMeter.Opened(engine, directory);
+                engine.Stats.Tag = EngineMeter.Tag(engine);
                 engine.AlignHistoryFloor();
             }
             catch
@@ -285,6 +287,7 @@ public sealed partial class StorageEngine : IDisposable
             return;
         }
 
+        EngineMeter.Closed(this);
         _committer.Dispose();
         _checkpointer.Dispose();
         _log.Dispose();

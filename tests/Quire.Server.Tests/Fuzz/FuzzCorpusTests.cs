@@ -10,7 +10,7 @@ namespace Quire.Server.Tests.Fuzz;
 /// </summary>
 public class FuzzCorpusTests
 {
-    private static readonly string FuzzRoot = Path.Combine(RepositoryRoot(), "fuzz");
+    private static readonly string FuzzRoot = Path.Combine(RepositoryRoot.Path, "fuzz");
 
     public static TheoryData<string> Targets() => [.. FuzzTargets.All.Select(make => make().Name)];
 
@@ -77,17 +77,4 @@ public class FuzzCorpusTests
             .Where(Directory.Exists)
             .SelectMany(directory => Directory.GetFiles(directory))
             .Order(StringComparer.Ordinal);
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Quire.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("the repository root (Quire.slnx) is not above the test's directory");
-    }
 }

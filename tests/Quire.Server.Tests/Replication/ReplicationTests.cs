@@ -22,7 +22,7 @@ public class ReplicationTests
     {
         using var http = new HttpClient();
         var metrics = await http.GetStringAsync($"http://127.0.0.1:{replica.Port}/metrics");
-        var line = metrics.Split('\n').Single(l => l.StartsWith("quire_replica_copies{db=\"shop\"}", StringComparison.Ordinal));
+        var line = metrics.Split('\n').Single(l => l.StartsWith("quire_server_replica_copies{db=\"shop\"}", StringComparison.Ordinal));
         return int.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
@@ -274,7 +274,8 @@ public class ReplicationTests
     private static async Task<long> SentSeqAsync(ServerProcess primary, string replica)
     {
         var metrics = await primary.Http.GetStringAsync("/metrics");
-        var line = metrics.Split('\n').Single(l => l.StartsWith($"quire_replica_sent_seq{{replica=\"{replica}\",db=\"shop\"}}", StringComparison.Ordinal));
+        var line = metrics.Split('\n').Single(l => l.StartsWith("quire_server_replica_sent_seq{", StringComparison.Ordinal)
+            && l.Contains($"replica=\"{replica}\"", StringComparison.Ordinal) && l.Contains("db=\"shop\"", StringComparison.Ordinal));
         return long.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
     }
 }

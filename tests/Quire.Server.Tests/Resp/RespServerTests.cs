@@ -233,7 +233,7 @@ public class RespServerTests
     private static long Fsyncs(ServerProcess server)
     {
         var metrics = server.Http.GetStringAsync("/metrics").GetAwaiter().GetResult();
-        var line = metrics.Split('\n').First(l => l.StartsWith("quire_fsyncs_total{db=\"db0\"}", StringComparison.Ordinal));
+        var line = metrics.Split('\n').First(l => l.StartsWith("quire_storage_fsync_seconds_count{db=\"db0\"}", StringComparison.Ordinal));
         return (long)double.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -1,11 +1,11 @@
-using System.Text;
 using Microsoft.AspNetCore.Http;
+using Quire.Server.Telemetry;
 using Quire.Server.Service;
 
 namespace Quire.Server.Http.Routes;
 
 /// <summary>Health, readiness, metrics, indexes, checkpoints and sweeps.</summary>
-internal sealed class AdminRoutes(QuireService service, ServerMetrics metrics, Subscriptions subscriptions, Replication.ReplicationStatus replication)
+internal sealed class AdminRoutes(QuireService service, ServerMetrics metrics, Replication.ReplicationStatus replication)
 {
     private const string Version = "0.2.0";
 
@@ -63,12 +63,9 @@ internal sealed class AdminRoutes(QuireService service, ServerMetrics metrics, S
     /// <summary>GET /metrics in Prometheus' text format.</summary>
     public async Task Metrics(HttpContext context)
     {
-        var rendered = new StringBuilder(metrics.Render(service.OpenDatabaseStats(), subscriptions.Count));
-        replication.WriteMetrics(rendered);
-        var text = Encoding.UTF8.GetBytes(rendered.ToString());
         context.Response.StatusCode = 200;
         context.Response.ContentType = "text/plain; version=0.0.4";
-        await context.Response.Body.WriteAsync(text, context.RequestAborted).ConfigureAwait(false);
+        await metrics.WriteAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary>POST .../index <c>{coll, field, kind?}</c>.</summary>

@@ -195,6 +195,8 @@ internal sealed class Checkpointer : IDisposable
                 return null;
             }
 
+            using var activity = EngineMeter.Activities.StartActivity("checkpoint");
+            activity?.SetTag("db", _stats.Tag.Value).SetTag("quire.seq", root.Seq);
             var started = Stopwatch.GetTimestamp();
             var logBytes = _log.RecordBytesWritten;
             WaitUntilDurable(root.Seq);
@@ -253,6 +255,7 @@ internal sealed class Checkpointer : IDisposable
             _lastTicks = Stopwatch.GetTimestamp();
             _log.RecycleBelow(Math.Min(Math.Min(root.Seq + 1, heldFloor), LogFloor?.Invoke() ?? long.MaxValue));   // a replica may still need older records
             _stats.RecordCheckpoint(result);
+            activity?.SetTag("quire.checkpoint", result.Checkpoint).SetTag("quire.pages", result.Pages).SetTag("quire.bytes", result.Bytes);
             return result;
         }
         finally

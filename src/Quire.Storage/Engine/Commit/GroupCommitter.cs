@@ -58,7 +58,7 @@ internal sealed partial class GroupCommitter : IDisposable
         _options = options;
         _stats = stats;
         _state = state;
-        _publisher = new Publisher(state, RefuseCommits);
+        _publisher = new Publisher(state, RefuseCommits, stats);
         _sequencer = new Sequencer(log, state, _publisher);
         _writer = new Thread(Run) { IsBackground = true, Name = "quire-log-writer" };
         _writer.Start();
@@ -312,8 +312,7 @@ internal sealed partial class GroupCommitter : IDisposable
         var group = _group;
         _lastGroupCount = group.Count;
         _sequencer.Sequence(group);
-        _stats.Groups++;
-        _stats.Commits += group.Count;
+        _stats.RecordGroup(group.Count);
 
         // Apply before the write, so callers complete right after the fsync. When commits
         // wait behind this group, or it is large, the publisher does it while this thread

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Threading.Tasks.Sources;
 
 namespace Quire.Storage.Engine;
@@ -17,6 +18,9 @@ internal sealed class PendingCommit : IValueTaskSource<CommitResult>
 
     public Durability Durability { get; private set; }
 
+    /// <summary>When the commit was called (<see cref="Stopwatch.GetTimestamp"/>), while its latency is measured; else 0.</summary>
+    public long Started { get; private set; }
+
     /// <summary>The seq of the first op once sequenced; -1 before, or when rejected.</summary>
     public long FirstSeq { get; set; } = -1;
 
@@ -34,6 +38,7 @@ internal sealed class PendingCommit : IValueTaskSource<CommitResult>
 
         commit.Batch = batch;
         commit.Durability = durability;
+        commit.Started = EngineMeter.CommitDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
         commit.FirstSeq = -1;
         commit.Rejection = null;
         return commit;

@@ -17,14 +17,16 @@ internal sealed class Publisher : IDisposable
     private readonly Queue<WorkItem> _work = new();
     private readonly Stack<List<PendingCommit>> _lists = new();
     private readonly TreeState _state;
+    private readonly EngineStats _stats;
     private readonly Action<Exception> _onApplyFailure;
     private readonly Thread _thread;
     private StorageFailedException? _failure;
     private int _unfinished;
     private bool _stopping;
 
-    public Publisher(TreeState state, Action<Exception> onApplyFailure)
+    public Publisher(TreeState state, Action<Exception> onApplyFailure, EngineStats stats)
     {
+        _stats = stats;
         _state = state;
         _onApplyFailure = onApplyFailure;
         _thread = new Thread(Run) { IsBackground = true, Name = "quire-publisher" };
@@ -219,6 +221,7 @@ internal sealed class Publisher : IDisposable
         _state.Publish();
         for (var i = from; i < to; i++)
         {
+            _stats.RecordCommit(group[i].Started);
             group[i].Complete();
         }
     }
