@@ -5,12 +5,17 @@ namespace Quire.Server.Tests.Cli;
 /// <summary>The real <c>quire</c> binary run to its end (at most five minutes): exit code, standard output and standard error apart.</summary>
 internal static class QuireCli
 {
-    public static (int Code, string Out, string Error) Run(params string[] args) => RunWith(new Dictionary<string, string>(), args);
+    public static (int Code, string Out, string Error) Run(params string[] args) => Start(new Dictionary<string, string>(), null, args);
 
     /// <summary>As <see cref="Run"/>, with these environment variables set.</summary>
-    public static (int Code, string Out, string Error) RunWith(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static (int Code, string Out, string Error) RunWith(IReadOnlyDictionary<string, string> environment, params string[] args) => Start(environment, null, args);
+
+    /// <summary>As <see cref="Run"/>, with <paramref name="input"/> on standard input.</summary>
+    public static (int Code, string Out, string Error) RunWithInput(string input, params string[] args) => Start(new Dictionary<string, string>(), input, args);
+
+    private static (int Code, string Out, string Error) Start(IReadOnlyDictionary<string, string> environment, string? input, string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = input is not null, UseShellExecute = false };
         start.ArgumentList.Add(ServerProcess.CliPath());
         foreach (var arg in args)
         {
@@ -24,6 +29,12 @@ internal static class QuireCli
         }
 
         using var process = Process.Start(start)!;
+        if (input is not null)
+        {
+            process.StandardInput.Write(input);
+            process.StandardInput.Close();
+        }
+
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
