@@ -140,6 +140,12 @@ internal sealed class HttpApi : IDisposable
         var parts = HttpRoutes.Split(context.Request.Path.Value);
         switch (parts)
         {
+            case [] when method == "GET" && WebConsole.ConsoleAssets.WantsHtml(context.Request):
+                context.Response.StatusCode = 302;   // a browser: the console
+                context.Response.Headers.Location = "/ui/";
+                return Task.CompletedTask;
+            case ["ui", .. var file] when method is "GET" or "HEAD":
+                return WebConsole.ConsoleAssets.ServeAsync(context, file);
             case [] or ["health"] when method == "GET":
                 return _admin.Health(context);
             case ["ready"] when method == "GET":

@@ -19,7 +19,8 @@ internal static class HttpRoutes
         return parts switch
         {
             [] => "health",
-            [var only] when only is "health" or "ready" or "metrics" or "events" => only,
+            [var only] when only is "health" or "ready" or "metrics" or "events" or "ui" => only,
+            ["ui", ..] => "ui",
             ["v1", "databases"] => "databases",
             ["v1", "databases", _] => "database",
             ["v1", "databases", _, var action, ..] when Actions.Contains(action) => action,

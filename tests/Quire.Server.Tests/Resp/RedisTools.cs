@@ -5,32 +5,14 @@ namespace Quire.Server.Tests.Resp;
 /// <summary>Debian's redis-tools (redis-cli, redis-benchmark) and redis-server, installed by the tests that need them when they are missing.</summary>
 internal static class RedisTools
 {
-    private static readonly Lazy<string> CliPath = new(() => Ensure("redis-cli", "redis-tools"));
+    private static readonly Lazy<string> CliPath = new(() => DebianPackages.Ensure("redis-cli", "redis-tools"));
 
-    private static readonly Lazy<string> ServerPath = new(() => Ensure("redis-server", "redis-server"));
+    private static readonly Lazy<string> ServerPath = new(() => DebianPackages.Ensure("redis-server", "redis-server"));
 
     public static string Cli => CliPath.Value;
 
     /// <summary>Debian's redis-server, the reference the differential test compares with.</summary>
     public static string Server => ServerPath.Value;
-
-    /// <summary>The path of <paramref name="program"/>, installing <paramref name="package"/> with apt first if it is not there.</summary>
-    private static string Ensure(string program, string package)
-    {
-        var path = $"/usr/bin/{program}";
-        if (File.Exists(path))
-        {
-            return path;
-        }
-
-        var (code, output) = Run("/bin/sh", "-c", $"apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {package}");
-        if (code != 0 || !File.Exists(path))
-        {
-            throw new InvalidOperationException($"could not install {package} (needed by this test): {output}");
-        }
-
-        return path;
-    }
 
     /// <summary>Runs a program to its end (at most two minutes); its exit code and everything it printed.</summary>
     public static (int Code, string Output) Run(string program, params string[] args)
