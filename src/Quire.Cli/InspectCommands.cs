@@ -92,24 +92,30 @@ internal static class InspectCommands
     private static Command Verify()
     {
         var (db, json) = (Database(), JsonFlag());
-        var command = new Command("verify", "Recompute a database's hash chain over its op log; exit 1 when it does not hold.") { db, json };
+        var command = new Command("verify", "Recompute a database's hash chain over its op log (with --data, also read every page against its checksum); exit 1 when it does not hold.") { db, json };
         var server = ServerConnection.Options.AddTo(command);
+        var offline = OfflineDatabase.Options.AddTo(command);
         CommandRunner.SetAction(command, async (result, cancellation) =>
         {
-            using var connection = server.Connect(result);
-            using var verify = await connection.GetAsync($"{Path(result.GetValue(db)!)}/verify", cancellation).ConfigureAwait(false);
-            var ok = verify.RootElement.GetProperty("ok").GetBoolean();
+            var name = result.GetValue(db)!;
+            using var local = offline.Open(result, name);
+            using var answer = local is null
+                ? await server.Connect(result).GetAsync($"{Path(name)}/verify", cancellation).ConfigureAwait(false)
+                : JsonDocument.Parse(JsonSerializer.Serialize(VerifyOffline(local.Database)));
+            var verify = answer.RootElement;
+            var ok = verify.GetProperty("ok").GetBoolean();
             if (result.GetValue(json))
             {
-                Output.Json(verify.RootElement, compact: true);
+                Output.Json(verify, compact: true);
             }
             else if (ok)
             {
-                Console.WriteLine($"ok: the hash chain holds to seq {verify.RootElement.GetProperty("seq").GetInt64()}, head {verify.RootElement.GetProperty("head").GetString()}");
+                var pages = verify.TryGetProperty("entries", out var entries) ? $"; every page read and checked ({entries.GetInt64():N0} entries)" : "";
+                Console.WriteLine($"ok: the hash chain holds to seq {verify.GetProperty("seq").GetInt64()}, head {verify.GetProperty("head").GetString()}{pages}");
             }
             else
             {
-                Console.WriteLine($"broken: {verify.RootElement.GetProperty("problem").GetString()}");
+                Console.WriteLine($"broken: {verify.GetProperty("problem").GetString()}");
             }
 
             return ok ? 0 : 1;
@@ -117,15 +123,38 @@ internal static class InspectCommands
         return command;
     }
 
+    /// <summary>The chain, and every page read (a damaged one is the problem).</summary>
+    private static object VerifyOffline(Databases.Database database)
+    {
+        long entries;
+        try
+        {
+            entries = database.ReadEverything();
+        }
+        catch (Storage.Format.CorruptDataException ex)
+        {
+            return new { ok = false, seq = database.Seq, problem = ex.Message };
+        }
+
+        var chain = database.Verify();
+        return chain.Ok
+            ? new { ok = true, seq = chain.Seq, head = chain.Head, entries }
+            : (object)new { ok = false, seq = chain.Seq, head = chain.Head, problem = chain.Problem };
+    }
+
     private static Command Stats()
     {
         var (db, json) = (Database(), JsonFlag());
-        var command = new Command("stats", "Print a database's documents per collection, indexes and their builds.") { db, json };
+        var command = new Command("stats", "Print a database's documents per collection, indexes and their builds (with --data, also its storage: sizes, tree depth, free space, log, checkpoint).") { db, json };
         var server = ServerConnection.Options.AddTo(command);
+        var offline = OfflineDatabase.Options.AddTo(command);
         CommandRunner.SetAction(command, async (result, cancellation) =>
         {
-            using var connection = server.Connect(result);
-            using var detail = await connection.GetAsync(Path(result.GetValue(db)!), cancellation).ConfigureAwait(false);
+            var name = result.GetValue(db)!;
+            using var local = offline.Open(result, name);
+            using var detail = local is null
+                ? await server.Connect(result).GetAsync(Path(name), cancellation).ConfigureAwait(false)
+                : JsonDocument.Parse(JsonSerializer.Serialize(StatsOffline(local.Database)));
             var database = detail.RootElement;
             if (result.GetValue(json))
             {
@@ -154,9 +183,38 @@ internal static class InspectCommands
                 AnsiConsole.Write(indexes);
             }
 
+            if (database.TryGetProperty("storage", out var storage))
+            {
+                Output.Fields(storage, json: false);
+            }
+
             return 0;
         });
         return command;
+    }
+
+    /// <summary>What the server's detail route says, read from the database itself, and its storage.</summary>
+    private static object StatsOffline(Databases.Database database)
+    {
+        var counts = database.RowCounts();
+        var storage = database.Storage;
+        return new
+        {
+            name = database.Name,
+            seq = database.Seq,
+            rows = counts.Values.Sum(),
+            collections = counts,
+            index_builds = database.AllIndexes().SelectMany(c => c.Value.Select(i => new { collection = c.Key, field = i.Field, kind = i.Kind.ToString().ToLowerInvariant(), ready = i.Ready })),
+            storage = new
+            {
+                data_file_bytes = storage.DataFileBytes,
+                free_bytes = storage.FreeBytes,
+                tree_depth = storage.TreeDepth,
+                log_bytes_since_checkpoint = storage.LogBytesSinceCheckpoint,
+                checkpointed_seq = storage.CheckpointedSeq,
+                encrypted = storage.Encrypted,
+            },
+        };
     }
 
     internal static Argument<string> Database() => new("database") { Description = "The database's name" };
