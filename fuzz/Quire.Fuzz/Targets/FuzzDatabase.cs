@@ -9,6 +9,8 @@ namespace Quire.Fuzz.Targets;
 /// <summary>A small database the query, op and mongo targets run against: a few documents with each index kind, links, in a temp directory.</summary>
 internal sealed class FuzzDatabase : IDisposable
 {
+    private static readonly Lazy<FuzzDatabase> Lazy = new(() => new FuzzDatabase());
+
     private readonly string _root = Path.Combine(Path.GetTempPath(), $"quire-fuzz-{Environment.ProcessId}-{Guid.NewGuid():N}");
     private readonly DatabaseCatalog _catalog;
 
@@ -28,6 +30,9 @@ internal sealed class FuzzDatabase : IDisposable
         ops.Add(DocumentOp.Link("c:d1", "knows", "c:d2"));
         Db.BatchAsync(ops).GetAwaiter().GetResult();
     }
+
+    /// <summary>The one database of this process, made on first use and shared by the query, op and mongo targets (what they write stays: fuzzing needs no particular content).</summary>
+    public static Database Shared => Lazy.Value.Db;
 
     public Database Db { get; }
 

@@ -8,7 +8,6 @@ namespace Quire.Fuzz.Targets;
 /// <summary>A <c>POST .../mongo</c> body: <c>{collection, op, filter, update, ...}</c> run against a small database.</summary>
 internal sealed class MongoTarget : IFuzzTarget
 {
-    private static readonly Lazy<FuzzDatabase> Database = new(() => new FuzzDatabase());
 
     public string Name => "mongo";
 
@@ -23,7 +22,7 @@ internal sealed class MongoTarget : IFuzzTarget
                 return;   // the route's 400
             }
 
-            Database.Value.Db.MongoAsync(collection, op, JsonObject.Create(body.RootElement)!).GetAwaiter().GetResult();
+            FuzzDatabase.Shared.MongoAsync(collection, op, JsonObject.Create(body.RootElement)!).GetAwaiter().GetResult();
         }
         catch (Exception ex) when (Rejection.IsClientError(ex))
         {

@@ -5,7 +5,6 @@ namespace Quire.Fuzz.Targets;
 /// <summary>NQL text: parsed, planned and run against a small database with every index kind.</summary>
 internal sealed class NqlTarget : IFuzzTarget
 {
-    private static readonly Lazy<FuzzDatabase> Database = new(() => new FuzzDatabase());
 
     public string Name => "nql";
 
@@ -13,7 +12,7 @@ internal sealed class NqlTarget : IFuzzTarget
     {
         try
         {
-            Database.Value.Db.Query(Encoding.UTF8.GetString(input));
+            FuzzDatabase.Shared.Query(Encoding.UTF8.GetString(input));
         }
         catch (Exception ex) when (Rejection.IsClientError(ex))
         {

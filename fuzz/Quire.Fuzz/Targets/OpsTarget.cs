@@ -6,7 +6,6 @@ namespace Quire.Fuzz.Targets;
 /// <summary>A JSON request body as <c>put</c> and <c>batch</c> read it: checked, turned into ops and committed.</summary>
 internal sealed class OpsTarget : IFuzzTarget
 {
-    private static readonly Lazy<FuzzDatabase> Database = new(() => new FuzzDatabase());
 
     public string Name => "ops";
 
@@ -17,7 +16,7 @@ internal sealed class OpsTarget : IFuzzTarget
             using var body = RequestBody.ParseObject(input);
             var root = body.RootElement;
             var ops = root.TryGetProperty("ops", out _) ? OpFields.Batch(root) : [OpFields.Put(root)];
-            Database.Value.Db.BatchAsync(ops, OpFields.Client(root)).GetAwaiter().GetResult();
+            FuzzDatabase.Shared.BatchAsync(ops, OpFields.Client(root)).GetAwaiter().GetResult();
         }
         catch (Exception ex) when (Rejection.IsClientError(ex))
         {

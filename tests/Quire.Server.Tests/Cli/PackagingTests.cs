@@ -93,34 +93,21 @@ public partial class PackagingTests(ITestOutputHelper output)
         return header[18] | (header[19] << 8);
     }
 
-    /// <summary>Runs a program to its end (at most five minutes); its standard output and error, which must say it succeeded.</summary>
+    /// <summary>Runs a program to its end; its standard output and error, which must say it succeeded. A single file runs with no .NET on the path.</summary>
     private static string Run(string file, string directory, params string[] args)
     {
         var input = args.SkipWhile(a => a != "--input").Skip(1).FirstOrDefault();
         args = input is null ? args : args.TakeWhile(a => a != "--input").ToArray();
-        var start = new ProcessStartInfo(file) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["NO_COLOR"] = "1";
+        var environment = new Dictionary<string, string> { ["NO_COLOR"] = "1" };
         if (file.Contains("/linux-", StringComparison.Ordinal))
         {
-            // A single file needs nothing of an installed .NET.
-            start.Environment.Remove("DOTNET_ROOT");
-            start.Environment["PATH"] = "/usr/bin:/bin";
+            environment["PATH"] = "/usr/bin:/bin";
+            environment["DOTNET_ROOT"] = "/nonexistent";
         }
 
-        using var process = Process.Start(start)!;
-        process.StandardInput.Write(input ?? "");
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(5)), $"{file} {string.Join(' ', args)} did not finish in five minutes");
-        var text = stdout.Result + stderr.Result;
-        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', args)} exited with {process.ExitCode}:\n{text}");
-        return text;
+        var (code, stdout, stderr) = Programs.Run(file, args, input ?? "", environment, directory);
+        Assert.True(code == 0, $"{file} {string.Join(' ', args)} exited with {code}:\n{stdout}{stderr}");
+        return stdout + stderr;
     }
 
     [GeneratedRegex("```csharp\\n(.*?)```", RegexOptions.Singleline)]

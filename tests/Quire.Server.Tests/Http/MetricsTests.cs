@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 
@@ -108,11 +107,7 @@ public class MetricsTests
 
     private static void Run(string file, string arguments)
     {
-        var start = new ProcessStartInfo(file, arguments) { WorkingDirectory = RepositoryRoot.Path, RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(3)), $"{file} {arguments} did not finish");
-        Assert.True(process.ExitCode == 0, $"{file} {arguments}: {stdout.Result} {stderr.Result}");
+        var (code, stdout, stderr) = Programs.Run(file, arguments.Split(' '), directory: RepositoryRoot.Path, timeout: TimeSpan.FromMinutes(3));
+        Assert.True(code == 0, $"{file} {arguments}: {stdout} {stderr}");
     }
 }

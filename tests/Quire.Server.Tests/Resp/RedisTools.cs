@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Quire.Server.Tests.Resp;
 
 /// <summary>Debian's redis-tools (redis-cli, redis-benchmark) and redis-server, installed by the tests that need them when they are missing.</summary>
@@ -17,21 +15,7 @@ internal static class RedisTools
     /// <summary>Runs a program to its end (at most two minutes); its exit code and everything it printed.</summary>
     public static (int Code, string Output) Run(string program, params string[] args)
     {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} did not finish in two minutes");
-        }
-
-        return (process.ExitCode, stdout.Result + stderr.Result);
+        var (code, stdout, stderr) = Programs.Run(program, args, timeout: TimeSpan.FromMinutes(2));
+        return (code, stdout + stderr);
     }
 }
