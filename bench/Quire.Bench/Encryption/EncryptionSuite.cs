@@ -38,38 +38,14 @@ public static class EncryptionSuite
             Window: TimeSpan.FromSeconds(quick ? 0.6 : 3),
             Repeats: quick ? 2 : 5,
             Batches: quick ? 20 : 200);
-        var systems = new List<MeasuredSystem>();
+        var systems = EngineVariants.Open(settings, [("plain", new StorageOptions()), ("encrypted", new StorageOptions { MasterKey = key })]);
         try
         {
-            foreach (var (suffix, options) in new[] { ("plain", new StorageOptions()), ("encrypted", new StorageOptions { MasterKey = key }) })
-            {
-                var system = new MeasuredSystem($"quire-{suffix}");
-                systems.Add(system);
-                Console.WriteLine($"  (opening quire {suffix} and loading {settings.Preload:N0} keys)");
-                system.Peer = new QuirePeer(system.Directory.Path, options);
-                system.Peer.Preload(settings.Preload);
-                system.Peer.WaitUntilQuiet();
-            }
-
-            for (var r = 0; r < settings.Repeats; r++)
-            {
-                foreach (var system in systems)
-                {
-                    system.Measure(run.Gc, () => system.PutRate(64, settings));
-                }
-            }
-
-            foreach (var system in systems)
-            {
-                run.Report.Add(system.Result($"put-c64-{system.Name["quire-".Length..]}", "ops/s") with { System = "quire" });
-            }
+            EngineVariants.Measure(run, systems, settings.Repeats, "put-c64", "ops/s", system => system.PutRate(64, settings));
         }
         finally
         {
-            foreach (var system in systems)
-            {
-                system.Dispose();
-            }
+            EngineVariants.Dispose(systems);
         }
     }
 

@@ -20,58 +20,19 @@ internal static class HistoryWrites
             Window: TimeSpan.FromSeconds(quick ? 0.6 : 3),
             Repeats: quick ? 2 : 5,
             Batches: quick ? 20 : 200);
-        var modes = new (string Suffix, StorageOptions Options)[] { ("history", new StorageOptions { KeepHistory = true }), ("nohistory", new StorageOptions()) };
-        var systems = new List<MeasuredSystem>();
+        var systems = EngineVariants.Open(settings, [("history", new StorageOptions { KeepHistory = true }), ("nohistory", new StorageOptions())]);
         try
         {
-            foreach (var (suffix, options) in modes)
-            {
-                var system = new MeasuredSystem($"quire-{suffix}");
-                systems.Add(system);
-                Console.WriteLine($"  (opening quire with {suffix} and loading {settings.Preload:N0} keys)");
-                system.Peer = new QuirePeer(system.Directory.Path, options);
-                system.Peer.Preload(settings.Preload);
-                system.Peer.WaitUntilQuiet();
-            }
-
-            for (var r = 0; r < settings.Repeats; r++)
-            {
-                foreach (var system in systems)
-                {
-                    system.Measure(run.Gc, () => system.PutRate(64, settings));
-                }
-            }
-
-            Report(run.Report, systems, "put-c64", "ops/s");
-            for (var r = 0; r < settings.Repeats; r++)
-            {
-                foreach (var system in systems)
-                {
-                    system.Measure(run.Gc, () => system.BatchRate(settings, run.Gc));
-                }
-            }
-
-            Report(run.Report, systems, "batch1000", "puts/s");
+            EngineVariants.Measure(run, systems, settings.Repeats, "put-c64", "ops/s", system => system.PutRate(64, settings));
+            EngineVariants.Measure(run, systems, settings.Repeats, "batch1000", "puts/s", system => system.BatchRate(settings, run.Gc));
             foreach (var system in systems)
             {
-                run.Report.Add(new BenchResult("quire", $"write-amp-{system.Name["quire-".Length..]}", (double)system.DiskBytes / system.UserBytes, "x"));
+                run.Report.Add(new BenchResult("quire", $"write-amp-{EngineVariants.Variant(system)}", (double)system.DiskBytes / system.UserBytes, "x"));
             }
         }
         finally
         {
-            foreach (var system in systems)
-            {
-                system.Dispose();
-            }
-        }
-    }
-
-    private static void Report(BenchReport report, List<MeasuredSystem> systems, string caseName, string unit)
-    {
-        foreach (var system in systems)
-        {
-            report.Add(system.Result($"{caseName}-{system.Name["quire-".Length..]}", unit) with { System = "quire" });
-            system.Samples.Clear();
+            EngineVariants.Dispose(systems);
         }
     }
 }

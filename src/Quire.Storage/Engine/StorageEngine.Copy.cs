@@ -1,7 +1,3 @@
-using System.Security.Cryptography;
-using Quire.Storage.Crypto;
-using Quire.Storage.Format;
-using Quire.Storage.Log;
 using Quire.Storage.Tree;
 
 namespace Quire.Storage.Engine;
@@ -44,28 +40,12 @@ public sealed partial class StorageEngine
         try
         {
             using var directoryLock = fs.Lock(Path.Combine(directory, LockName));
-            var identity = new DatabaseIdentity(Guid.NewGuid(), NewEpoch(), Identity.PageSize);
-            RemoveUnfinishedCreation(fs, directory);
-            DataCipher? cipher = null;
-            if (options.MasterKey is { } master)
-            {
-                var dataKey = RandomNumberGenerator.GetBytes(KeyFile.DataKeySize);
-                KeyFile.Write(fs, directory, identity.DatabaseId, master, dataKey);
-                cipher = new DataCipher(dataKey, identity.DatabaseId);
-                CryptographicOperations.ZeroMemory(dataKey);
-            }
 
-            var log = WriteAheadLog.Create(fs, directory, identity, options.Log, root.Seq + 1, cipher);
-            DataFile.Create(fs, directory, identity, encrypted: cipher is not null);
-            var file = DataFile.Open(fs, directory);
-            file.Cipher = cipher;
-            var pool = new PagePool(identity.PageSize, file.Tail);
-            file.Pool = pool;
-            var space = new FreeSpace(file.Superblock.PageCount, []);
-            var state = new TreeState(pool, file, space, keepHistory: false);
-            using var copy = new StorageEngine(options with { KeepHistory = false }, NoLock.Instance, file, space, log, state, new LogRecoveryReport(), TimeSpan.Zero);
-            // Past versions are entries like any other: the copy keeps them, and says so.
-            copy._checkpointer.KeepsHistory = _checkpointer.KeepsHistory;
+            // Past versions are entries like any other: the copy takes them as they are, keeping none of its own.
+            var target = options with { KeepHistory = false };
+            var (file, space, log, state, recovery) = Create(fs, directory, target, Identity.PageSize, root.Seq + 1);
+            using var copy = new StorageEngine(target, NoLock.Instance, file, space, log, state, recovery, TimeSpan.Zero);
+            copy._checkpointer.KeepsHistory = _checkpointer.KeepsHistory;   // and says it has them, as the source does
             var written = 0L;
             var published = -1L;
             foreach (var cursor in TreeCursor.Range(root, _state.Source, null, null, reverse: false))

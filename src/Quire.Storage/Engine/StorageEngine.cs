@@ -295,9 +295,15 @@ public sealed partial class StorageEngine : IDisposable
         _lock.Dispose();
     }
 
-    private static (DataFile, FreeSpace, WriteAheadLog, TreeState, LogRecoveryReport) Create(IFileSystem fs, string directory, StorageOptions options)
+    /// <summary>
+    /// Makes the files of a new database (a new UUID and epoch; encrypted when the options
+    /// hold a master key) whose log starts at <paramref name="firstSeq"/>: 0, or the seq after
+    /// the one a copy (<see cref="CopyTo(string, StorageOptions)"/>) ends at.
+    /// </summary>
+    private static (DataFile, FreeSpace, WriteAheadLog, TreeState, LogRecoveryReport) Create(
+        IFileSystem fs, string directory, StorageOptions options, int? pageSize = null, long firstSeq = 0)
     {
-        var identity = new DatabaseIdentity(Guid.NewGuid(), NewEpoch(), options.PageSize);
+        var identity = new DatabaseIdentity(Guid.NewGuid(), NewEpoch(), pageSize ?? options.PageSize);
         RemoveUnfinishedCreation(fs, directory);
 
         // The key file first: a data file that says it is encrypted always has one.
@@ -310,7 +316,7 @@ public sealed partial class StorageEngine : IDisposable
             CryptographicOperations.ZeroMemory(dataKey);
         }
 
-        var log = WriteAheadLog.Create(fs, directory, identity, options.Log, cipher: cipher);
+        var log = WriteAheadLog.Create(fs, directory, identity, options.Log, firstSeq, cipher);
         try
         {
             DataFile.Create(fs, directory, identity, encrypted: cipher is not null);
