@@ -32,12 +32,7 @@ public static class EncryptionSuite
     private static void Writes(BenchRun run, MasterKey key)
     {
         var quick = run.Quick;
-        var settings = new LogSettings(
-            Preload: quick ? 100_000L : 1_000_000L,
-            Warmup: TimeSpan.FromSeconds(quick ? 0.3 : 1),
-            Window: TimeSpan.FromSeconds(quick ? 0.6 : 3),
-            Repeats: quick ? 2 : 5,
-            Batches: quick ? 20 : 200);
+        var settings = LogSettings.For(quick, repeats: 5);
         var systems = EngineVariants.Open(settings, [("plain", new StorageOptions()), ("encrypted", new StorageOptions { MasterKey = key })]);
         try
         {

@@ -14,12 +14,7 @@ internal static class HistoryWrites
     public static void Run(BenchRun run)
     {
         var quick = run.Quick;
-        var settings = new LogSettings(
-            Preload: quick ? 100_000L : 1_000_000L,
-            Warmup: TimeSpan.FromSeconds(quick ? 0.3 : 1),
-            Window: TimeSpan.FromSeconds(quick ? 0.6 : 3),
-            Repeats: quick ? 2 : 5,
-            Batches: quick ? 20 : 200);
+        var settings = LogSettings.For(quick, repeats: 5);
         var systems = EngineVariants.Open(settings, [("history", new StorageOptions { KeepHistory = true }), ("nohistory", new StorageOptions())]);
         try
         {

@@ -16,12 +16,7 @@ public static class LogSuite
     public static void Run(BenchRun run)
     {
         var (report, quick) = (run.Report, run.Quick);
-        var settings = new LogSettings(
-            Preload: quick ? 100_000L : 1_000_000L,
-            Warmup: TimeSpan.FromSeconds(quick ? 0.3 : 1),
-            Window: TimeSpan.FromSeconds(quick ? 0.6 : 3),
-            Repeats: quick ? 2 : 3,
-            Batches: quick ? 20 : 200);
+        var settings = LogSettings.For(quick, repeats: 3);
 
         if (run.Includes("disk"))
         {

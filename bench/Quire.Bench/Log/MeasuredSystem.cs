@@ -4,7 +4,16 @@ using Quire.Bench.Harness;
 namespace Quire.Bench.Log;
 
 /// <summary>The write suites' sizes and times: keys preloaded, warm-up and window per sample, repeats, batches per batch sample.</summary>
-internal sealed record LogSettings(long Preload, TimeSpan Warmup, TimeSpan Window, int Repeats, int Batches);
+internal sealed record LogSettings(long Preload, TimeSpan Warmup, TimeSpan Window, int Repeats, int Batches)
+{
+    /// <summary>The log suite's settings (a 1M-key preload, 3 s windows), or the quick ones; <paramref name="repeats"/> full repeats.</summary>
+    public static LogSettings For(bool quick, int repeats) => new(
+        Preload: quick ? 100_000L : 1_000_000L,
+        Warmup: TimeSpan.FromSeconds(quick ? 0.3 : 1),
+        Window: TimeSpan.FromSeconds(quick ? 0.6 : 3),
+        Repeats: quick ? 2 : repeats,
+        Batches: quick ? 20 : 200);
+}
 
 /// <summary>One system of a write suite with what its measurements gathered: samples, user and disk bytes, GC pauses.</summary>
 internal sealed class MeasuredSystem(string name) : IDisposable
