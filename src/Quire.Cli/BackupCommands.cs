@@ -74,7 +74,8 @@ internal static class BackupCommands
         var file = new Argument<FileInfo>("file") { Description = "A file written by quire backup" };
         var data = new Option<string>("--data") { Description = "The data directory to restore into (no server may hold it)", DefaultValueFactory = _ => "./data" };
         var name = new Option<string?>("--name") { Description = "The database's name there (default: the name in the file's name, before -<seq>)" };
-        var command = new Command("restore", "Make a database again from a backup file, in a data directory no server holds.") { file, data, name };
+        var keyFile = Keys.MasterKeyOptions.KeyFile("The master key, for a backup of an encrypted database (env NEDB_TMK_FILE, or the key itself in NEDB_TMK)");
+        var command = new Command("restore", "Make a database again from a backup file, in a data directory no server holds.") { file, data, name, keyFile };
         CommandRunner.SetAction(command, async (result, cancellation) =>
         {
             var source = result.GetValue(file)!;
@@ -85,7 +86,8 @@ internal static class BackupCommands
 
             var database = result.GetValue(name) ?? NameOf(source.Name) ?? throw new CliError("--name is needed: the file's name does not say the database's", 2);
             var root = result.GetValue(data)!;
-            using var catalog = DatabaseCatalog.Open(root);
+            var storage = new Storage.Engine.StorageOptions { MasterKey = Keys.MasterKeyOptions.Resolve(result.GetValue(keyFile)) };
+            using var catalog = DatabaseCatalog.Open(root, new DatabaseOptions { Storage = storage });
             if (catalog.Exists(database))
             {
                 throw new CliError($"{Path.GetFullPath(root)} already holds a database {database}: restore into another --data or --name", 2);
@@ -100,6 +102,11 @@ internal static class BackupCommands
                 catch (InvalidDataException ex)
                 {
                     throw new CliError($"{source.Name} is not a whole backup: {ex.Message}");
+                }
+                catch (Storage.Crypto.EncryptionKeyException ex)
+                {
+                    // The files are in place, sealed as they were backed up: they open with the key.
+                    throw new CliError($"restored {database} into {Path.GetFullPath(root)}, but it is encrypted and cannot be opened to verify it: {ex.Message}");
                 }
             }
 

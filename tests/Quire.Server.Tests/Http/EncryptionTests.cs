@@ -134,6 +134,57 @@ public class EncryptionTests
     }
 
     [Fact]
+    public async Task A_replica_and_a_backup_of_an_encrypted_database_stay_encrypted_and_open_with_the_same_key()
+    {
+        var env = new Dictionary<string, string> { ["NEDB_TMK"] = KeyHex };
+        using var primaryData = new TempDirectory("quire-encrypted-primary");
+        using var primary = new ServerProcess(ServerProcess.FreePort(), null, primaryData, env);
+        await primary.SendAsync(HttpMethod.Post, "/v1/databases", """{"name":"secret"}""");
+        for (var i = 0; i < 50; i++)
+        {
+            await primary.SendAsync(HttpMethod.Post, "/v1/databases/secret/put", $$$"""{"coll":"notes","id":"n{{{i}}}","doc":{"text":"{{{Secret}}}"}}""");
+        }
+
+        // A replica with the same key bootstraps from the primary's (sealed) copy and follows its log.
+        using var replicaData = new TempDirectory("quire-encrypted-replica");
+        using (var replica = new ServerProcess(ServerProcess.FreePort(), null, replicaData, env, "--replica-of", $"http://127.0.0.1:{primary.Port}"))
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while ((await replica.SendAsync(HttpMethod.Post, "/v1/databases/secret/query", Query)) is var answer
+                && (answer.Status != HttpStatusCode.OK || answer.Body.GetProperty("rows").GetArrayLength() < 50))
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"the replica did not catch up:\n{replica.Output}");
+                await Task.Delay(100);
+            }
+
+            Assert.True((await replica.SendAsync(HttpMethod.Get, "/v1/databases/secret")).Body.GetProperty("encrypted").GetBoolean());
+        }
+
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(replicaData.Path, "secret"), "*", SearchOption.AllDirectories))
+        {
+            Assert.DoesNotContain(Secret, Encoding.Latin1.GetString(await File.ReadAllBytesAsync(file)), StringComparison.Ordinal);
+        }
+
+        // A backup is sealed too, and restores into a database the key opens.
+        using var backups = new TempDirectory("quire-encrypted-backup");
+        var backup = QuireCli.Run("backup", "secret", backups.Path, "--url", $"http://127.0.0.1:{primary.Port}");
+        Assert.True(backup.Code == 0, backup.Error);
+        var backupFile = Assert.Single(Directory.GetFiles(backups.Path));
+        Assert.DoesNotContain(Secret, Encoding.Latin1.GetString(await File.ReadAllBytesAsync(backupFile)), StringComparison.Ordinal);
+        using var restored = new TempDirectory("quire-encrypted-restored");
+        var keyless = QuireCli.Run("restore", backupFile, "--data", restored.Path, "--name", "keyless");
+        Assert.Equal(1, keyless.Code);
+        Assert.Contains("it is encrypted", keyless.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", keyless.Error, StringComparison.Ordinal);
+        var restore = QuireCli.RunWith(env, "restore", backupFile, "--data", restored.Path);
+        Assert.True(restore.Code == 0, restore.Error);
+        using var server = new ServerProcess(ServerProcess.FreePort(), null, restored, env);
+        var rows = await server.SendAsync(HttpMethod.Post, "/v1/databases/secret/query", Query);
+        Assert.Equal(50, rows.Body.GetProperty("rows").GetArrayLength());
+        Assert.True((await server.SendAsync(HttpMethod.Get, "/v1/databases/secret")).Body.GetProperty("encrypted").GetBoolean());
+    }
+
+    [Fact]
     public void A_bad_master_key_stops_start_up_with_a_usage_error()
     {
         var (code, _, error) = QuireCli.RunWith(new Dictionary<string, string> { ["NEDB_TMK"] = "not-hex" }, "serve", "--port", ServerProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
