@@ -97,6 +97,22 @@ internal sealed class ServerProcess : IDisposable
         }
     }
 
+    /// <summary>Whether <paramref name="text"/> appears in the output within five seconds (the server's log is written a moment after what it says happened).</summary>
+    public bool Printed(string text)
+    {
+        for (var waited = 0; waited < 5000; waited += 50)
+        {
+            if (Output.Contains(text, StringComparison.Ordinal))
+            {
+                return true;
+            }
+
+            Thread.Sleep(50);
+        }
+
+        return false;
+    }
+
     public async Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(HttpMethod method, string path, string? json = null, HttpClient? client = null)
     {
         client ??= Http;

@@ -76,8 +76,8 @@ public class TlsAndLoggingTests
             await Task.Delay(50);
         }
 
-        Assert.Contains("POST databases 201", server.Output, StringComparison.Ordinal);
-        Assert.Contains("GET verify 200", server.Output, StringComparison.Ordinal);
+        Assert.True(server.Printed("POST databases 201"), server.Output);
+        Assert.True(server.Printed("GET verify 200"), server.Output);
         Assert.DoesNotContain("secretname/verify", server.Output, StringComparison.Ordinal);
     }
 
