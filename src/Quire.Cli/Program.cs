@@ -14,6 +14,7 @@ root.Subcommands.Add(ImportCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(RewrapCommand.Create());
 root.Subcommands.Add(EncryptCommand.Create());
+root.Subcommands.Add(MigrateCommand.Create());
 root.Subcommands.Add(Quire.Cli.Shell.ShellCommand.Create());
 foreach (var command in InspectCommands.Create().Concat(BackupCommands.Create()))
 {
