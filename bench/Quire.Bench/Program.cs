@@ -1,5 +1,6 @@
 // Quire's benchmark harness (see shared BENCH.md):
 //   dotnet run -c Release --project bench/Quire.Bench -- <suite> [--quick] [--out FILE.json]
+using Quire.Bench.Cli;
 using Quire.Bench.Documents;
 using Quire.Bench.Encryption;
 using Quire.Bench.Harness;
@@ -24,6 +25,7 @@ var suites = new Dictionary<string, Action<BenchRun>>(StringComparer.Ordinal)
     ["replication"] = ReplicationSuite.Run,
     ["soak"] = SoakSuite.Run,
     ["encryption"] = EncryptionSuite.Run,
+    ["cli"] = CliSuite.Run,
 };
 
 string? suite = null;

@@ -61,7 +61,7 @@ public sealed class ServerNode : IDisposable
     }
 
     /// <summary>The server, built beside this benchmark: bench/Quire.Bench/bin/C/F/ -> src/Quire.Cli/bin/C/F/Quire.Cli.dll.</summary>
-    private static string CliPath()
+    public static string CliPath()
     {
         var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
         var root = here.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;

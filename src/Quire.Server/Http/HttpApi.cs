@@ -189,6 +189,7 @@ internal sealed class HttpApi : IDisposable
             ("POST", [var db, "link"]) => _documents.Link(context, db),
             ("DELETE", [var db, "rows", var coll, var id]) => _documents.Delete(context, db, coll, id),
             ("GET", [var db, "docs", var coll, var id]) => _documents.Get(context, db, coll, id),
+            ("GET", [var db, "export"]) => _documents.Export(context, db),
             ("POST", [var db, "query"]) => _queries.Query(context, db),
             ("POST", [var db, "explain"]) => _queries.Explain(context, db),
             ("POST", [var db, "neighbors"]) => _queries.Neighbors(context, db),

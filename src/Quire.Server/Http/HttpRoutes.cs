@@ -30,6 +30,6 @@ internal static class HttpRoutes
 
     private static readonly HashSet<string> Actions =
     [
-        "query", "explain", "put", "batch", "index", "link", "rows", "docs", "verify", "log", "checkpoint", "sweep", "neighbors", "proof", "mongo", "files", "tip", "collections", "since", "status", "changes", "subscribe", "replication",
+        "query", "explain", "put", "batch", "index", "link", "rows", "docs", "export", "verify", "log", "checkpoint", "sweep", "neighbors", "proof", "mongo", "files", "tip", "collections", "since", "status", "changes", "subscribe", "replication",
     ];
 }

@@ -37,6 +37,31 @@ public sealed partial class Database
         }
     }
 
+    /// <summary>
+    /// An export of <paramref name="collection"/>, or of every collection (each line then with
+    /// its <c>_coll</c>) when null, as of this moment (see <see cref="DocumentExport"/>).
+    /// </summary>
+    /// <exception cref="InvalidNameException">The collection name is not valid.</exception>
+    public DocumentExport OpenExport(string? collection = null)
+    {
+        if (collection is not null)
+        {
+            Names.CheckCollection(collection);
+        }
+
+        var snapshot = Engine.OpenSnapshot();
+        try
+        {
+            // Listed after the snapshot was taken: a collection made since then scans empty in it.
+            return new DocumentExport(snapshot, collection is null ? Collections() : [collection], collection is null, NowMs);
+        }
+        catch
+        {
+            snapshot.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>True when the document exists (and has not expired), without reading it out.</summary>
     public bool Contains(string collection, string id)
     {

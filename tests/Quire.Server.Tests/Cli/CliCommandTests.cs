@@ -43,6 +43,34 @@ public class CliCommandTests
     }
 
     [Fact]
+    public async Task Batches_in_flight_keep_the_file_order_of_writes_to_one_id_and_export_streams_them_back()
+    {
+        using var server = new ServerProcess();
+        using var dir = new TempDirectory("quire-import");
+        var file = Path.Combine(dir.Path, "repeats.jsonl");
+        await File.WriteAllLinesAsync(file, Enumerable.Range(1, 2000).Select(line => $$"""{"_id": "k{{line % 37}}", "line": {{line}}}"""));
+
+        var (code, _, error) = QuireCli.Run(["import", "r", "c", file, "--batch", "7", .. Url(server)]);
+        Assert.True(code == 0, error);
+        string output;
+        (code, output, error) = QuireCli.Run(["export", "r", "c", .. Url(server)]);
+        Assert.True(code == 0, error);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(37, lines.Count);
+        foreach (var document in lines)
+        {
+            var key = int.Parse(document.GetProperty("_id").GetString()![1..], CultureInfo.InvariantCulture);
+            Assert.Equal(Enumerable.Range(1, 2000).Last(line => line % 37 == key), document.GetProperty("line").GetInt32());   // the file's last word
+        }
+
+        Assert.Matches("as of seq [0-9]+", error);
+        var (status, body) = await server.SendAsync(HttpMethod.Get, "/v1/databases/r/export?coll=bad%20name");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("bad name", body.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await server.SendAsync(HttpMethod.Get, "/v1/databases/none/export")).Status);
+    }
+
+    [Fact]
     public void Csv_and_json_arrays_import_typed_and_export_gives_them_back()
     {
         using var server = new ServerProcess();

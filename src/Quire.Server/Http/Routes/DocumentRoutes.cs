@@ -82,6 +82,34 @@ internal sealed class DocumentRoutes(QuireService service)
         return JsonResponse.WriteAsync(context, 200, w => w.WriteRawValue(document.Json, skipInputValidation: true));
     }
 
+    /// <summary>
+    /// GET .../export[?coll=c] (Quire's): every document of the collection (of every one, each
+    /// line with its <c>_coll</c>, without <c>coll</c>) as JSON Lines read from one snapshot,
+    /// streamed as stored; <c>X-Quire-Seq</c> and <c>X-Quire-Head</c> name the point it is as of.
+    /// </summary>
+    public async Task Export(HttpContext context, string name)
+    {
+        var db = service.Get(name);
+        var collection = context.Request.Query.TryGetValue("coll", out var coll) ? coll.ToString() : null;
+        using var export = db.OpenExport(collection);
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "application/x-ndjson";
+        context.Response.Headers["X-Quire-Seq"] = export.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        context.Response.Headers["X-Quire-Head"] = export.Head;
+        var body = context.Response.BodyWriter;
+        bool more;
+        do
+        {
+            more = export.WriteNext(body, 64 * 1024);
+            var flushed = await body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+            if (flushed.IsCanceled || flushed.IsCompleted)
+            {
+                return;   // the client went away
+            }
+        }
+        while (more);
+    }
+
     /// <summary>One op's result as nedbd's batch shows it: <c>{op, id, seq, doc}</c> for a put, <c>{op, id, seq}</c> for a delete, <c>{op, seq}</c> for a link.</summary>
     private static void WriteResult(Utf8JsonWriter w, OpResult op)
     {
