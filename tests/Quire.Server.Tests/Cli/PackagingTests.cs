@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Net;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Quire.TestSupport;
 using Xunit.Abstractions;
@@ -79,6 +80,60 @@ public partial class PackagingTests(ITestOutputHelper output)
 
         // Reported, not asserted (the goal is < 300 ms; this machine is shared).
         output.WriteLine($"single-file quire shell, start to answer: {string.Join(", ", times.Select(t => $"{t:F0} ms"))}");
+
+        await The_Dockerfile_builds_this_file_and_its_entrypoint_serves(quire, work);
+    }
+
+    /// <summary>
+    /// No Docker engine runs on these machines, so the image is checked by its parts: its build
+    /// stage publishes with the profile tested above, and its ENTRYPOINT, run with that file
+    /// as the image would (no .NET on the path), serves (on loopback and a free port here, with
+    /// a temporary directory for the /data volume).
+    /// </summary>
+    private static async Task The_Dockerfile_builds_this_file_and_its_entrypoint_serves(string quire, TempDirectory work)
+    {
+        var dockerfile = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot.Path, "Dockerfile"));
+        Assert.Contains("dotnet publish src/Quire.Cli -c Release", dockerfile, StringComparison.Ordinal);
+        Assert.Contains("-p:PublishProfile=linux-$(", dockerfile, StringComparison.Ordinal);
+        Assert.Contains("COPY --from=build /out/quire /usr/local/bin/quire", dockerfile, StringComparison.Ordinal);
+        var entrypoint = JsonSerializer.Deserialize<string[]>(dockerfile.Split("ENTRYPOINT ")[1].Split('\n')[0])!;
+        Assert.Equal("quire", entrypoint[0]);
+        var data = Path.Combine(work.Path, "volume");
+        var port = ServerProcess.FreePort();
+        var args = entrypoint[1..].Select(a => a switch { "0.0.0.0" => "127.0.0.1", "/data" => data, _ => a }).Concat(["--port", $"{port}", "--h2c-port", "0"]).ToArray();
+        var start = new ProcessStartInfo(quire) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["PATH"] = "/usr/bin:/bin";
+        start.Environment["DOTNET_ROOT"] = "/nonexistent";
+        using var process = Process.Start(start)!;
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (true)
+            {
+                try
+                {
+                    Assert.Equal(HttpStatusCode.Created, (await http.PostAsync("/v1/databases", new StringContent("""{"name":"boxed"}"""))).StatusCode);
+                    break;
+                }
+                catch (HttpRequestException) when (DateTime.UtcNow < deadline && !process.HasExited)
+                {
+                    await Task.Delay(100);
+                }
+            }
+
+            Assert.True(Directory.Exists(Path.Combine(data, "boxed")));
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
     }
 
     private static int ElfMachine(string path)
