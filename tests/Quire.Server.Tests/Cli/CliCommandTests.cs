@@ -13,7 +13,7 @@ public class CliCommandTests
     [Fact]
     public async Task Import_stops_at_a_bad_line_naming_it_and_runs_again_without_duplicates()
     {
-        var rows = int.TryParse(Environment.GetEnvironmentVariable("QUIRE_IMPORT_ROWS"), out var n) ? n : 200_000;
+        var rows = int.TryParse(Environment.GetEnvironmentVariable("QUIRE_IMPORT_ROWS"), out var n) ? n : 1_000_000;
         using var server = new ServerProcess();
         using var dir = new TempDirectory("quire-import");
         var file = Path.Combine(dir.Path, "rows.jsonl");

@@ -104,6 +104,13 @@ public class ConsoleBrowserTests(ITestOutputHelper output)
             await writer;
         }
 
+        // Replication: the primary's line counts a replica once one streams from it.
+        await page.WaitForFunctionAsync("() => document.getElementById('replication').textContent.includes('0 replicas streaming')");
+        using (var replica = new ServerProcess(null, null, "--replica-of", $"http://127.0.0.1:{server.Port}"))
+        {
+            await page.WaitForFunctionAsync("() => document.getElementById('replication').textContent.includes('1 replica streaming')", new WaitForFunctionOptions { Timeout = 30_000 });
+        }
+
         var screenshot = Path.Combine(Path.GetTempPath(), $"quire-console-{Guid.NewGuid():N}.png");
         await page.ScreenshotAsync(screenshot);
         Assert.True(new FileInfo(screenshot).Length > 10_000);

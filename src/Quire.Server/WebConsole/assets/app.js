@@ -245,6 +245,27 @@ async function sampleMetrics() {
   }
 }
 
+// Replication as /health tells it: a primary's streaming replicas, or a replica's primary and lag.
+async function showReplication() {
+  try {
+    const health = await api('GET', '/health');
+    let text;
+    if (health.role === 'replica') {
+      text = `replica of ${health.primary} (epoch ${health.epoch}): ${health.lag_ops} ops, ${health.lag_ms} ms behind`;
+      if (health.replication_error) text += `; stream down: ${health.replication_error}`;
+    } else if (health.role === 'primary') {
+      text = `primary (epoch ${health.epoch}): ${health.replicas} replica${health.replicas === 1 ? '' : 's'} streaming, ${health.sync_replicas} synchronous`;
+    } else {
+      text = 'no replication';
+    }
+
+    $('replication').textContent = text;
+    $('replication').classList.toggle('error', Boolean(health.replication_error));
+  } catch {
+    // the next tick tries again
+  }
+}
+
 function addPoint(name, value) {
   const chart = state.charts[name];
   chart.points.push(value);
@@ -339,7 +360,9 @@ async function start() {
   };
   buildCharts();
   setInterval(sampleMetrics, 1000);
+  setInterval(showReplication, 2000);
   sampleMetrics();
+  showReplication();
   await refresh();
 }
 
