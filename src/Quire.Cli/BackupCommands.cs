@@ -71,14 +71,23 @@ internal static class BackupCommands
 
     private static Command Restore()
     {
-        var file = new Argument<FileInfo>("file") { Description = "A file written by quire backup" };
-        var data = new Option<string>("--data") { Description = "The data directory to restore into (no server may hold it)", DefaultValueFactory = _ => "./data" };
-        var name = new Option<string?>("--name") { Description = "The database's name there (default: the name in the file's name, before -<seq>)" };
+        var file = new Argument<string>("from") { Description = "A file written by quire backup, or an archive: s3://bucket/prefix (quire serve --archive)" };
+        var data = new Option<string>("--data", "--to") { Description = "The data directory to restore into (no server may hold it)", DefaultValueFactory = _ => "./data" };
+        var name = new Option<string?>("--name") { Description = "The database's name there (default: the name in the file's name, before -<seq>; from an archive, every database in it under its own name)" };
         var keyFile = Keys.MasterKeyOptions.KeyFile("The master key, for a backup of an encrypted database (env NEDB_TMK_FILE, or the key itself in NEDB_TMK)");
-        var command = new Command("restore", "Make a database again from a backup file, in a data directory no server holds.") { file, data, name, keyFile };
+        var archive = ArchiveRestoreCli.Options.AddTo();
+        var command = new Command("restore", "Make a database again from a backup file or from its archive (as of a seq or a time), in a data directory no server holds.")
+        {
+            file, data, name, keyFile, archive.Database, archive.Seq, archive.Time, archive.Endpoint,
+        };
         CommandRunner.SetAction(command, async (result, cancellation) =>
         {
-            var source = result.GetValue(file)!;
+            if (result.GetValue(file)!.StartsWith("s3://", StringComparison.Ordinal))
+            {
+                return await ArchiveRestoreCli.RunAsync(result, result.GetValue(file)!, result.GetValue(data)!, result.GetValue(name), Keys.MasterKeyOptions.Resolve(result.GetValue(keyFile)), archive, cancellation).ConfigureAwait(false);
+            }
+
+            var source = new FileInfo(result.GetValue(file)!);
             if (!source.Exists)
             {
                 throw new CliError($"no file {source.FullName}", 2);

@@ -43,13 +43,16 @@ internal static class ServeCommand
         var maxResponse = new Option<long>("--max-response-bytes") { Description = "Largest query or log response; a larger one ends early, marked truncated (413 when nothing was sent)", DefaultValueFactory = _ => defaults.MaxResponseBytes };
         var queryTimeout = new Option<int>("--query-timeout-ms") { Description = "How long a query may read before it is stopped (0: no limit)", DefaultValueFactory = _ => (int)defaults.QueryTimeout.TotalMilliseconds };
         var tokenFile = new Option<string?>("--token-file") { Description = "A JSON file of more tokens, each full, read-only or limited to some databases (env QUIRE_TOKEN_FILE)", DefaultValueFactory = _ => Env("QUIRE_TOKEN_FILE") };
+        var archive = new Option<string?>("--archive") { Description = "Archive every database continuously to s3://bucket/prefix (credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) (env QUIRE_ARCHIVE)", DefaultValueFactory = _ => Env("QUIRE_ARCHIVE") };
+        var s3Endpoint = new Option<string?>("--s3-endpoint") { Description = "The S3-compatible service's URL, e.g. http://127.0.0.1:7480 for radosgw (default: AWS) (env AWS_ENDPOINT_URL_S3)", DefaultValueFactory = _ => Env("AWS_ENDPOINT_URL_S3") };
+        var archiveInterval = new Option<int>("--archive-interval-ms") { Description = "Upload the log at least this often: the most an acknowledged write waits to be archived", DefaultValueFactory = _ => 1000 };
         var keyFile = Keys.MasterKeyOptions.KeyFile();
         var command = new Command("serve", "Run the nedbd-compatible HTTP server.")
         {
             keyFile,
             host, port, data, token, resp2, h2c, maxBody, queueWait, maxQueued, tlsPort, tlsCert, tlsPassword, logLevel, sweep, checkpointMinutes, slowClient,
             opLogRetention, noHistory, historyRetention, historyAge, replicaOf, replicaToken, syncReplicas, syncTimeout, replicaMaxLog, corsOrigins, metricsOpen, maxDatabases, tokenFile,
-            maxResponse, queryTimeout,
+            maxResponse, queryTimeout, archive, s3Endpoint, archiveInterval,
         };
         command.SetAction(async (result, cancellation) =>
         {
@@ -68,6 +71,13 @@ internal static class ServeCommand
             if (result.GetValue(replicaMaxLog) < 1)
             {
                 await Console.Error.WriteLineAsync("quire serve: --replica-max-log-bytes must be at least 1").ConfigureAwait(false);
+                return 2;
+            }
+
+            Uri? endpoint = null;
+            if (result.GetValue(s3Endpoint) is { } url && !Uri.TryCreate(url, UriKind.Absolute, out endpoint))
+            {
+                await Console.Error.WriteLineAsync($"quire serve: --s3-endpoint {url} is not a URL (http://host:port)").ConfigureAwait(false);
                 return 2;
             }
 
@@ -110,6 +120,9 @@ internal static class ServeCommand
                 H2cPort = result.GetValue(h2c),
                 Resp2Port = result.GetValue(resp2),
                 ReplicaOf = result.GetValue(replicaOf),
+                Archive = result.GetValue(archive),
+                S3Endpoint = endpoint,
+                ArchiveInterval = TimeSpan.FromMilliseconds(result.GetValue(archiveInterval)),
                 ReplicaToken = result.GetValue(replicaToken),
                 SyncReplicas = Math.Max(0, result.GetValue(syncReplicas)),
                 SyncTimeout = TimeSpan.FromMilliseconds(Math.Max(1, result.GetValue(syncTimeout))),

@@ -86,6 +86,28 @@ internal static class ServeOptionsCheck
             return $"--max-response-bytes {options.MaxResponseBytes} must be at least 1024";
         }
 
+        if (options.Archive is { } archive)
+        {
+            try
+            {
+                _ = Quire.Replication.ObjectStore.S3Location.Parse(archive);
+            }
+            catch (FormatException ex)
+            {
+                return $"--archive: {ex.Message}";
+            }
+
+            if (options.ReplicaOf is not null)
+            {
+                return "--archive is for a primary: a replica's databases are its primary's, archived there";
+            }
+        }
+
+        if (options.ArchiveInterval <= TimeSpan.Zero)
+        {
+            return $"--archive-interval-ms {(long)options.ArchiveInterval.TotalMilliseconds} must be at least 1";
+        }
+
         if (options.QueryTimeout < TimeSpan.Zero)
         {
             return $"--query-timeout-ms {(long)options.QueryTimeout.TotalMilliseconds} must be at least 0 (0: no limit)";

@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
 using Quire.Databases;
+using Quire.Replication.ObjectStore;
+using Quire.Server.Archive;
 using Quire.Server.Http;
 using Quire.Server.Replication;
 using Quire.Server.Resp;
@@ -103,8 +105,12 @@ public static class QuireServer
         var sync = options.SyncReplicas > 0 ? new SyncReplicas(replicas, options.SyncReplicas, options.SyncTimeout) : null;
         service.Confirmation = sync;
         var guard = new BrowserGuard(tokens.Required, options.CorsOrigins, IPAddress.IsLoopback(address));
-        using var api = new HttpApi(service, tokens, app.Logger, events, new ReplicationStatus(replicas, follower, service, sync, epoch), guard, options.MetricsOpen);
+        await using var archive = options.Archive is { } location
+            ? new ArchiveService(service, S3Location.Parse(location), options.S3Endpoint, options.ArchiveInterval, app.Logger)
+            : null;
+        using var api = new HttpApi(service, tokens, app.Logger, events, new ReplicationStatus(replicas, follower, service, sync, epoch) { Archive = archive }, guard, options.MetricsOpen);
         follower?.Start();
+        archive?.Start();
         app.Run(api.HandleAsync);
         // SIGINT/SIGTERM stop the host; so does the caller's token.
         using var stop = stopping.Register(() => app.Lifetime.StopApplication());

@@ -20,6 +20,15 @@ public sealed record ServerOptions
     /// <summary>The primary to replicate (its URL): this server becomes a read-only replica of it. Null: a primary.</summary>
     public string? ReplicaOf { get; init; }
 
+    /// <summary>Archive every database continuously to this <c>s3://bucket/prefix</c>, or null for none.</summary>
+    public string? Archive { get; init; }
+
+    /// <summary>The S3-compatible service's URL (radosgw, MinIO, ...); null: AWS, by <c>AWS_REGION</c>.</summary>
+    public Uri? S3Endpoint { get; init; }
+
+    /// <summary>The longest an acknowledged write waits to be archived (the recovery point): the log is uploaded at least this often.</summary>
+    public TimeSpan ArchiveInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>The primary's bearer token, when it has one.</summary>
     public string? ReplicaToken { get; init; }
 

@@ -102,6 +102,10 @@ public class TlsAndLoggingTests
     [InlineData("--port 7391 --h2c-port 7391", "--port and --h2c-port are all port 7391")]
     [InlineData("--max-response-bytes 10", "--max-response-bytes 10 must be at least 1024")]
     [InlineData("--query-timeout-ms -1", "--query-timeout-ms -1 must be at least 0")]
+    [InlineData("--archive http://bucket", "--archive: 'http://bucket' is not an s3://bucket/prefix location")]
+    [InlineData("--archive s3://Bad_Bucket/p", "'Bad_Bucket' in 's3://Bad_Bucket/p' is not a bucket name")]
+    [InlineData("--archive s3://bucket --archive-interval-ms 0", "--archive-interval-ms 0 must be at least 1")]
+    [InlineData("--archive s3://bucket --s3-endpoint nope", "--s3-endpoint nope is not a URL")]
     public void A_bad_flag_stops_start_up_with_exit_code_2_and_a_message(string flags, string message)
     {
         var (code, output) = Resp.RedisTools.Run("dotnet", [ServerProcess.CliPath(), "serve", .. flags.Split(' ')]);

@@ -39,9 +39,13 @@ internal sealed class ReplicationStatus(ReplicaRegistry registry, ReplicaFollowe
         }
     }
 
+    /// <summary>The object-store archive, when the server archives (its status goes with replication's).</summary>
+    public Archive.ArchiveService? Archive { get; init; }
+
     /// <summary>Adds <c>role</c> and, on a replica, <c>primary</c>, <c>lag_ops</c> and <c>lag_ms</c> (the most behind database's); on a primary <c>replicas</c> (connected now).</summary>
     public void WriteHealth(Utf8JsonWriter w)
     {
+        Archive?.WriteHealth(w);
         if (follower is not { } following)
         {
             w.WriteString("role", "primary");
@@ -80,6 +84,7 @@ internal sealed class ReplicationStatus(ReplicaRegistry registry, ReplicaFollowe
     /// </summary>
     public void CreateInstruments(Meter meter)
     {
+        Archive?.CreateInstruments(meter);
         if (follower is not { } following)
         {
             meter.CreateObservableGauge("replicas.connected", () => registry.Connected, "{replica}", "Replicas streaming from this primary.");

@@ -43,6 +43,9 @@ internal sealed class QuireService(DatabaseCatalog catalog, ServiceOptions optio
     public IReadOnlyList<(string Name, DatabaseStats Stats)> OpenDatabaseStats() =>
         [.. catalog.OpenDatabases().Select(d => (d.Name, d.Stats))];
 
+    /// <summary>The databases open now.</summary>
+    public IReadOnlyList<Database> OpenDatabases() => catalog.OpenDatabases();
+
     /// <summary>Opens every database (each in constant time), so the first request to each does not wait.</summary>
     public void OpenAll()
     {

@@ -32,10 +32,12 @@ internal sealed class DataCipher : IDisposable
     private const byte PageKind = 1;
     private const byte BlobKind = 2;
     private const byte RecordKind = 3;
+    private const byte ExternalKind = 4;
 
     private readonly byte[] _databaseId = new byte[16];
     private readonly ThreadLocal<AesGcm> _pages;
     private readonly ThreadLocal<AesGcm> _records;
+    private readonly byte[] _externalKey;
     private readonly Lock _nonceLock = new();
     private ulong _noncePrefix = RandomPrefix();
     private uint _nonceCounter;
@@ -47,8 +49,47 @@ internal sealed class DataCipher : IDisposable
         var recordKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, dataKey.ToArray(), 32, _databaseId, Encoding.ASCII.GetBytes("quire log records"));
         _pages = new ThreadLocal<AesGcm>(() => new AesGcm(pageKey, TagSize), trackAllValues: true);
         _records = new ThreadLocal<AesGcm>(() => new AesGcm(recordKey, TagSize), trackAllValues: true);
+        _externalKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, dataKey.ToArray(), 32, _databaseId, Encoding.ASCII.GetBytes("quire external objects"));
         RecordSalt = BitConverter.ToUInt32(RandomNumberGenerator.GetBytes(4));
     }
+
+    /// <summary>
+    /// Seals bytes the database keeps outside itself (its archive's objects) under a key of
+    /// their own: <c>nonce (12, random: such objects have no place to count from) || ciphertext
+    /// || tag</c>, the associated data binding the database's UUID and <paramref name="context"/>
+    /// (the object's name), so an object renamed, or taken from another database, fails.
+    /// </summary>
+    public byte[] SealExternal(ReadOnlySpan<byte> plain, string context)
+    {
+        var sealedBytes = new byte[NonceSize + plain.Length + TagSize];
+        RandomNumberGenerator.Fill(sealedBytes.AsSpan(0, NonceSize));
+        using var aes = new AesGcm(_externalKey, TagSize);
+        aes.Encrypt(sealedBytes.AsSpan(0, NonceSize), plain, sealedBytes.AsSpan(NonceSize, plain.Length), sealedBytes.AsSpan(NonceSize + plain.Length), ExternalAssociated(context));
+        return sealedBytes;
+    }
+
+    /// <summary>Opens what <see cref="SealExternal"/> sealed with the same <paramref name="context"/>; null when it fails its tag.</summary>
+    public byte[]? OpenExternal(ReadOnlySpan<byte> sealedBytes, string context)
+    {
+        if (sealedBytes.Length < NonceSize + TagSize)
+        {
+            return null;
+        }
+
+        var plain = new byte[sealedBytes.Length - NonceSize - TagSize];
+        using var aes = new AesGcm(_externalKey, TagSize);
+        try
+        {
+            aes.Decrypt(sealedBytes[..NonceSize], sealedBytes.Slice(NonceSize, plain.Length), sealedBytes[^TagSize..], plain, ExternalAssociated(context));
+            return plain;
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            return null;
+        }
+    }
+
+    private byte[] ExternalAssociated(string context) => [.. _databaseId, ExternalKind, .. Encoding.UTF8.GetBytes(context)];
 
     /// <summary>The salt of the records this process writes.</summary>
     public uint RecordSalt { get; }

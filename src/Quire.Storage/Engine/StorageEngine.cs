@@ -65,6 +65,22 @@ public sealed partial class StorageEngine : IDisposable
     /// <summary>Whether pages and log records are sealed with the database's data key (see <see cref="StorageOptions.MasterKey"/>).</summary>
     public bool IsEncrypted => _file.IsEncrypted;
 
+    /// <summary>
+    /// Seals bytes this database keeps outside itself (its archive's objects) under its data
+    /// key, bound to <paramref name="context"/> (the object's name); throws when the database is
+    /// not encrypted (there is no key).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The database is not encrypted.</exception>
+    public byte[] SealExternal(ReadOnlySpan<byte> plain, string context) =>
+        (_file.Cipher ?? throw new InvalidOperationException("the database is not encrypted")).SealExternal(plain, context);
+
+    /// <summary>Opens what <see cref="SealExternal"/> sealed under <paramref name="context"/>.</summary>
+    /// <exception cref="CorruptDataException">It fails its tag: changed, renamed, or sealed by another database.</exception>
+    /// <exception cref="InvalidOperationException">The database is not encrypted.</exception>
+    public byte[] OpenExternal(ReadOnlySpan<byte> sealedBytes, string context) =>
+        (_file.Cipher ?? throw new InvalidOperationException("the database is not encrypted")).OpenExternal(sealedBytes, context)
+            ?? throw new CorruptDataException("a sealed object fails its authentication tag (changed, renamed, or not this database's)", context, 0);
+
     /// <summary>What opening the log found: seqs, records read, a torn tail cut.</summary>
     public LogRecoveryReport Recovery { get; }
 

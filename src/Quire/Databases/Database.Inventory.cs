@@ -98,6 +98,17 @@ public sealed partial class Database
     /// <summary>True when the database's pages and log are sealed with its own data key (it was created with a master key).</summary>
     public bool IsEncrypted => Engine.IsEncrypted;
 
+    /// <summary>Seals bytes kept outside the database (its archive's objects) under its data key, bound to <paramref name="context"/>; only for an encrypted database.</summary>
+    /// <exception cref="InvalidOperationException">The database is not encrypted.</exception>
+    public byte[] SealExternal(ReadOnlySpan<byte> plain, string context) => Engine.SealExternal(plain, context);
+
+    /// <summary>Opens what <see cref="SealExternal"/> sealed under <paramref name="context"/>.</summary>
+    /// <exception cref="Storage.Format.CorruptDataException">It fails its tag.</exception>
+    public byte[] OpenExternal(ReadOnlySpan<byte> sealedBytes, string context) => Engine.OpenExternal(sealedBytes, context);
+
+    /// <summary>The database's UUID, made when it was created and kept by its copies.</summary>
+    public Guid DatabaseId => Engine.Identity.DatabaseId;
+
     /// <summary>True once a checkpoint has been written (the database opens from it).</summary>
     public bool HasCheckpoint => Engine.CheckpointedSeq >= 0;
 }

@@ -1,0 +1,172 @@
+using Quire.Databases;
+using Quire.Replication.ObjectStore;
+
+namespace Quire.Replication.Archive;
+
+/// <summary>
+/// Makes a database again from its archive, as of its last archived seq, a chosen seq, or a
+/// time: the newest base copy at or before that point, then the archived log after it
+/// (fetched in parallel, applied in order, record by record, up to the point), then the hash
+/// chain verified.
+/// </summary>
+public static class ArchiveRestore
+{
+    private const int ParallelFetches = 8;
+
+    /// <summary>The databases archived under <paramref name="prefix"/>: the folders holding a manifest.</summary>
+    public static async Task<IReadOnlyList<string>> DatabasesAsync(IObjectStore store, string prefix, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var root = prefix.Length == 0 ? "" : prefix + "/";
+        var names = new List<string>();
+        await foreach (var key in store.ListAsync(root, cancellationToken).ConfigureAwait(false))
+        {
+            var rest = key[root.Length..];
+            if (rest.EndsWith("/manifest.json", StringComparison.Ordinal) && rest.IndexOf('/', StringComparison.Ordinal) == rest.Length - "/manifest.json".Length)
+            {
+                names.Add(rest[..^"/manifest.json".Length]);
+            }
+        }
+
+        return names;
+    }
+
+    /// <summary>
+    /// Restores the database archived at <paramref name="archive"/> (its folder) as
+    /// <paramref name="name"/> under <paramref name="targetRoot"/>, which must not hold one of
+    /// that name: as of <paramref name="seq"/> (the last record ending at or before it), or as
+    /// archived by <paramref name="time"/>, or its last archived seq.
+    /// </summary>
+    /// <exception cref="ArchiveException">There is no archive there, or it holds nothing at or before the point asked for.</exception>
+    /// <exception cref="Storage.Format.CorruptDataException">An object is damaged, or the restored chain does not verify.</exception>
+    public static async Task<RestoreResult> RestoreAsync(
+        IObjectStore store, string archive, string targetRoot, string name, DatabaseOptions options, long? seq = null, DateTimeOffset? time = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(options);
+        var current = await store.GetAsync($"{archive}/manifest.json", cancellationToken).ConfigureAwait(false)
+            ?? throw new ArchiveException($"no archive at {archive} (no manifest.json)");
+        var manifest = ArchiveManifest.Parse(current.Data);
+        var byTime = time?.ToUnixTimeMilliseconds() ?? long.MaxValue;
+        var stretches = (await AllStretchesAsync(store, archive, manifest, cancellationToken).ConfigureAwait(false)).Where(s => s.AtMs <= byTime).ToList();
+        var bases = manifest.Bases.Where(b => b.AtMs <= byTime).ToList();
+        var reachable = Math.Max(stretches.Count > 0 ? stretches[^1].Last : -1, bases.Count > 0 ? bases[^1].Seq : -1);
+        var target = Math.Min(seq ?? long.MaxValue, reachable);
+        var start = bases.LastOrDefault(b => b.Seq <= target)
+            ?? throw new ArchiveException($"the archive at {archive} holds no base copy at or before {(seq is { } s ? $"seq {s}" : time is { } t ? $"{t:O}" : "its end")}");
+
+        var baseCopy = await store.GetAsync(start.Key, cancellationToken).ConfigureAwait(false)
+            ?? throw new ArchiveException($"the archive at {archive} lists {start.Key}, which is missing");
+        Directory.CreateDirectory(targetRoot);
+        using var catalog = DatabaseCatalog.Open(targetRoot, options with { ReplicaOf = $"archive {archive}" });   // takes log records as a replica does
+        if (catalog.Exists(name))
+        {
+            throw new DatabaseExistsException(name);
+        }
+
+        var database = await catalog.ReplaceFromCopyAsync(name, new MemoryStream(baseCopy.Data, writable: false), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await ApplyAsync(store, archive, database, stretches, start, target, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            catalog.Drop(name);   // never leave a database that is only part of what was asked for
+            throw;
+        }
+    }
+
+    /// <summary>Every archived stretch: those the history objects list, then the manifest's own.</summary>
+    private static async Task<List<ArchivedStretch>> AllStretchesAsync(IObjectStore store, string archive, ArchiveManifest manifest, CancellationToken cancellationToken)
+    {
+        var histories = await Task.WhenAll(manifest.History.Select(async history =>
+        {
+            var data = await store.GetAsync(history.Key, cancellationToken).ConfigureAwait(false)
+                ?? throw new ArchiveException($"the archive at {archive} lists {history.Key}, which is missing");
+            return ArchiveManifest.ParseStretches(data.Data);
+        })).ConfigureAwait(false);
+        return [.. histories.SelectMany(h => h), .. manifest.Log];
+    }
+
+    private static async Task<RestoreResult> ApplyAsync(
+        IObjectStore store, string archive, Database database, List<ArchivedStretch> stretches, ArchivedBase start, long target, CancellationToken cancellationToken)
+    {
+        var needed = stretches.Where(s => s.Last > start.Seq && s.First <= target).ToList();
+        using var gate = new SemaphoreSlim(ParallelFetches);
+        var fetches = needed.Select(async stretch =>
+        {
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var data = await store.GetAsync(stretch.Key, cancellationToken).ConfigureAwait(false)
+                    ?? throw new ArchiveException($"the archive at {archive} lists {stretch.Key}, which is missing");
+                var name = stretch.Key[(archive.Length + 1)..];   // what the archiver sealed it under
+                return ArchivedRecords.Read(data.Data, name, (sealedBytes, context) => database.OpenExternal(sealedBytes, context));
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }).ToList();
+
+        var applied = 0L;
+        foreach (var fetch in fetches)
+        {
+            foreach (var record in await fetch.ConfigureAwait(false))
+            {
+                if (record.LastSeq <= database.Head.Seq)
+                {
+                    continue;   // the base holds it
+                }
+
+                if (record.LastSeq > target)
+                {
+                    break;
+                }
+
+                await database.ApplyReplicatedAsync(record, cancellationToken).ConfigureAwait(false);
+                applied++;
+            }
+        }
+
+        await database.CheckpointAsync().ConfigureAwait(false);
+        var verify = database.Verify();
+        if (!verify.Ok)
+        {
+            throw new Storage.Format.CorruptDataException($"the restored hash chain does not verify at seq {verify.Seq}: {verify.Problem}", archive, 0);
+        }
+
+        var (last, head) = database.Head;
+        return new RestoreResult(database.Name, last, head, start.Seq, applied, database.IsEncrypted);
+    }
+}
+
+/// <summary>What a restore made.</summary>
+/// <param name="Database">The database's name.</param>
+/// <param name="Seq">Its last seq.</param>
+/// <param name="Head">Its chain head as of that seq.</param>
+/// <param name="BaseSeq">The seq of the base copy it started from.</param>
+/// <param name="Records">Log records applied after the base.</param>
+/// <param name="Encrypted">Whether it is encrypted (it opens with the master key it was archived under).</param>
+public sealed record RestoreResult(string Database, long Seq, string Head, long BaseSeq, long Records, bool Encrypted);
+
+/// <summary>An archive is missing, or holds nothing at the point asked for.</summary>
+public sealed class ArchiveException : Exception
+{
+    /// <summary>An exception with <paramref name="message"/>.</summary>
+    public ArchiveException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>An exception with <paramref name="message"/> and its cause.</summary>
+    public ArchiveException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>An exception with no message.</summary>
+    public ArchiveException()
+    {
+    }
+}

@@ -1,0 +1,35 @@
+namespace Quire.Replication.ObjectStore;
+
+/// <summary>
+/// An object store as the archive uses it: objects written once under new names, read,
+/// listed and deleted, and one kind of object (a manifest) replaced only by compare-and-swap,
+/// so that two writers can never both believe they replaced it.
+/// </summary>
+public interface IObjectStore
+{
+    /// <summary>Writes <paramref name="data"/> as <paramref name="key"/>, unconditionally (for immutable objects under names not used before).</summary>
+    /// <exception cref="ObjectStoreException">The store refused or failed after its retries.</exception>
+    Task PutAsync(string key, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Writes <paramref name="data"/> as <paramref name="key"/> only if the object is still the
+    /// one read with ETag <paramref name="ifMatch"/>, or, with null, only if there is none. The
+    /// new ETag when it was written; null when the condition failed (another writer won).
+    /// </summary>
+    /// <exception cref="ObjectStoreException">The store refused or failed after its retries, and the outcome is known not to be a write.</exception>
+    Task<string?> PutIfAsync(string key, ReadOnlyMemory<byte> data, string? ifMatch, CancellationToken cancellationToken = default);
+
+    /// <summary>The object and its ETag, or null when there is none.</summary>
+    Task<StoredObject?> GetAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>The keys under <paramref name="prefix"/>, in key order.</summary>
+    IAsyncEnumerable<string> ListAsync(string prefix, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the object; deleting one that is not there is not an error.</summary>
+    Task DeleteAsync(string key, CancellationToken cancellationToken = default);
+}
+
+/// <summary>An object read from the store.</summary>
+/// <param name="Data">Its bytes.</param>
+/// <param name="ETag">Its entity tag (without quotes), for a later <see cref="IObjectStore.PutIfAsync"/>.</param>
+public sealed record StoredObject(byte[] Data, string ETag);
