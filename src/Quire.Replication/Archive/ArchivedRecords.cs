@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Numerics;
 using Quire.Storage.Format;
 using Quire.Storage.Log;
 
@@ -75,20 +74,5 @@ internal static class ArchivedRecords
         return at == data.Length - 4 ? records : throw new CorruptDataException("bytes after the last archived record", key, at);
     }
 
-    private static uint Crc(ReadOnlySpan<byte> data)
-    {
-        var crc = 0xFFFFFFFFu;
-        var at = 0;
-        for (; at + 8 <= data.Length; at += 8)
-        {
-            crc = BitOperations.Crc32C(crc, BinaryPrimitives.ReadUInt64LittleEndian(data[at..]));
-        }
-
-        for (; at < data.Length; at++)
-        {
-            crc = BitOperations.Crc32C(crc, data[at]);
-        }
-
-        return ~crc;
-    }
+    private static uint Crc(ReadOnlySpan<byte> data) => Crc32C.Compute(data);
 }

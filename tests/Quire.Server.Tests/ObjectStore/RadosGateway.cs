@@ -86,6 +86,10 @@ public sealed class RadosGateway : IDisposable
     }
 }
 
-/// <summary>The tests that share one <see cref="RadosGateway"/>.</summary>
-[CollectionDefinition("rgw")]
+/// <summary>
+/// The tests that share one <see cref="RadosGateway"/>. They run alone, after the others: installing
+/// and starting Ceph takes both cores for a while, which the timing-bound tests (a synchronous
+/// replica's rounds) must not share.
+/// </summary>
+[CollectionDefinition("rgw", DisableParallelization = true)]
 public sealed class RadosGatewayCollection : ICollectionFixture<RadosGateway>;
