@@ -46,13 +46,14 @@ internal static class ServeCommand
         var archive = new Option<string?>("--archive") { Description = "Archive every database continuously to s3://bucket/prefix (credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) (env QUIRE_ARCHIVE)", DefaultValueFactory = _ => Env("QUIRE_ARCHIVE") };
         var s3Endpoint = new Option<string?>("--s3-endpoint") { Description = "The S3-compatible service's URL, e.g. http://127.0.0.1:7480 for radosgw (default: AWS) (env AWS_ENDPOINT_URL_S3)", DefaultValueFactory = _ => Env("AWS_ENDPOINT_URL_S3") };
         var archiveInterval = new Option<int>("--archive-interval-ms") { Description = "Upload the log at least this often: the most an acknowledged write waits to be archived", DefaultValueFactory = _ => 1000 };
+        var archiveRetain = new Option<string?>("--archive-retain") { Description = "Keep the archive restorable this far back (90s, 30m, 12h, 7d) and delete what is older; default: keep everything (env QUIRE_ARCHIVE_RETAIN)", DefaultValueFactory = _ => Env("QUIRE_ARCHIVE_RETAIN") };
         var keyFile = Keys.MasterKeyOptions.KeyFile();
         var command = new Command("serve", "Run the nedbd-compatible HTTP server.")
         {
             keyFile,
             host, port, data, token, resp2, h2c, maxBody, queueWait, maxQueued, tlsPort, tlsCert, tlsPassword, logLevel, sweep, checkpointMinutes, slowClient,
             opLogRetention, noHistory, historyRetention, historyAge, replicaOf, replicaToken, syncReplicas, syncTimeout, replicaMaxLog, corsOrigins, metricsOpen, maxDatabases, tokenFile,
-            maxResponse, queryTimeout, archive, s3Endpoint, archiveInterval,
+            maxResponse, queryTimeout, archive, s3Endpoint, archiveInterval, archiveRetain,
         };
         command.SetAction(async (result, cancellation) =>
         {
@@ -78,6 +79,13 @@ internal static class ServeCommand
             if (result.GetValue(s3Endpoint) is { } url && !Uri.TryCreate(url, UriKind.Absolute, out endpoint))
             {
                 await Console.Error.WriteLineAsync($"quire serve: --s3-endpoint {url} is not a URL (http://host:port)").ConfigureAwait(false);
+                return 2;
+            }
+
+            TimeSpan? retain = null;
+            if (result.GetValue(archiveRetain) is { } retainText && (retain = DurationText.Parse(retainText)) is null)
+            {
+                await Console.Error.WriteLineAsync($"quire serve: --archive-retain {retainText} is not a duration (90s, 30m, 12h, 7d)").ConfigureAwait(false);
                 return 2;
             }
 
@@ -123,6 +131,7 @@ internal static class ServeCommand
                 Archive = result.GetValue(archive),
                 S3Endpoint = endpoint,
                 ArchiveInterval = TimeSpan.FromMilliseconds(result.GetValue(archiveInterval)),
+                ArchiveRetain = retain,
                 ReplicaToken = result.GetValue(replicaToken),
                 SyncReplicas = Math.Max(0, result.GetValue(syncReplicas)),
                 SyncTimeout = TimeSpan.FromMilliseconds(Math.Max(1, result.GetValue(syncTimeout))),

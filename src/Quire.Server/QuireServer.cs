@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
 using Quire.Databases;
+using Quire.Replication.Archive;
 using Quire.Replication.ObjectStore;
 using Quire.Server.Archive;
 using Quire.Server.Http;
@@ -106,7 +107,7 @@ public static class QuireServer
         service.Confirmation = sync;
         var guard = new BrowserGuard(tokens.Required, options.CorsOrigins, IPAddress.IsLoopback(address));
         await using var archive = options.Archive is { } location
-            ? new ArchiveService(service, S3Location.Parse(location), options.S3Endpoint, options.ArchiveInterval, app.Logger)
+            ? new ArchiveService(service, S3Location.Parse(location), options.S3Endpoint, new ArchiverOptions { Interval = options.ArchiveInterval, Retain = options.ArchiveRetain }, app.Logger)
             : null;
         using var api = new HttpApi(service, tokens, app.Logger, events, new ReplicationStatus(replicas, follower, service, sync, epoch) { Archive = archive }, guard, options.MetricsOpen);
         follower?.Start();

@@ -29,6 +29,9 @@ public sealed record ServerOptions
     /// <summary>The longest an acknowledged write waits to be archived (the recovery point): the log is uploaded at least this often.</summary>
     public TimeSpan ArchiveInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How far back the archive stays restorable (what is older is deleted); null: keep everything.</summary>
+    public TimeSpan? ArchiveRetain { get; init; }
+
     /// <summary>The primary's bearer token, when it has one.</summary>
     public string? ReplicaToken { get; init; }
 

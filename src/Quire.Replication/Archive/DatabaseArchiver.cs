@@ -13,22 +13,18 @@ namespace Quire.Replication.Archive;
 /// compare-and-swap. The log is held from the first record not yet archived, so checkpoints
 /// never recycle what the archive still needs. An archiver that finds the manifest changed by
 /// another writer stops for good (it never overwrites) and says why in <see cref="Stopped"/>.
+/// With <see cref="ArchiverOptions.Retain"/> it deletes what no point within the retention
+/// needs (<see cref="ArchiveRetention"/>), after the manifest stops listing it.
 /// </summary>
 public sealed class DatabaseArchiver : IAsyncDisposable
 {
-    /// <summary>Log archived since the last base beyond which a new base is taken, so a restore replays a bounded log.</summary>
-    private const long RebaseLogBytes = 256L * 1024 * 1024;
-
     /// <summary>The longest pause between retries of a failing upload: the log is held meanwhile, so a long outage costs disk, not data.</summary>
     private const int MaxPauseMs = 5000;
-
-    /// <summary>Stretches the manifest lists itself before they move into an immutable history object.</summary>
-    private readonly int _manifestStretches;
 
     private readonly Database _database;
     private readonly IObjectStore _store;
     private readonly string _prefix;
-    private readonly TimeSpan _interval;
+    private readonly ArchiverOptions _options;
     private readonly Action<string> _log;
     private readonly Action<string> _warn;
     private readonly Guid _writer = Guid.NewGuid();
@@ -40,14 +36,13 @@ public sealed class DatabaseArchiver : IAsyncDisposable
     private long _nextSeq = -1;
     private long _logBytesSinceBase;
 
-    private DatabaseArchiver(Database database, IObjectStore store, string prefix, TimeSpan interval, Action<string> log, Action<string>? warn, int manifestStretches = 256)
+    private DatabaseArchiver(Database database, IObjectStore store, string prefix, ArchiverOptions options, Action<string> log, Action<string>? warn)
     {
-        _manifestStretches = manifestStretches;
+        _options = options;
         _warn = warn ?? log;
         _database = database;
         _store = store;
         _prefix = prefix;
-        _interval = interval;
         _log = log;
         _loop = Task.Run(() => RunAsync(_stop.Token));
     }
@@ -72,21 +67,20 @@ public sealed class DatabaseArchiver : IAsyncDisposable
 
     /// <summary>
     /// Starts archiving <paramref name="database"/> under <paramref name="prefix"/> (its own folder
-    /// of the archive) every <paramref name="interval"/>; what it does goes to <paramref name="log"/>,
+    /// of the archive) as <paramref name="options"/> say; what it does goes to <paramref name="log"/>,
     /// failures it retries and the reason it stops to <paramref name="warn"/> (default: the log).
     /// </summary>
-    public static DatabaseArchiver Start(Database database, IObjectStore store, string prefix, TimeSpan interval, Action<string> log, Action<string>? warn = null) =>
-        new(database, store, prefix, interval, log, warn);
-
-    /// <summary>As <see cref="Start(Database, IObjectStore, string, TimeSpan, Action{string}, Action{string}?)"/>, moving stretches to history objects every <paramref name="manifestStretches"/> (tests make it small).</summary>
-    internal static DatabaseArchiver Start(Database database, IObjectStore store, string prefix, TimeSpan interval, Action<string> log, int manifestStretches) =>
-        new(database, store, prefix, interval, log, null, manifestStretches);
+    public static DatabaseArchiver Start(Database database, IObjectStore store, string prefix, ArchiverOptions options, Action<string> log, Action<string>? warn = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new(database, store, prefix, options, log, warn);
+    }
 
     /// <summary>Uploads what the log holds now and returns once it is in the archive (or archiving stopped).</summary>
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
         var target = _database.Head.Seq;
-        while (Stopped is null && ArchivedSeq < target)
+        while (Stopped is null && (Volatile.Read(ref _manifest) is null || ArchivedSeq < target))
         {
             await Task.Delay(10, cancellationToken).ConfigureAwait(false);
         }
@@ -106,10 +100,11 @@ public sealed class DatabaseArchiver : IAsyncDisposable
                 }
 
                 await ShipAsync(stopping).ConfigureAwait(false);
+                await RetainAsync(stopping).ConfigureAwait(false);
                 failures = 0;
                 LastError = null;
-                await _database.WhenChangedAsync(ArchivedSeq, stopping).WaitAsync(_interval, stopping).ConfigureAwait(false);
-                await Task.Delay(_interval, stopping).ConfigureAwait(false);   // at most one upload per interval
+                await _database.WhenChangedAsync(ArchivedSeq, stopping).WaitAsync(_options.Interval, stopping).ConfigureAwait(false);
+                await Task.Delay(_options.Interval, stopping).ConfigureAwait(false);   // at most one upload per interval
             }
             catch (TimeoutException)
             {
@@ -256,12 +251,14 @@ public sealed class DatabaseArchiver : IAsyncDisposable
         await UploadAsync(key, data, cancellationToken).ConfigureAwait(false);
         _logBytesSinceBase += data.Length;
         var manifest = _manifest with { Writer = _writer, Log = [.. _manifest.Log, new ArchivedStretch(key, first, last, Now())] };
-        if (manifest.Log.Count >= _manifestStretches)
+        if (manifest.Log.Count >= _options.ManifestStretches)
         {
             manifest = await WithHistoryAsync(manifest, cancellationToken).ConfigureAwait(false);
         }
 
-        if (_logBytesSinceBase > Math.Max(RebaseLogBytes, _manifest.Bases[^1].Bytes))
+        var newest = _manifest.Bases[^1];
+        if (_logBytesSinceBase > Math.Max(_options.RebaseLogBytes, newest.Bytes)
+            || (_options.RebaseAge is { } age && Now() - newest.AtMs >= age.TotalMilliseconds))
         {
             manifest = await WithBaseAsync(manifest, cancellationToken).ConfigureAwait(false);
         }
@@ -271,6 +268,38 @@ public sealed class DatabaseArchiver : IAsyncDisposable
             _nextSeq = last + 1;
             _hold?.MoveTo(_nextSeq);
         }
+    }
+
+    /// <summary>
+    /// Drops from the manifest what no point within the retention needs, then deletes those
+    /// objects and any other the archive no longer needs (left by a collection cut short).
+    /// </summary>
+    private async Task RetainAsync(CancellationToken cancellationToken)
+    {
+        if (_options.Retain is not { } retain || _manifest is null || Stopped is not null
+            || ArchiveRetention.Collect(_manifest, Now() - (long)retain.TotalMilliseconds) is not var (kept, from))
+        {
+            return;
+        }
+
+        var keptBase = kept.Bases[0].Key;
+        if (!await ReplaceManifestAsync(kept with { Writer = _writer }, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        // The manifest no longer lists them, so from here no restore looks for them.
+        var deleted = 0;
+        await foreach (var key in _store.ListAsync(_prefix + "/", cancellationToken).ConfigureAwait(false))
+        {
+            if (key != keptBase && ArchiveRetention.LastSeqOf(key[(_prefix.Length + 1)..]) <= from)
+            {
+                await _store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+                deleted++;
+            }
+        }
+
+        _log($"archive of {_database.Name}: retention kept from seq {from} on, deleted {deleted} objects");
     }
 
     /// <summary>Moves the manifest's stretches into an immutable history object, so the manifest rewritten every interval stays small.</summary>

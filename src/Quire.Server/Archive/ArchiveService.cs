@@ -19,17 +19,17 @@ internal sealed class ArchiveService : IAsyncDisposable
     private readonly QuireService _service;
     private readonly S3ObjectStore _store;
     private readonly S3Location _location;
-    private readonly TimeSpan _interval;
+    private readonly ArchiverOptions _options;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, DatabaseArchiver> _archivers = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
 
-    public ArchiveService(QuireService service, S3Location location, Uri? endpoint, TimeSpan interval, ILogger logger)
+    public ArchiveService(QuireService service, S3Location location, Uri? endpoint, ArchiverOptions options, ILogger logger)
     {
         _service = service;
         _location = location;
-        _interval = interval;
+        _options = options;
         _logger = logger;
         _store = new S3ObjectStore(location.Bucket, endpoint);
     }
@@ -98,7 +98,7 @@ internal sealed class ArchiveService : IAsyncDisposable
             var open = _service.OpenDatabases();
             foreach (var database in open.Where(d => !_archivers.ContainsKey(d.Name)))
             {
-                _archivers[database.Name] = DatabaseArchiver.Start(database, _store, _location.Key(database.Name), _interval, Info, Warn);
+                _archivers[database.Name] = DatabaseArchiver.Start(database, _store, _location.Key(database.Name), _options, Info, Warn);
             }
 
             foreach (var gone in _archivers.Keys.Except(open.Select(d => d.Name)).ToList())
@@ -111,7 +111,7 @@ internal sealed class ArchiveService : IAsyncDisposable
 
             try
             {
-                await Task.Delay(_interval, stopping).ConfigureAwait(false);
+                await Task.Delay(_options.Interval, stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

@@ -14,7 +14,7 @@ namespace Quire.Server.Tests.ObjectStore;
 [Collection("rgw")]
 public class ArchiveTests(RadosGateway gateway)
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
+    private static readonly ArchiverOptions Interval = new() { Interval = TimeSpan.FromMilliseconds(100) };
 
     [Fact]
     public async Task A_database_archived_while_written_restores_equal_at_its_end_and_at_any_seq_before()
@@ -142,7 +142,7 @@ public class ArchiveTests(RadosGateway gateway)
         using var catalog = DatabaseCatalog.Open(data.Path);
         var db = catalog.Create("shop");
         var seqs = new List<long>();
-        await using (var archiver = DatabaseArchiver.Start(db, store, "f/shop", TimeSpan.FromMilliseconds(10), _ => { }, manifestStretches: 4))
+        await using (var archiver = DatabaseArchiver.Start(db, store, "f/shop", new ArchiverOptions { Interval = TimeSpan.FromMilliseconds(10), ManifestStretches = 4 }, _ => { }))
         {
             for (var batch = 0; batch < 24; batch++)
             {
@@ -176,6 +176,62 @@ public class ArchiveTests(RadosGateway gateway)
             using var again = DatabaseCatalog.Open(restored.Path);
             AssertSame(db, again.Get("shop"), asOf: seq);
         }
+    }
+
+    [Fact]
+    public async Task Retention_deletes_what_no_retained_point_needs_and_every_retained_point_restores_as_it_was()
+    {
+        using var store = await gateway.NewBucketAsync();
+        using var data = new TempDirectory("quire-archived");
+        using var catalog = DatabaseCatalog.Open(data.Path);
+        var db = catalog.Create("shop");
+        var retain = TimeSpan.FromSeconds(2);
+        var points = new List<(long Seq, string Head, DateTimeOffset At)>();
+        var logs = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        string firstBase;
+        await using (var archiver = DatabaseArchiver.Start(db, store, "r/shop", new ArchiverOptions { Interval = TimeSpan.FromMilliseconds(50), Retain = retain }, logs.Enqueue))
+        {
+            await archiver.FlushAsync();
+            firstBase = ArchiveManifest.Parse((await store.GetAsync("r/shop/manifest.json"))!.Data).Bases[0].Key;
+            for (var round = 0; round < 25 || !logs.Any(l => l.Contains("retention kept", StringComparison.Ordinal)); round++)
+            {
+                Assert.True(round < 100, "retention never collected");
+                await WriteAsync(db, round, round + 1);
+                await db.DeleteAsync("items", $"i{round * 37 % (50 * (round + 1)):D5}");
+                await archiver.FlushAsync();
+                points.Add((db.Head.Seq, db.Head.Head, DateTimeOffset.UtcNow));
+                await Task.Delay(150);
+            }
+
+            Assert.Null(archiver.Stopped);
+        }
+
+        var cutoff = DateTimeOffset.UtcNow - retain;   // the archiver is stopped: no later collection moves it
+        var manifest = ArchiveManifest.Parse((await store.GetAsync("r/shop/manifest.json"))!.Data);
+        var oldest = manifest.Bases[0];
+        Assert.NotEqual(firstBase, oldest.Key);
+        Assert.Null(await store.GetAsync(firstBase));
+        await foreach (var key in store.ListAsync("r/shop/"))
+        {
+            // Nothing left that no retained point needs.
+            Assert.True(key == "r/shop/manifest.json" || key == oldest.Key || ArchiveRetention.LastSeqOf(key["r/shop/".Length..]) > oldest.Seq, key);
+        }
+
+        Assert.All(points.Where(p => p.At >= cutoff), p => Assert.True(p.Seq >= oldest.Seq, $"seq {p.Seq} is within the retention, the archive keeps from {oldest.Seq}"));
+        var retained = points.Where(p => p.Seq >= oldest.Seq).ToList();
+        Assert.True(retained.Count < points.Count);
+        foreach (var (seq, head, _) in retained)
+        {
+            using var restored = new TempDirectory("quire-restored");
+            var point = await ArchiveRestore.RestoreAsync(store, "r/shop", restored.Path, "shop", new DatabaseOptions(), seq);
+            Assert.Equal((seq, head), (point.Seq, point.Head));
+            using var again = DatabaseCatalog.Open(restored.Path);
+            AssertSame(db, again.Get("shop"), asOf: seq);
+        }
+
+        using var tooOld = new TempDirectory("quire-restored");
+        var error = await Assert.ThrowsAsync<ArchiveException>(() => ArchiveRestore.RestoreAsync(store, "r/shop", tooOld.Path, "shop", new DatabaseOptions(), points[0].Seq));
+        Assert.Contains("no base copy at or before", error.Message, StringComparison.Ordinal);
     }
 
     /// <summary>
