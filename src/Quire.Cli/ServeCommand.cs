@@ -47,13 +47,14 @@ internal static class ServeCommand
         var s3Endpoint = new Option<string?>("--s3-endpoint") { Description = "The S3-compatible service's URL, e.g. http://127.0.0.1:7480 for radosgw (default: AWS) (env AWS_ENDPOINT_URL_S3)", DefaultValueFactory = _ => Env("AWS_ENDPOINT_URL_S3") };
         var archiveInterval = new Option<int>("--archive-interval-ms") { Description = "Upload the log at least this often: the most an acknowledged write waits to be archived", DefaultValueFactory = _ => 1000 };
         var archiveRetain = new Option<string?>("--archive-retain") { Description = "Keep the archive restorable this far back (90s, 30m, 12h, 7d) and delete what is older; default: keep everything (env QUIRE_ARCHIVE_RETAIN)", DefaultValueFactory = _ => Env("QUIRE_ARCHIVE_RETAIN") };
+        var bootstrapFrom = new Option<string?>("--bootstrap-from") { Description = "On a replica: make a database it lacks from the primary's archive at s3://bucket/prefix, then follow the primary from there (env QUIRE_BOOTSTRAP_FROM)", DefaultValueFactory = _ => Env("QUIRE_BOOTSTRAP_FROM") };
         var keyFile = Keys.MasterKeyOptions.KeyFile();
         var command = new Command("serve", "Run the nedbd-compatible HTTP server.")
         {
             keyFile,
             host, port, data, token, resp2, h2c, maxBody, queueWait, maxQueued, tlsPort, tlsCert, tlsPassword, logLevel, sweep, checkpointMinutes, slowClient,
             opLogRetention, noHistory, historyRetention, historyAge, replicaOf, replicaToken, syncReplicas, syncTimeout, replicaMaxLog, corsOrigins, metricsOpen, maxDatabases, tokenFile,
-            maxResponse, queryTimeout, archive, s3Endpoint, archiveInterval, archiveRetain,
+            maxResponse, queryTimeout, archive, s3Endpoint, archiveInterval, archiveRetain, bootstrapFrom,
         };
         command.SetAction(async (result, cancellation) =>
         {
@@ -132,6 +133,7 @@ internal static class ServeCommand
                 S3Endpoint = endpoint,
                 ArchiveInterval = TimeSpan.FromMilliseconds(result.GetValue(archiveInterval)),
                 ArchiveRetain = retain,
+                BootstrapFrom = result.GetValue(bootstrapFrom),
                 ReplicaToken = result.GetValue(replicaToken),
                 SyncReplicas = Math.Max(0, result.GetValue(syncReplicas)),
                 SyncTimeout = TimeSpan.FromMilliseconds(Math.Max(1, result.GetValue(syncTimeout))),

@@ -103,6 +103,23 @@ internal static class ServeOptionsCheck
             }
         }
 
+        if (options.BootstrapFrom is { } from)
+        {
+            try
+            {
+                _ = Quire.Replication.ObjectStore.S3Location.Parse(from);
+            }
+            catch (FormatException ex)
+            {
+                return $"--bootstrap-from: {ex.Message}";
+            }
+
+            if (options.ReplicaOf is null)
+            {
+                return "--bootstrap-from is for a replica (with --replica-of): it makes the replica's databases from its primary's archive";
+            }
+        }
+
         if (options.ArchiveInterval <= TimeSpan.Zero)
         {
             return $"--archive-interval-ms {(long)options.ArchiveInterval.TotalMilliseconds} must be at least 1";

@@ -100,8 +100,9 @@ public static class QuireServer
         resp.Logger = app.Logger;
         background = app.Logger;
         using var replicas = new ReplicaRegistry(options.ReplicaMaxLogBytes, app.Logger);
+        using var bootstrap = options.BootstrapFrom is { } from ? new ArchiveBootstrap(S3Location.Parse(from), options.S3Endpoint) : null;
         using var follower = options.ReplicaOf is { } primary
-            ? new ReplicaFollower(service, new Uri(primary), options.ReplicaToken, ReplicationStatus.ReplicaId(options.DataRoot), epoch, app.Logger)
+            ? new ReplicaFollower(service, new Uri(primary), options.ReplicaToken, ReplicationStatus.ReplicaId(options.DataRoot), epoch, app.Logger, bootstrap)
             : null;
         var sync = options.SyncReplicas > 0 ? new SyncReplicas(replicas, options.SyncReplicas, options.SyncTimeout) : null;
         service.Confirmation = sync;

@@ -32,6 +32,9 @@ public sealed record ServerOptions
     /// <summary>How far back the archive stays restorable (what is older is deleted); null: keep everything.</summary>
     public TimeSpan? ArchiveRetain { get; init; }
 
+    /// <summary>On a replica: the primary's archive (<c>s3://bucket/prefix</c>) to make a database it lacks from, before following the primary; null: copy from the primary.</summary>
+    public string? BootstrapFrom { get; init; }
+
     /// <summary>The primary's bearer token, when it has one.</summary>
     public string? ReplicaToken { get; init; }
 

@@ -108,6 +108,8 @@ public class TlsAndLoggingTests
     [InlineData("--archive s3://bucket --s3-endpoint nope", "--s3-endpoint nope is not a URL")]
     [InlineData("--archive s3://bucket --archive-retain 7x", "--archive-retain 7x is not a duration (90s, 30m, 12h, 7d)")]
     [InlineData("--archive s3://bucket --archive-retain -1h", "--archive-retain -1h is not a duration")]
+    [InlineData("--bootstrap-from s3://bucket/p", "--bootstrap-from is for a replica (with --replica-of)")]
+    [InlineData("--replica-of http://127.0.0.1:9 --bootstrap-from s3:/x", "--bootstrap-from: ")]
     public void A_bad_flag_stops_start_up_with_exit_code_2_and_a_message(string flags, string message)
     {
         var (code, output) = Resp.RedisTools.Run("dotnet", [ServerProcess.CliPath(), "serve", .. flags.Split(' ')]);

@@ -44,6 +44,66 @@ public static class ArchiveRestore
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
+        var plan = await PlanAsync(store, archive, seq, time, cancellationToken).ConfigureAwait(false);
+        Directory.CreateDirectory(targetRoot);
+        using var catalog = DatabaseCatalog.Open(targetRoot, options with { ReplicaOf = $"archive {archive}" });   // takes log records as a replica does
+        if (catalog.Exists(name))
+        {
+            throw new DatabaseExistsException(name);
+        }
+
+        var database = await catalog.ReplaceFromCopyAsync(name, new MemoryStream(plan.BaseCopy, writable: false), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await ApplyAsync(store, archive, database, plan, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            catalog.Drop(name);   // never leave a database that is only part of what was asked for
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Makes a replica's database from the archive at <paramref name="archive"/> as of its last
+    /// archived seq, so that it follows its primary from there instead of copying the primary's
+    /// whole database: <paramref name="replace"/> makes the database (a replica's, which takes
+    /// log records) from the base copy's stream, then the archived log after it is applied.
+    /// Null when there is no archive there. A failure midway leaves the database at a seq of
+    /// the primary's history, from which its log can be followed.
+    /// </summary>
+    /// <exception cref="ArchiveException">The archive holds no base copy, or lists an object that is missing.</exception>
+    public static async Task<RestoreResult?> RestoreReplicaAsync(
+        IObjectStore store, string archive, Func<Stream, CancellationToken, Task<Database>> replace, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(replace);
+        if (!await ExistsAsync(store, archive, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var plan = await PlanAsync(store, archive, null, null, cancellationToken).ConfigureAwait(false);
+        var database = await replace(new MemoryStream(plan.BaseCopy, writable: false), cancellationToken).ConfigureAwait(false);
+        return await ApplyAsync(store, archive, database, plan, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<bool> ExistsAsync(IObjectStore store, string archive, CancellationToken cancellationToken)
+    {
+        await foreach (var key in store.ListAsync($"{archive}/manifest.json", cancellationToken).ConfigureAwait(false))
+        {
+            if (key == $"{archive}/manifest.json")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The base copy a restore to the point starts from (fetched), the stretches archived by the time asked, and the seq it stops at.</summary>
+    private static async Task<RestorePlan> PlanAsync(IObjectStore store, string archive, long? seq, DateTimeOffset? time, CancellationToken cancellationToken)
+    {
         var current = await store.GetAsync($"{archive}/manifest.json", cancellationToken).ConfigureAwait(false)
             ?? throw new ArchiveException($"no archive at {archive} (no manifest.json)");
         var manifest = ArchiveManifest.Parse(current.Data);
@@ -54,27 +114,13 @@ public static class ArchiveRestore
         var target = Math.Min(seq ?? long.MaxValue, reachable);
         var start = bases.LastOrDefault(b => b.Seq <= target)
             ?? throw new ArchiveException($"the archive at {archive} holds no base copy at or before {(seq is { } s ? $"seq {s}" : time is { } t ? $"{t:O}" : "its end")}");
-
         var baseCopy = await store.GetAsync(start.Key, cancellationToken).ConfigureAwait(false)
             ?? throw new ArchiveException($"the archive at {archive} lists {start.Key}, which is missing");
-        Directory.CreateDirectory(targetRoot);
-        using var catalog = DatabaseCatalog.Open(targetRoot, options with { ReplicaOf = $"archive {archive}" });   // takes log records as a replica does
-        if (catalog.Exists(name))
-        {
-            throw new DatabaseExistsException(name);
-        }
-
-        var database = await catalog.ReplaceFromCopyAsync(name, new MemoryStream(baseCopy.Data, writable: false), cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await ApplyAsync(store, archive, database, stretches, start, target, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            catalog.Drop(name);   // never leave a database that is only part of what was asked for
-            throw;
-        }
+        return new RestorePlan(baseCopy.Data, start, [.. stretches.Where(s => s.Last > start.Seq && s.First <= target)], target);
     }
+
+    /// <summary>What a restore applies: the base copy's bytes, the base, the stretches after it, and the seq it stops at.</summary>
+    private sealed record RestorePlan(byte[] BaseCopy, ArchivedBase Base, IReadOnlyList<ArchivedStretch> Stretches, long Target);
 
     /// <summary>Every archived stretch: those the history objects list, then the manifest's own.</summary>
     private static async Task<List<ArchivedStretch>> AllStretchesAsync(IObjectStore store, string archive, ArchiveManifest manifest, CancellationToken cancellationToken)
@@ -88,12 +134,11 @@ public static class ArchiveRestore
         return [.. histories.SelectMany(h => h), .. manifest.Log];
     }
 
-    private static async Task<RestoreResult> ApplyAsync(
-        IObjectStore store, string archive, Database database, List<ArchivedStretch> stretches, ArchivedBase start, long target, CancellationToken cancellationToken)
+    private static async Task<RestoreResult> ApplyAsync(IObjectStore store, string archive, Database database, RestorePlan plan, CancellationToken cancellationToken)
     {
-        var needed = stretches.Where(s => s.Last > start.Seq && s.First <= target).ToList();
+        var (start, target) = (plan.Base, plan.Target);
         using var gate = new SemaphoreSlim(ParallelFetches);
-        var fetches = needed.Select(async stretch =>
+        var fetches = plan.Stretches.Select(async stretch =>
         {
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try

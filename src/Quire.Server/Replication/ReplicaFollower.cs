@@ -35,9 +35,11 @@ internal sealed class ReplicaFollower : IDisposable
     private Task? _run;
 
     private readonly ReplicationEpoch _epoch;
+    private readonly Archive.ArchiveBootstrap? _bootstrap;
 
-    public ReplicaFollower(QuireService service, Uri primary, string? token, string id, ReplicationEpoch epoch, ILogger logger)
+    public ReplicaFollower(QuireService service, Uri primary, string? token, string id, ReplicationEpoch epoch, ILogger logger, Archive.ArchiveBootstrap? bootstrap = null)
     {
+        _bootstrap = bootstrap;
         _epoch = epoch;
         _service = service;
         _primary = primary;
@@ -190,6 +192,15 @@ internal sealed class ReplicaFollower : IDisposable
     /// </summary>
     private async Task CopyAsync(ReplicaState state, CancellationToken stop)
     {
+        if (_bootstrap is not null && !state.TriedArchive)
+        {
+            state.TriedArchive = true;
+            if (await BootstrapFromArchiveAsync(_bootstrap, state, stop).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+
         var name = state.Db.Name;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         using var response = await Streams.GetAsync(
@@ -219,6 +230,42 @@ internal sealed class ReplicaFollower : IDisposable
             _logger.LogInformation(
                 "replica: {Database} made from a copy of the primary's at seq {Seq} ({Bytes} bytes in {Elapsed})",
                 name, state.Db.Seq, response.Content.Headers.ContentLength, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        }
+    }
+
+    /// <summary>
+    /// Makes the database from the primary's archive in the bucket; false when the archive has
+    /// none of that name (or cannot be read: the primary's copy is the way then).
+    /// </summary>
+    private async Task<bool> BootstrapFromArchiveAsync(Archive.ArchiveBootstrap bootstrap, ReplicaState state, CancellationToken stop)
+    {
+        var name = state.Db.Name;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            if (await bootstrap.RestoreAsync(name, _service, stop).ConfigureAwait(false) is not var (database, restored))
+            {
+                _logger.LogWarning("replica: the archive at {Archive} has no {Database}; copying it from the primary", bootstrap.Location, name);
+                return false;
+            }
+
+            state.Db = database;
+            state.NeedsCopy = false;
+            state.Error = null;
+            state.ArchiveBootstraps++;
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                _logger.LogInformation(
+                    "replica: {Database} made from the archive at {Archive} at seq {Seq} (a base at seq {BaseSeq} and {Records} records, in {Elapsed}); following the primary from there",
+                    name, bootstrap.Location, restored.Seq, restored.BaseSeq, restored.Records, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            }
+
+            return true;
+        }
+        catch (Exception ex) when (ex is Quire.Replication.Archive.ArchiveException or Quire.Replication.ObjectStore.ObjectStoreException or Storage.Format.CorruptDataException or IOException or HttpRequestException)
+        {
+            _logger.LogWarning("replica: {Database} could not be made from the archive at {Archive} ({Reason}); copying it from the primary", name, bootstrap.Location, ex.Message);
+            return false;
         }
     }
 

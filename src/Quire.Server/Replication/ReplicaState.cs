@@ -25,6 +25,12 @@ internal sealed class ReplicaState(Database db)
     /// <summary>How many times the database was made from a copy of the primary's.</summary>
     public int Copies { get; set; }
 
+    /// <summary>How many times the database was made from the primary's archive in the bucket (<c>--bootstrap-from</c>).</summary>
+    public int ArchiveBootstraps { get; set; }
+
+    /// <summary>Whether making it from the archive was tried: once; when the primary's log does not reach back to the archive's end, the primary's copy it is.</summary>
+    public bool TriedArchive { get; set; }
+
     /// <summary>What became of ops this database held that the primary never had (the file they were kept in), or null.</summary>
     public string? Diverged { get; set; }
 

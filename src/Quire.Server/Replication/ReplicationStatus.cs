@@ -96,6 +96,7 @@ internal sealed class ReplicationStatus(ReplicaRegistry registry, ReplicaFollowe
         meter.CreateObservableGauge("replica.lag", () => Following(following, s => s.LagOps), "{op}", "Ops the primary has that this replica has not applied.");
         meter.CreateObservableGauge("replica.lag.ms", () => Following(following, s => s.LagMs), "ms", "How long this replica has been behind its primary.");
         meter.CreateObservableCounter("replica.copies", () => Following(following, s => (long)s.Copies), "{copy}", "Times this replica's database was made from a copy of the primary's.");
+        meter.CreateObservableCounter("replica.archive.bootstraps", () => Following(following, s => (long)s.ArchiveBootstraps), "{copy}", "Times this replica's database was made from the primary's archive in the bucket.");
     }
 
     private IEnumerable<Measurement<long>> Replicas(Func<(long Sent, long Acked), long> value) =>
