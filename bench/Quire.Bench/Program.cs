@@ -7,6 +7,7 @@ using Quire.Bench.Harness;
 using Quire.Bench.History;
 using Quire.Bench.Http;
 using Quire.Bench.Log;
+using Quire.Bench.ObjectStore;
 using Quire.Bench.Query;
 using Quire.Bench.Replication;
 using Quire.Bench.Resp;
@@ -26,6 +27,7 @@ var suites = new Dictionary<string, Action<BenchRun>>(StringComparer.Ordinal)
     ["soak"] = SoakSuite.Run,
     ["encryption"] = EncryptionSuite.Run,
     ["cli"] = CliSuite.Run,
+    ["objectstore"] = ObjectStoreSuite.Run,
 };
 
 string? suite = null;

@@ -44,8 +44,13 @@ public static class EncryptionSuite
         }
     }
 
-    private static void Reads(BenchRun run, MasterKey key)
+    /// <summary>
+    /// point-read-t4 on a plaintext and an encrypted database (and, with <paramref name="cached"/>,
+    /// point-read-t4-cached); <paramref name="name"/> names each case as the suite reports it.
+    /// </summary>
+    internal static void Reads(BenchRun run, MasterKey key, bool cached = true, Func<string, string>? name = null)
     {
+        name ??= n => n;
         var quick = run.Quick;
         var keys = quick ? 500_000L : 2_000_000L;
         var cacheBytes = (quick ? 16L : 64L) * 1024 * 1024;
@@ -61,10 +66,12 @@ public static class EncryptionSuite
                 var peer = new QuireReadPeer(directory.Path, cacheBytes, master);
                 Console.WriteLine($"  (building quire {suffix} with {keys:N0} keys, {cacheBytes >> 20} MiB of cache)");
                 peer.Build(keys);
-                cases.Add(new ReadCase($"point-read-t4-{suffix}", peer, Warm: false));
-
-                // The same database with a cache larger than it: once warm, reads never load a page.
-                cases.Add(new ReadCase($"point-read-t4-cached-{suffix}", new QuireReadPeer(directory.Path, 1L << 30, master), Warm: true));
+                cases.Add(new ReadCase(name($"point-read-t4-{suffix}"), peer, Warm: false));
+                if (cached)
+                {
+                    // The same database with a cache larger than it: once warm, reads never load a page.
+                    cases.Add(new ReadCase(name($"point-read-t4-cached-{suffix}"), new QuireReadPeer(directory.Path, 1L << 30, master), Warm: true));
+                }
             }
 
             for (var r = 0; r < repeats; r++)
@@ -88,9 +95,9 @@ public static class EncryptionSuite
                 }
             }
 
-            foreach (var (name, _, _, rates) in cases)
+            foreach (var (caseName, _, _, rates) in cases)
             {
-                run.Report.Add(new BenchResult("quire", name, Median.Of(rates), "ops/s"));
+                run.Report.Add(new BenchResult("quire", caseName, Median.Of(rates), "ops/s"));
             }
         }
         finally

@@ -92,7 +92,8 @@ public static class ReplicationSuite
 
     private static string PutBody(long n) => "{\"coll\": \"kv\", \"id\": \"k" + n + "\", \"doc\": {\"v\": " + n + ", \"pad\": \"" + new string('x', 150) + "\"}}";
 
-    private static double PutC64(ServerNode node, TimeSpan warmup, TimeSpan window)
+    /// <summary>64 HTTP/1.1 writers in a closed loop on the node's database <c>bench</c>: puts per second.</summary>
+    internal static double PutC64(ServerNode node, TimeSpan warmup, TimeSpan window)
     {
         var connections = Enumerable.Range(0, 64).Select(_ => RawHttp1Connection.ConnectAsync(node.Port).GetAwaiter().GetResult()).ToArray();
         try

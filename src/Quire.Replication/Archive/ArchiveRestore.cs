@@ -52,7 +52,12 @@ public static class ArchiveRestore
             throw new DatabaseExistsException(name);
         }
 
-        var database = await catalog.ReplaceFromCopyAsync(name, new MemoryStream(plan.BaseCopy, writable: false), cancellationToken).ConfigureAwait(false);
+        Database database;
+        await using (var baseCopy = await OpenBaseAsync(store, archive, plan, cancellationToken).ConfigureAwait(false))
+        {
+            database = await catalog.ReplaceFromCopyAsync(name, baseCopy, cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
             return await ApplyAsync(store, archive, database, plan, cancellationToken).ConfigureAwait(false);
@@ -84,7 +89,12 @@ public static class ArchiveRestore
         }
 
         var plan = await PlanAsync(store, archive, null, null, cancellationToken).ConfigureAwait(false);
-        var database = await replace(new MemoryStream(plan.BaseCopy, writable: false), cancellationToken).ConfigureAwait(false);
+        Database database;
+        await using (var baseCopy = await OpenBaseAsync(store, archive, plan, cancellationToken).ConfigureAwait(false))
+        {
+            database = await replace(baseCopy, cancellationToken).ConfigureAwait(false);
+        }
+
         return await ApplyAsync(store, archive, database, plan, cancellationToken).ConfigureAwait(false);
     }
 
@@ -114,13 +124,16 @@ public static class ArchiveRestore
         var target = Math.Min(seq ?? long.MaxValue, reachable);
         var start = bases.LastOrDefault(b => b.Seq <= target)
             ?? throw new ArchiveException($"the archive at {archive} holds no base copy at or before {(seq is { } s ? $"seq {s}" : time is { } t ? $"{t:O}" : "its end")}");
-        var baseCopy = await store.GetAsync(start.Key, cancellationToken).ConfigureAwait(false)
-            ?? throw new ArchiveException($"the archive at {archive} lists {start.Key}, which is missing");
-        return new RestorePlan(baseCopy.Data, start, [.. stretches.Where(s => s.Last > start.Seq && s.First <= target)], target);
+        return new RestorePlan(start, [.. stretches.Where(s => s.Last > start.Seq && s.First <= target)], target);
     }
 
-    /// <summary>What a restore applies: the base copy's bytes, the base, the stretches after it, and the seq it stops at.</summary>
-    private sealed record RestorePlan(byte[] BaseCopy, ArchivedBase Base, IReadOnlyList<ArchivedStretch> Stretches, long Target);
+    /// <summary>The base copy as it streams in from the store (a base may be larger than memory).</summary>
+    private static async Task<Stream> OpenBaseAsync(IObjectStore store, string archive, RestorePlan plan, CancellationToken cancellationToken) =>
+        await store.OpenReadAsync(plan.Base.Key, cancellationToken).ConfigureAwait(false)
+            ?? throw new ArchiveException($"the archive at {archive} lists {plan.Base.Key}, which is missing");
+
+    /// <summary>What a restore applies: the base it starts from, the stretches after it, and the seq it stops at.</summary>
+    private sealed record RestorePlan(ArchivedBase Base, IReadOnlyList<ArchivedStretch> Stretches, long Target);
 
     /// <summary>Every archived stretch: those the history objects list, then the manifest's own.</summary>
     private static async Task<List<ArchivedStretch>> AllStretchesAsync(IObjectStore store, string archive, ArchiveManifest manifest, CancellationToken cancellationToken)

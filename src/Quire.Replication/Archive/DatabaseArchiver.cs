@@ -21,6 +21,9 @@ public sealed class DatabaseArchiver : IAsyncDisposable
     /// <summary>The longest pause between retries of a failing upload: the log is held meanwhile, so a long outage costs disk, not data.</summary>
     private const int MaxPauseMs = 5000;
 
+    /// <summary>The base copies being spooled by archivers of this process, which must not be taken for leftovers.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> Spools = new(StringComparer.Ordinal);
+
     private readonly Database _database;
     private readonly IObjectStore _store;
     private readonly string _prefix;
@@ -34,6 +37,7 @@ public sealed class DatabaseArchiver : IAsyncDisposable
     private string? _etag;
     private LogHolds.Hold? _hold;
     private long _nextSeq = -1;
+    private LogCursor? _cursor;
     private long _logBytesSinceBase;
 
     private DatabaseArchiver(Database database, IObjectStore store, string prefix, ArchiverOptions options, Action<string> log, Action<string>? warn)
@@ -125,6 +129,14 @@ public sealed class DatabaseArchiver : IAsyncDisposable
                 _warn($"archive of {_database.Name}: {ex.Message}; retrying");
                 pause = TimeSpan.FromMilliseconds(Math.Min(MaxPauseMs, 100 << Math.Min(failures++, 6)));   // 100 ms doubling to 5 s
             }
+            catch (Exception ex)
+            {
+                // Not one of the store's failures: a fault of ours or of the SDK. Never end the loop silently
+                // (FlushAsync would wait for ever and the log stay held): say what it is and retry.
+                LastError = $"{ex.GetType().Name}: {ex.Message}";
+                _warn($"archive of {_database.Name} failed unexpectedly: {LastError}; retrying");
+                pause = TimeSpan.FromMilliseconds(MaxPauseMs);
+            }
 
             if (pause > TimeSpan.Zero)
             {
@@ -196,18 +208,45 @@ public sealed class DatabaseArchiver : IAsyncDisposable
         return afterLog >= afterBase || afterLog >= _database.LogStartSeq ? afterLog : afterBase;
     }
 
-    /// <summary>Uploads a base copy of the database (checkpointed now) and returns the manifest with it.</summary>
+    /// <summary>
+    /// Uploads a base copy of the database (checkpointed now) and returns the manifest with it.
+    /// The copy goes through a file beside the database (whatever its size, not through memory);
+    /// one left by a process that died is removed by the next base of that database.
+    /// </summary>
     private async Task<ArchiveManifest> WithBaseAsync(ArchiveManifest manifest, CancellationToken cancellationToken)
     {
-        using var copy = await _database.OpenCopyAsync().ConfigureAwait(false);
-        using var buffer = new MemoryStream(checked((int)copy.Length));
-        await copy.WriteToAsync(buffer, cancellationToken).ConfigureAwait(false);
-        var key = Key($"base/{copy.Seq + 1:D20}-{_writer:N}.copy");
-        await UploadAsync(key, buffer.GetBuffer().AsMemory(0, (int)buffer.Length), cancellationToken).ConfigureAwait(false);
-        _logBytesSinceBase = 0;
-        var bases = manifest.Bases.Append(new ArchivedBase(key, copy.Seq, buffer.Length, Now())).ToList();
-        // Stretches the new base covers are still listed: older bases need them for restores to earlier seqs.
-        return manifest with { Bases = bases };
+        var root = Path.GetDirectoryName(_database.Directory)!;
+        var spool = Path.Combine(root, $".{_database.Name}.archive-{_writer:N}");
+        Spools.TryAdd(spool, 0);
+        foreach (var left in Directory.EnumerateFiles(root, $".{_database.Name}.archive-*").Where(f => !Spools.ContainsKey(f)))
+        {
+            File.Delete(left);
+        }
+
+        try
+        {
+            long seq, length;
+            using (var copy = await _database.OpenCopyAsync().ConfigureAwait(false))
+            {
+                await using var file = new FileStream(spool, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous);
+                await copy.WriteToAsync(file, cancellationToken).ConfigureAwait(false);
+                (seq, length) = (copy.Seq, file.Length);
+            }
+
+            var key = Key($"base/{seq + 1:D20}-{_writer:N}.copy");
+            await _store.PutFileAsync(key, spool, cancellationToken).ConfigureAwait(false);
+            Uploads++;
+            UploadedBytes += length;
+            _logBytesSinceBase = 0;
+            var bases = manifest.Bases.Append(new ArchivedBase(key, seq, length, Now())).ToList();
+            // Stretches the new base covers are still listed: older bases need them for restores to earlier seqs.
+            return manifest with { Bases = bases };
+        }
+        finally
+        {
+            File.Delete(spool);
+            Spools.TryRemove(spool, out _);
+        }
     }
 
     /// <summary>Uploads the durable records after the archive's end as one object and records it in the manifest.</summary>
@@ -218,8 +257,9 @@ public sealed class DatabaseArchiver : IAsyncDisposable
             return;
         }
 
-        // A new cursor each time: after a failed upload the same records are read again.
-        var cursor = new LogCursor(_nextSeq);
+        // Kept between uploads, so each reads on from where the last ended; dropped after a failure, so the same records are read again.
+        var cursor = _cursor is { } kept && kept.NextSeq == _nextSeq ? kept : new LogCursor(_nextSeq);
+        _cursor = null;
         var records = new List<LogRecord>();
         var bytes = 0L;
         while (bytes < 16 << 20)
@@ -236,6 +276,7 @@ public sealed class DatabaseArchiver : IAsyncDisposable
 
         if (records.Count == 0)
         {
+            _cursor = cursor;
             return;
         }
 
@@ -267,6 +308,7 @@ public sealed class DatabaseArchiver : IAsyncDisposable
         {
             _nextSeq = last + 1;
             _hold?.MoveTo(_nextSeq);
+            _cursor = cursor;
         }
     }
 

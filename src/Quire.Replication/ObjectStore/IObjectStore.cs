@@ -12,6 +12,19 @@ public interface IObjectStore
     Task PutAsync(string key, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Writes the file at <paramref name="path"/> as <paramref name="key"/>, unconditionally: for
+    /// objects too large to hold in memory (base copies), which a store may upload in parts.
+    /// </summary>
+    /// <exception cref="ObjectStoreException">The store refused or failed after its retries.</exception>
+    async Task PutFileAsync(string key, string path, CancellationToken cancellationToken = default) =>
+        await PutAsync(key, await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The object as a stream read as it arrives (dispose it), or null when there is none: for objects too large to hold in memory.</summary>
+    /// <exception cref="ObjectStoreException">The store refused or failed after its retries.</exception>
+    async Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken = default) =>
+        await GetAsync(key, cancellationToken).ConfigureAwait(false) is { } stored ? new MemoryStream(stored.Data, writable: false) : null;
+
+    /// <summary>
     /// Writes <paramref name="data"/> as <paramref name="key"/> only if the object is still the
     /// one read with ETag <paramref name="ifMatch"/>, or, with null, only if there is none. The
     /// new ETag when it was written; null when the condition failed (another writer won).

@@ -2,6 +2,7 @@ using System.Net;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
+using Amazon.S3.Transfer;
 
 namespace Quire.Replication.ObjectStore;
 
@@ -16,6 +17,9 @@ namespace Quire.Replication.ObjectStore;
 public sealed class S3ObjectStore : IObjectStore, IDisposable
 {
     private const int ConditionalAttempts = 6;
+
+    /// <summary>The part size of a multipart upload: 64 MiB, so a 5 TB limit of 10,000 parts is far away.</summary>
+    private const long PartBytes = 64L << 20;
     private readonly AmazonS3Client _client;
     private readonly AmazonS3Client _once;
     private readonly string _bucket;
@@ -105,6 +109,39 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(50 << attempt), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>In parts of <see cref="PartBytes"/>, several at a time, when larger than that (the SDK's transfer utility).</remarks>
+    public async Task PutFileAsync(string key, string path, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            using var transfer = new TransferUtility(_client, new TransferUtilityConfig { ConcurrentServiceRequests = 4 });
+            await transfer.UploadAsync(new TransferUtilityUploadRequest { BucketName = _bucket, Key = key, FilePath = path, PartSize = PartBytes }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonServiceException ex)
+        {
+            throw Failed("put", key, ex);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _bucket, Key = key }, cancellationToken).ConfigureAwait(false);
+            return response.ResponseStream;   // disposing it ends the response
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        catch (AmazonServiceException ex)
+        {
+            throw Failed("get", key, ex);
         }
     }
 

@@ -290,8 +290,11 @@ internal sealed class WriteAheadLog : IDisposable
 
         while (cursor.NextSeq < limit && read < maxBytes)
         {
-            var bytes = ReadFrames(cursor, limit, cursor.SegmentFirstSeq == durableEnd.SegmentId ? durableEnd.Offset : long.MaxValue, maxBytes - read, records);
-            read += bytes;
+            // Frames before the cursor's seq (a new cursor scans its segment from the start) are
+            // skipped without counting against the budget: an empty answer means nothing is there.
+            var budget = records.Count == 0 ? maxBytes : maxBytes - read;
+            var bytes = ReadFrames(cursor, limit, cursor.SegmentFirstSeq == durableEnd.SegmentId ? durableEnd.Offset : long.MaxValue, budget, records);
+            read = records.Count == 0 ? 0 : read + bytes;
             if (bytes > 0)
             {
                 continue;

@@ -44,8 +44,8 @@ public sealed partial class Database : IDisposable
         _pruner = new OpLogPruner(engine, options.OpLogRetention);
         _history = new HistoryReclaimer(engine, options);
         _maintenance = options.SweepExpired
-            ? new MaintenanceLoop(options.Clock, options.ExpiryScanInterval, _reaper.ReapDueAsync, _pruner.PruneAsync, _history.ReclaimDueAsync)
-            : new MaintenanceLoop(options.Clock, options.ExpiryScanInterval, _pruner.PruneAsync, _history.ReclaimDueAsync);
+            ? new MaintenanceLoop(options.Clock, options.ExpiryScanInterval, _reaper.ReapDueAsync, _pruner.PruneDueAsync, _history.ReclaimDueAsync)
+            : new MaintenanceLoop(options.Clock, options.ExpiryScanInterval, _pruner.PruneDueAsync, _history.ReclaimDueAsync);
     }
 
     /// <summary>The options it was opened with.</summary>

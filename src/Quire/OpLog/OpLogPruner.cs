@@ -20,6 +20,18 @@ internal sealed class OpLogPruner(StorageEngine engine, long retention)
 
     public long Retention { get; } = retention;
 
+    /// <summary>
+    /// What the maintenance timer runs: prunes only once the records past retention are a full
+    /// commit's worth (or a hundredth of the retention, when that is less), so a database
+    /// written steadily does not take a pruning commit after every few writes (each one more
+    /// log record for replicas and the archive). The op log keeps at least its retention.
+    /// </summary>
+    public Task<int> PruneDueAsync(CancellationToken cancellationToken)
+    {
+        var excess = engine.LastSeq - Retention + 1 - NextToPrune();
+        return excess >= Math.Max(1, Math.Min(DeletesPerCommit, Retention / 100)) ? PruneAsync(cancellationToken) : Task.FromResult(0);
+    }
+
     /// <summary>Deletes what is past retention now; returns how many records went.</summary>
     public async Task<int> PruneAsync(CancellationToken cancellationToken)
     {
@@ -37,7 +49,7 @@ internal sealed class OpLogPruner(StorageEngine engine, long retention)
         {
             // From past what was pruned last: the records before it are tombstones, which a
             // scan from the log's start would walk through every time.
-            var next = engine.Get(PrunedToKey) is { Length: 8 } marker ? System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(marker) + 1 : 0;
+            var next = NextToPrune();
             if (next >= keepFrom)
             {
                 return deleted;
@@ -65,4 +77,8 @@ internal sealed class OpLogPruner(StorageEngine engine, long retention)
             deleted += old.Count;
         }
     }
+
+    /// <summary>The first seq whose record was not pruned yet (0: none pruned).</summary>
+    private long NextToPrune() =>
+        engine.Get(PrunedToKey) is { Length: 8 } marker ? System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(marker) + 1 : 0;
 }

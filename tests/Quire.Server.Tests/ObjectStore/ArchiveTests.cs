@@ -179,6 +179,45 @@ public class ArchiveTests(RadosGateway gateway)
     }
 
     [Fact]
+    public async Task A_base_larger_than_a_part_goes_up_in_parts_from_a_file_and_restores_streamed()
+    {
+        using var store = await gateway.NewBucketAsync();
+        using var data = new TempDirectory("quire-archived");
+        using var catalog = DatabaseCatalog.Open(data.Path);
+        var db = catalog.Create("big");
+        var random = new Random(11);
+        for (var batch = 0; batch < 12; batch++)
+        {
+            // About 24 MiB of documents that do not compress: past the 16 MiB at which uploads go in parts.
+            await db.BatchAsync([.. Enumerable.Range(batch * 20, 20).Select(i =>
+                DocumentOp.Put("blobs", $"b{i:D4}", JsonDocument.Parse($$"""{"data": "{{Convert.ToBase64String(RandomBytes(random, 75_000))}}"}""").RootElement))]);
+        }
+
+        await using (var archiver = DatabaseArchiver.Start(db, store, "big", Interval, _ => { }))
+        {
+            await archiver.FlushAsync();
+        }
+
+        var manifest = ArchiveManifest.Parse((await store.GetAsync("big/manifest.json"))!.Data);
+        Assert.True(manifest.Bases[0].Bytes > 16 << 20, $"the base is only {manifest.Bases[0].Bytes} bytes");
+        Assert.Contains('-', (await store.GetAsync(manifest.Bases[0].Key))!.ETag);   // a multipart upload's ETag ends in -<parts>
+        Assert.Empty(Directory.GetFiles(data.Path, ".*"));   // the spooled copy is gone
+
+        using var restored = new TempDirectory("quire-restored");
+        var end = await ArchiveRestore.RestoreAsync(store, "big", restored.Path, "big", new DatabaseOptions());
+        Assert.Equal(db.Head, (end.Seq, end.Head));
+        using var again = DatabaseCatalog.Open(restored.Path);
+        Assert.Equal(db.Query("FROM blobs").Rows, again.Get("big").Query("FROM blobs").Rows);
+    }
+
+    private static byte[] RandomBytes(Random random, int count)
+    {
+        var bytes = new byte[count];
+        random.NextBytes(bytes);
+        return bytes;
+    }
+
+    [Fact]
     public async Task Retention_deletes_what_no_retained_point_needs_and_every_retained_point_restores_as_it_was()
     {
         using var store = await gateway.NewBucketAsync();

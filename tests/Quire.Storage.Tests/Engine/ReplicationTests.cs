@@ -117,6 +117,20 @@ public class ReplicationTests
     }
 
     [Fact]
+    public async Task A_new_cursor_far_into_a_segment_reads_its_records_however_small_the_budget()
+    {
+        // One large segment: a new cursor scans it from the start, and the records it skips must
+        // not use up the read's budget (an empty answer would say there is nothing to read).
+        using var engine = EngineFixture.Open(new FaultyFileSystem(), segmentSize: 8 << 20);
+        using var hold = engine.LogHolds.Take(0);
+        await WriteRandomAsync(engine, new Random(5), 3000);
+        var from = engine.LastSeq - 20;
+        var read = engine.ReadLog(new Quire.Storage.Log.LogCursor(from), maxBytes: 4096);
+        Assert.NotEmpty(read);
+        Assert.True(read[0].FirstSeq <= from && read[0].LastSeq >= from, $"the first record read holds seqs {read[0].FirstSeq}-{read[0].LastSeq}, not {from}");
+    }
+
+    [Fact]
     public async Task The_log_bytes_after_a_seq_shrink_as_the_seq_moves_to_the_end_and_are_none_there()
     {
         using var engine = EngineFixture.Open(new FaultyFileSystem(), segmentSize: 64 * 1024);

@@ -85,6 +85,29 @@ public class OpLogTests
     }
 
     [Fact]
+    public async Task The_timed_pruner_waits_for_a_commits_worth_past_retention_instead_of_pruning_after_every_write()
+    {
+        using var f = new DocumentsFixture(new DatabaseOptions { OpLogRetention = 1000, ExpiryScanInterval = TimeSpan.FromDays(1) });
+        var pruner = new OpLogPruner(f.Db.Engine, 1000);   // due at 10 past retention: a hundredth of it
+        for (var i = 0; i < 1005; i++)
+        {
+            await f.Db.PutAsync("c", $"d{i % 7}", Json($$"""{"n": {{i}}}"""));
+        }
+
+        var seq = f.Db.Head.Seq;
+        Assert.Equal(0, await pruner.PruneDueAsync(CancellationToken.None));
+        Assert.Equal(seq, f.Db.Head.Seq);   // no commit: nothing for replicas or the archive to carry
+        for (var i = 0; i < 10; i++)
+        {
+            await f.Db.PutAsync("c", "e", Json($$"""{"n": {{i}}}"""));
+        }
+
+        Assert.Equal(15, await pruner.PruneDueAsync(CancellationToken.None));
+        Assert.Equal(0, await pruner.PruneDueAsync(CancellationToken.None));
+        Assert.True(f.Db.Verify().Ok);
+    }
+
+    [Fact]
     public void Canonical_json_follows_rfc_8785()
     {
         var input = """{"numbers":[333333333.33333329,1E30,4.50,2e-3,0.000000000000000000000000001],"string":"\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/","literals":[null,true,false]}""";
