@@ -33,6 +33,9 @@ internal sealed class DocumentsFixture : IDisposable
     /// <summary>Replaces the database with a copy read from <paramref name="source"/> (a replica's bootstrap).</summary>
     public async Task ReplaceFromCopyAsync(Stream source) => Db = await _catalog.ReplaceFromCopyAsync("test", source);
 
+    public async Task ReplaceFromCopyAsync(Stream source, IReadOnlyList<byte[]> packs) =>
+        Db = await _catalog.ReplaceFromCopyAsync("test", source, [.. packs.Select(p => (Func<CancellationToken, Task<Stream>>)(_ => Task.FromResult<Stream>(new MemoryStream(p))))]);
+
     public static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement;
 
     public void Dispose()

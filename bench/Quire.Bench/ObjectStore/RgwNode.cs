@@ -39,6 +39,33 @@ internal sealed class RgwNode : IDisposable
     /// <summary>The environment that gives a server the bench user's keys.</summary>
     public static IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string> { ["AWS_ACCESS_KEY_ID"] = AccessKey, ["AWS_SECRET_ACCESS_KEY"] = SecretKey };
 
+    /// <summary>CPU seconds the cluster's processes (monitor, OSD, gateway) have used so far, from <c>/proc</c>.</summary>
+    public double CpuSeconds
+    {
+        get
+        {
+            var ticks = 0L;
+            foreach (var process in Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
+            {
+                try
+                {
+                    if (File.ReadAllText(Path.Combine(process, "cmdline")).Contains(_directory.Path, StringComparison.Ordinal))
+                    {
+                        var stat = File.ReadAllText(Path.Combine(process, "stat"));
+                        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                        ticks += long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);   // utime, stime
+                    }
+                }
+                catch (IOException)
+                {
+                    // gone meanwhile
+                }
+            }
+
+            return ticks / 100.0;   // USER_HZ
+        }
+    }
+
     public void Dispose()
     {
         Run(Path.Combine(_tools, "stop.sh"), _directory.Path);

@@ -22,7 +22,7 @@ public sealed record ArchiveManifest
     /// <summary>The archiver (one run of a server) that last wrote the manifest.</summary>
     public Guid Writer { get; init; }
 
-    /// <summary>The base copies, oldest first.</summary>
+    /// <summary>The base copies and page packs (the images), oldest first; the first is a whole copy.</summary>
     public IReadOnlyList<ArchivedBase> Bases { get; init; } = [];
 
     /// <summary>Older stretches of log, listed in immutable objects (so the manifest, rewritten every interval, stays small), oldest first.</summary>
@@ -56,12 +56,16 @@ public sealed record ArchiveManifest
         JsonSerializer.Deserialize<ArchiveManifest>(data, Json) ?? throw new JsonException("an empty manifest");
 }
 
-/// <summary>A base copy in the archive.</summary>
+/// <summary>A base copy in the archive, or a page pack on top of the images before it.</summary>
 /// <param name="Key">Its object.</param>
 /// <param name="Seq">The last seq it holds.</param>
 /// <param name="Bytes">Its size.</param>
 /// <param name="AtMs">When it was made, unix milliseconds.</param>
-public sealed record ArchivedBase(string Key, long Seq, long Bytes, long AtMs);
+/// <param name="Pack">
+/// Whether it is a page pack (the pages changed since the image before it) rather than a whole
+/// copy: the database as of its seq is the whole copy before it and every pack up to it.
+/// </param>
+public sealed record ArchivedBase(string Key, long Seq, long Bytes, long AtMs, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Pack = false);
 
 /// <summary>An immutable object listing older stretches of log (a JSON array of <see cref="ArchivedStretch"/>).</summary>
 /// <param name="Key">Its object.</param>

@@ -55,7 +55,7 @@ public static class ArchiveRestore
         Database database;
         await using (var baseCopy = await OpenBaseAsync(store, archive, plan, cancellationToken).ConfigureAwait(false))
         {
-            database = await catalog.ReplaceFromCopyAsync(name, baseCopy, cancellationToken).ConfigureAwait(false);
+            database = await catalog.ReplaceFromCopyAsync(name, baseCopy, Packs(store, archive, plan), cancellationToken).ConfigureAwait(false);
         }
 
         try
@@ -79,7 +79,7 @@ public static class ArchiveRestore
     /// </summary>
     /// <exception cref="ArchiveException">The archive holds no base copy, or lists an object that is missing.</exception>
     public static async Task<RestoreResult?> RestoreReplicaAsync(
-        IObjectStore store, string archive, Func<Stream, CancellationToken, Task<Database>> replace, CancellationToken cancellationToken = default)
+        IObjectStore store, string archive, Func<Stream, IReadOnlyList<Func<CancellationToken, Task<Stream>>>, CancellationToken, Task<Database>> replace, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(replace);
@@ -92,7 +92,7 @@ public static class ArchiveRestore
         Database database;
         await using (var baseCopy = await OpenBaseAsync(store, archive, plan, cancellationToken).ConfigureAwait(false))
         {
-            database = await replace(baseCopy, cancellationToken).ConfigureAwait(false);
+            database = await replace(baseCopy, Packs(store, archive, plan), cancellationToken).ConfigureAwait(false);
         }
 
         return await ApplyAsync(store, archive, database, plan, cancellationToken).ConfigureAwait(false);
@@ -122,9 +122,15 @@ public static class ArchiveRestore
         var bases = manifest.Bases.Where(b => b.AtMs <= byTime).ToList();
         var reachable = Math.Max(stretches.Count > 0 ? stretches[^1].Last : -1, bases.Count > 0 ? bases[^1].Seq : -1);
         var target = Math.Min(seq ?? long.MaxValue, reachable);
-        var start = bases.LastOrDefault(b => b.Seq <= target)
-            ?? throw new ArchiveException($"the archive at {archive} holds no base copy at or before {(seq is { } s ? $"seq {s}" : time is { } t ? $"{t:O}" : "its end")}");
-        return new RestorePlan(start, [.. stretches.Where(s => s.Last > start.Seq && s.First <= target)], target);
+        var image = bases.FindLastIndex(b => b.Seq <= target);
+        var whole = image < 0 ? -1 : bases.FindLastIndex(image, b => !b.Pack);   // a pack goes on the whole copy before it and the packs between
+        if (image < 0 || whole < 0)
+        {
+            throw new ArchiveException($"the archive at {archive} holds no base copy at or before {(seq is { } s ? $"seq {s}" : time is { } t ? $"{t:O}" : "its end")}");
+        }
+
+        var start = bases[image];
+        return new RestorePlan(bases[whole], [.. bases.Skip(whole + 1).Take(image - whole)], [.. stretches.Where(s => s.Last > start.Seq && s.First <= target)], target);
     }
 
     /// <summary>The base copy as it streams in from the store (a base may be larger than memory).</summary>
@@ -132,8 +138,17 @@ public static class ArchiveRestore
         await store.OpenReadAsync(plan.Base.Key, cancellationToken).ConfigureAwait(false)
             ?? throw new ArchiveException($"the archive at {archive} lists {plan.Base.Key}, which is missing");
 
-    /// <summary>What a restore applies: the base it starts from, the stretches after it, and the seq it stops at.</summary>
-    private sealed record RestorePlan(ArchivedBase Base, IReadOnlyList<ArchivedStretch> Stretches, long Target);
+    /// <summary>The page packs to apply after the base copy, each opened (streamed) when its turn comes.</summary>
+    private static Func<CancellationToken, Task<Stream>>[] Packs(IObjectStore store, string archive, RestorePlan plan) =>
+        [.. plan.Packs.Select(pack => (Func<CancellationToken, Task<Stream>>)(async c =>
+            await store.OpenReadAsync(pack.Key, c).ConfigureAwait(false) ?? throw new ArchiveException($"the archive at {archive} lists {pack.Key}, which is missing")))];
+
+    /// <summary>What a restore applies: the whole copy it starts from, the packs on it, the stretches after the last, and the seq it stops at.</summary>
+    private sealed record RestorePlan(ArchivedBase Base, IReadOnlyList<ArchivedBase> Packs, IReadOnlyList<ArchivedStretch> Stretches, long Target)
+    {
+        /// <summary>The image the log goes on from: the last pack, or the copy.</summary>
+        public ArchivedBase Image => Packs.Count > 0 ? Packs[^1] : Base;
+    }
 
     /// <summary>Every archived stretch: those the history objects list, then the manifest's own.</summary>
     private static async Task<List<ArchivedStretch>> AllStretchesAsync(IObjectStore store, string archive, ArchiveManifest manifest, CancellationToken cancellationToken)
@@ -149,7 +164,7 @@ public static class ArchiveRestore
 
     private static async Task<RestoreResult> ApplyAsync(IObjectStore store, string archive, Database database, RestorePlan plan, CancellationToken cancellationToken)
     {
-        var (start, target) = (plan.Base, plan.Target);
+        var (start, target) = (plan.Image, plan.Target);
         using var gate = new SemaphoreSlim(ParallelFetches);
         var fetches = plan.Stretches.Select(async stretch =>
         {

@@ -5,7 +5,7 @@ namespace Quire.Replication.Archive;
 /// restorable: a restore starts from the newest base made at or before its point, so the
 /// newest base made at or before the cutoff, every later base and the log after that base
 /// are kept, and nothing else is needed. Objects are named by the seqs they hold
-/// (<c>base/&lt;seq+1&gt;-&lt;writer&gt;.copy</c>, <c>log/&lt;first&gt;-&lt;last&gt;</c>,
+/// (<c>base/&lt;seq+1&gt;-&lt;writer&gt;.copy</c>, <c>pack/&lt;seq+1&gt;-&lt;writer&gt;.pages</c>, <c>log/&lt;first&gt;-&lt;last&gt;</c>,
 /// <c>history/&lt;first&gt;-&lt;last&gt;.json</c>), so one left behind by a collection cut
 /// short is recognised by its name too.
 /// </summary>
@@ -21,6 +21,11 @@ internal static class ArchiveRetention
         for (var i = 0; i < manifest.Bases.Count && manifest.Bases[i].AtMs <= cutoffMs; i++)
         {
             oldest = i;
+        }
+
+        while (oldest > 0 && manifest.Bases[oldest].Pack)
+        {
+            oldest--;   // a pack needs the whole copy before it, and the packs between
         }
 
         if (oldest <= 0)
@@ -39,7 +44,7 @@ internal static class ArchiveRetention
 
     /// <summary>
     /// The last seq an archive object holds, read from its name under the database's folder
-    /// (<c>base/...</c>, <c>log/...</c>, <c>history/...</c>); null for any other object.
+    /// (<c>base/...</c>, <c>pack/...</c>, <c>log/...</c>, <c>history/...</c>); null for any other object.
     /// </summary>
     public static long? LastSeqOf(string name)
     {
@@ -53,7 +58,7 @@ internal static class ArchiveRetention
         var dash = rest.IndexOf('-', StringComparison.Ordinal);
         switch (kind)
         {
-            case "base" when dash > 0 && long.TryParse(rest.AsSpan(0, dash), out var afterBase):
+            case "base" or "pack" when dash > 0 && long.TryParse(rest.AsSpan(0, dash), out var afterBase):
                 return afterBase - 1;
             case "log" when dash > 0 && long.TryParse(rest.AsSpan(dash + 1), out var last):
                 return last;

@@ -21,13 +21,11 @@ public sealed class DatabaseArchiver : IAsyncDisposable
     /// <summary>The longest pause between retries of a failing upload: the log is held meanwhile, so a long outage costs disk, not data.</summary>
     private const int MaxPauseMs = 5000;
 
-    /// <summary>The base copies being spooled by archivers of this process, which must not be taken for leftovers.</summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> Spools = new(StringComparer.Ordinal);
-
     private readonly Database _database;
     private readonly IObjectStore _store;
     private readonly string _prefix;
     private readonly ArchiverOptions _options;
+    private readonly ArchiveImages _images;
     private readonly Action<string> _log;
     private readonly Action<string> _warn;
     private readonly Guid _writer = Guid.NewGuid();
@@ -43,6 +41,7 @@ public sealed class DatabaseArchiver : IAsyncDisposable
     private DatabaseArchiver(Database database, IObjectStore store, string prefix, ArchiverOptions options, Action<string> log, Action<string>? warn)
     {
         _options = options;
+        _images = new ArchiveImages(database, store, _writer, Key);
         _warn = warn ?? log;
         _database = database;
         _store = store;
@@ -177,7 +176,7 @@ public sealed class DatabaseArchiver : IAsyncDisposable
         {
             // A new archive, or the log no longer reaches its end (the server was stopped while checkpoints
             // recycled it): a base copy, and the log from after it.
-            manifest = await WithBaseAsync(manifest ?? new ArchiveManifest { DatabaseId = id, Writer = _writer }, cancellationToken).ConfigureAwait(false);
+            manifest = await WithImageAsync(manifest ?? new ArchiveManifest { DatabaseId = id, Writer = _writer }, pack: false, cancellationToken).ConfigureAwait(false);
             if (!await ReplaceManifestAsync(manifest, cancellationToken).ConfigureAwait(false))
             {
                 return;
@@ -208,45 +207,15 @@ public sealed class DatabaseArchiver : IAsyncDisposable
         return afterLog >= afterBase || afterLog >= _database.LogStartSeq ? afterLog : afterBase;
     }
 
-    /// <summary>
-    /// Uploads a base copy of the database (checkpointed now) and returns the manifest with it.
-    /// The copy goes through a file beside the database (whatever its size, not through memory);
-    /// one left by a process that died is removed by the next base of that database.
-    /// </summary>
-    private async Task<ArchiveManifest> WithBaseAsync(ArchiveManifest manifest, CancellationToken cancellationToken)
+    /// <summary>Uploads an image of the database (checkpointed now: a page pack, or a whole copy) and returns the manifest with it.</summary>
+    private async Task<ArchiveManifest> WithImageAsync(ArchiveManifest manifest, bool pack, CancellationToken cancellationToken)
     {
-        var root = Path.GetDirectoryName(_database.Directory)!;
-        var spool = Path.Combine(root, $".{_database.Name}.archive-{_writer:N}");
-        Spools.TryAdd(spool, 0);
-        foreach (var left in Directory.EnumerateFiles(root, $".{_database.Name}.archive-*").Where(f => !Spools.ContainsKey(f)))
-        {
-            File.Delete(left);
-        }
-
-        try
-        {
-            long seq, length;
-            using (var copy = await _database.OpenCopyAsync().ConfigureAwait(false))
-            {
-                await using var file = new FileStream(spool, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous);
-                await copy.WriteToAsync(file, cancellationToken).ConfigureAwait(false);
-                (seq, length) = (copy.Seq, file.Length);
-            }
-
-            var key = Key($"base/{seq + 1:D20}-{_writer:N}.copy");
-            await _store.PutFileAsync(key, spool, cancellationToken).ConfigureAwait(false);
-            Uploads++;
-            UploadedBytes += length;
-            _logBytesSinceBase = 0;
-            var bases = manifest.Bases.Append(new ArchivedBase(key, seq, length, Now())).ToList();
-            // Stretches the new base covers are still listed: older bases need them for restores to earlier seqs.
-            return manifest with { Bases = bases };
-        }
-        finally
-        {
-            File.Delete(spool);
-            Spools.TryRemove(spool, out _);
-        }
+        var image = await _images.TakeAsync(pack, cancellationToken).ConfigureAwait(false);
+        Uploads++;
+        UploadedBytes += image.Bytes;
+        _logBytesSinceBase = 0;
+        // Stretches the new image covers are still listed: older images need them for restores to earlier seqs.
+        return manifest with { Bases = [.. manifest.Bases, image] };
     }
 
     /// <summary>Uploads the durable records after the archive's end as one object and records it in the manifest.</summary>
@@ -297,11 +266,18 @@ public sealed class DatabaseArchiver : IAsyncDisposable
             manifest = await WithHistoryAsync(manifest, cancellationToken).ConfigureAwait(false);
         }
 
-        var newest = _manifest.Bases[^1];
-        if (_logBytesSinceBase > Math.Max(_options.RebaseLogBytes, newest.Bytes)
-            || (_options.RebaseAge is { } age && Now() - newest.AtMs >= age.TotalMilliseconds))
+        // A pack when the log since the newest image is long enough to be worth folding in (a
+        // restore then replays less), as long as the packs since the whole copy stay smaller than
+        // it; a whole copy when packs cannot be made, and every half retention (so older ones can go).
+        var whole = _manifest.Bases.Last(b => !b.Pack);
+        var aged = _options.RebaseAge is { } age && Now() - whole.AtMs >= age.TotalMilliseconds;
+        if (!aged && _images.CanPack(_manifest) && _images.PackBytesSinceBase < whole.Bytes && _logBytesSinceBase > _options.RebaseLogBytes)
         {
-            manifest = await WithBaseAsync(manifest, cancellationToken).ConfigureAwait(false);
+            manifest = await WithImageAsync(manifest, pack: true, cancellationToken).ConfigureAwait(false);
+        }
+        else if (aged || _logBytesSinceBase > Math.Max(_options.RebaseLogBytes, whole.Bytes))
+        {
+            manifest = await WithImageAsync(manifest, pack: false, cancellationToken).ConfigureAwait(false);
         }
 
         if (await ReplaceManifestAsync(manifest, cancellationToken).ConfigureAwait(false))
@@ -368,6 +344,7 @@ public sealed class DatabaseArchiver : IAsyncDisposable
 
         _etag = etag;
         Volatile.Write(ref _manifest, manifest);
+        _images.Adopt(manifest);
         return true;
     }
 

@@ -27,7 +27,7 @@ internal sealed class ArchiveBootstrap(S3Location location, Uri? endpoint) : IDi
         var restored = await ArchiveRestore.RestoreReplicaAsync(
             _store,
             location.Key(name),
-            async (copy, c) => made = await service.ReplaceReplicaDatabaseAsync(name, copy, c).ConfigureAwait(false),
+            async (copy, packs, c) => made = await service.ReplaceReplicaDatabaseAsync(name, copy, packs, c).ConfigureAwait(false),
             cancellationToken).ConfigureAwait(false);
         return restored is null || made is null ? null : (made, restored);
     }

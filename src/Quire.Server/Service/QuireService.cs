@@ -111,6 +111,10 @@ internal sealed class QuireService(DatabaseCatalog catalog, ServiceOptions optio
     public Task<Database> ReplaceReplicaDatabaseAsync(string name, Stream copy, CancellationToken cancellationToken) =>
         catalog.ReplaceFromCopyAsync(name, copy, cancellationToken);
 
+    /// <summary>As <see cref="ReplaceReplicaDatabaseAsync(string, Stream, CancellationToken)"/>, then the page packs after the copy (an archive's).</summary>
+    public Task<Database> ReplaceReplicaDatabaseAsync(string name, Stream copy, IReadOnlyList<Func<CancellationToken, Task<Stream>>> packs, CancellationToken cancellationToken) =>
+        catalog.ReplaceFromCopyAsync(name, copy, packs, cancellationToken);
+
     private void RefuseOnReplica()
     {
         if (ReplicaOf is { } primary)

@@ -10,7 +10,7 @@ namespace Quire.Storage.Engine;
 /// checkpoint's page count, with that checkpoint's superblock the only one in force. While
 /// the copy is open the engine writes none of the pages the checkpoint references and
 /// keeps the log after the seq it covers, so the copy and that log make the database.
-/// <see cref="ReceiveAsync"/> turns the stream back into a database directory whose log
+/// <see cref="ReceiveAsync(Stream, string, StorageOptions?, CancellationToken)"/> turns the stream back into a database directory whose log
 /// starts at the seq after the copy's. Dispose to let the engine reuse the pages.
 /// </summary>
 /// <remarks>
@@ -21,7 +21,7 @@ namespace Quire.Storage.Engine;
 /// byte). Version 1 is a plaintext database's copy, version 2 an encrypted one's. Pages free in the checkpoint may hold
 /// anything (a later checkpoint may be writing them); they are free in the copy too.
 /// </remarks>
-public sealed class CheckpointCopy : IDisposable
+public sealed partial class CheckpointCopy : IDisposable
 {
     private const int HeaderSize = 64;
     private const int TrailerSize = 16;
@@ -43,7 +43,7 @@ public sealed class CheckpointCopy : IDisposable
     /// <summary>The last seq the copy holds (-1: none); the log to apply after it starts at the next.</summary>
     public long Seq => _hold.Superblock.CoveredSeq;
 
-    /// <summary>The bytes <see cref="WriteToAsync"/> writes.</summary>
+    /// <summary>The bytes <see cref="WriteToAsync(Stream, CancellationToken)"/> writes.</summary>
     public long Length => HeaderSize + (_file.IsEncrypted ? Crypto.KeyFile.Size : 0) + (PageCount * PageSize) + TrailerSize;
 
     private long PageCount => _hold.Superblock.PageCount;
@@ -51,7 +51,10 @@ public sealed class CheckpointCopy : IDisposable
     private int PageSize => _file.Identity.PageSize;
 
     /// <summary>Writes the copy to <paramref name="destination"/>.</summary>
-    public async Task WriteToAsync(Stream destination, CancellationToken cancellationToken = default)
+    public Task WriteToAsync(Stream destination, CancellationToken cancellationToken = default) => WriteToAsync(destination, null, cancellationToken);
+
+    /// <summary>Writes the copy to <paramref name="destination"/>, showing each page to <paramref name="observe"/> as it goes (what it answers is ignored).</summary>
+    public async Task WriteToAsync(Stream destination, PageFilter? observe, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(destination);
         var keyFile = _file.ReadKeyFile();
@@ -86,6 +89,14 @@ public sealed class CheckpointCopy : IDisposable
                 WriteSuperblockSlots(bytes.Span);
             }
 
+            if (observe is not null)
+            {
+                for (var i = 0; i < pages; i++)
+                {
+                    observe(page + i, bytes.Span.Slice(i * PageSize, PageSize));
+                }
+            }
+
             crc = Crc32C.Append(crc, bytes.Span);
             await destination.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
         }
@@ -105,9 +116,20 @@ public sealed class CheckpointCopy : IDisposable
     /// <see cref="StorageEngine.Open"/>. Returns the copy's seq.
     /// </summary>
     /// <exception cref="CorruptDataException">The stream is not a whole, intact copy.</exception>
-    public static async Task<long> ReceiveAsync(Stream source, string directory, StorageOptions? options = null, CancellationToken cancellationToken = default)
+    public static Task<long> ReceiveAsync(Stream source, string directory, StorageOptions? options = null, CancellationToken cancellationToken = default) =>
+        ReceiveAsync(source, [], directory, options, cancellationToken);
+
+    /// <summary>
+    /// <see cref="ReceiveAsync(Stream, string, StorageOptions?, CancellationToken)"/>, then each of
+    /// <paramref name="packs"/> in order (<see cref="WritePackAsync"/>'s, each opened when its
+    /// turn comes): the database as of the last pack's checkpoint. Returns that seq.
+    /// </summary>
+    /// <exception cref="CorruptDataException">The copy or a pack is not whole and intact, or a pack is of other pages.</exception>
+    public static async Task<long> ReceiveAsync(
+        Stream source, IReadOnlyList<Func<CancellationToken, Task<Stream>>> packs, string directory, StorageOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(packs);
         options ??= new StorageOptions();
         var fs = options.FileSystem;
         var header = new byte[HeaderSize];
@@ -164,6 +186,12 @@ public sealed class CheckpointCopy : IDisposable
             if (!trailer.AsSpan(0, 8).SequenceEqual(TrailerMagic) || BinaryPrimitives.ReadUInt32LittleEndian(trailer.AsSpan(8)) != Crc32C.Finish(crc))
             {
                 throw new CorruptDataException("the copy's pages fail their checksum", "copy", HeaderSize);
+            }
+
+            foreach (var open in packs)
+            {
+                await using var pack = await open(cancellationToken).ConfigureAwait(false);
+                (pageCount, seq) = await ApplyPackAsync(pack, file, pageSize, first, cancellationToken).ConfigureAwait(false);
             }
 
             file.SyncData();

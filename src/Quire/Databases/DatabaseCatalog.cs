@@ -121,14 +121,23 @@ public sealed partial class DatabaseCatalog : IDisposable
     /// deleted. Returns the new database, opened.
     /// </summary>
     /// <exception cref="Storage.Format.CorruptDataException">The stream is not a whole, intact copy; nothing changed.</exception>
-    public async Task<Database> ReplaceFromCopyAsync(string name, Stream source, CancellationToken cancellationToken = default)
+    public Task<Database> ReplaceFromCopyAsync(string name, Stream source, CancellationToken cancellationToken = default) =>
+        ReplaceFromCopyAsync(name, source, [], cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ReplaceFromCopyAsync(string, Stream, CancellationToken)"/>, then each of
+    /// <paramref name="packs"/> (page packs written after the copy, <see cref="DatabaseCopy.WritePackAsync"/>,
+    /// each opened when its turn comes) applied in order: the database as of the last pack.
+    /// </summary>
+    public async Task<Database> ReplaceFromCopyAsync(string name, Stream source, IReadOnlyList<Func<CancellationToken, Task<Stream>>> packs, CancellationToken cancellationToken = default)
     {
         Names.CheckDatabase(name);
         ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(packs);
         var building = Path.Combine(Root, $"{HiddenPrefix}{name}.creating-{Guid.NewGuid():N}");
         try
         {
-            await DatabaseCopy.ReceiveAsync(source, building, _options, cancellationToken).ConfigureAwait(false);
+            await DatabaseCopy.ReceiveAsync(source, packs, building, _options, cancellationToken).ConfigureAwait(false);
         }
         catch
         {

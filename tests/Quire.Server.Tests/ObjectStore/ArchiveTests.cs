@@ -108,11 +108,15 @@ public class ArchiveTests(RadosGateway gateway)
         using var catalog = DatabaseCatalog.Open(data.Path, options);
         var db = catalog.Create("vault");
         await WriteAsync(db, 0, 5);
-        await using (var archiver = DatabaseArchiver.Start(db, store, "v", Interval, _ => { }))
+        await using (var archiver = DatabaseArchiver.Start(db, store, "v", Interval with { RebaseLogBytes = 1 }, _ => { }))   // a page pack at every upload
         {
             await db.PutAsync("secrets", "s1", JsonDocument.Parse("""{"text": "plaintext-marker-7f3a"}""").RootElement);
             await archiver.FlushAsync();
+            await db.PutAsync("secrets", "s2", JsonDocument.Parse("""{"text": "plaintext-marker-7f3a again"}""").RootElement);
+            await archiver.FlushAsync();
         }
+
+        Assert.Contains(ArchiveManifest.Parse((await store.GetAsync("v/manifest.json"))!.Data).Bases, b => b.Pack);
 
         await foreach (var name in store.ListAsync("v/"))
         {
@@ -173,6 +177,46 @@ public class ArchiveTests(RadosGateway gateway)
             using var restored = new TempDirectory("quire-restored");
             var point = await ArchiveRestore.RestoreAsync(s3, "f/shop", restored.Path, "shop", new DatabaseOptions(), seq);
             Assert.Equal(seq, point.Seq);
+            using var again = DatabaseCatalog.Open(restored.Path);
+            AssertSame(db, again.Get("shop"), asOf: seq);
+        }
+    }
+
+    [Fact]
+    public async Task Page_packs_upload_the_pages_changed_since_the_last_image_and_every_point_restores()
+    {
+        using var store = await gateway.NewBucketAsync();
+        using var data = new TempDirectory("quire-archived");
+        using var catalog = DatabaseCatalog.Open(data.Path);
+        var db = catalog.Create("shop");
+        await WriteAsync(db, 0, 60);   // 3,000 documents in the first base
+        var points = new List<long>();
+        await using (var archiver = DatabaseArchiver.Start(db, store, "pk/shop", new ArchiverOptions { Interval = TimeSpan.FromMilliseconds(20), RebaseLogBytes = 1 }, _ => { }))
+        {
+            for (var round = 0; round < 6; round++)
+            {
+                await db.PutAsync("items", $"i{round * 311:D5}", JsonDocument.Parse($$"""{"n": "changed in round {{round}}"}""").RootElement);
+                await db.DeleteAsync("items", $"i{round * 101 + 7:D5}");
+                await archiver.FlushAsync();
+                points.Add(db.Head.Seq);
+                await Task.Delay(60);   // the next image (a pack: every upload is worth one here)
+            }
+
+            await archiver.FlushAsync();
+            Assert.Null(archiver.Stopped);
+        }
+
+        var manifest = ArchiveManifest.Parse((await store.GetAsync("pk/shop/manifest.json"))!.Data);
+        var packs = manifest.Bases.Where(b => b.Pack).ToList();
+        Assert.True(packs.Count >= 3, $"{packs.Count} packs");
+        Assert.False(manifest.Bases[0].Pack);
+        Assert.All(packs, pack => Assert.True(pack.Bytes * 4 < manifest.Bases[0].Bytes, $"a pack of {pack.Bytes} bytes for a copy of {manifest.Bases[0].Bytes}"));
+
+        foreach (var seq in points)
+        {
+            using var restored = new TempDirectory("quire-restored");
+            var point = await ArchiveRestore.RestoreAsync(store, "pk/shop", restored.Path, "shop", new DatabaseOptions(), seq);
+            Assert.Equal((seq, db.ChainHeadAt(seq)), (point.Seq, point.Head));
             using var again = DatabaseCatalog.Open(restored.Path);
             AssertSame(db, again.Get("shop"), asOf: seq);
         }
