@@ -20,7 +20,7 @@ internal sealed class ArchiveImages(Database database, IObjectStore store, Guid 
     private string? _hashesOf;
     private (string Key, PageHashes Hashes)? _pending;
 
-    /// <summary>Bytes of the packs since the newest whole copy: once they pass its size, the next image is a whole copy again.</summary>
+    /// <summary>Bytes of the packs since the newest whole copy: once they pass the size of a copy, the next image is a whole copy again.</summary>
     public long PackBytesSinceBase { get; private set; }
 
     /// <summary>Whether the next image can be a pack: the newest image in <paramref name="manifest"/> is one whose pages this archiver knows.</summary>

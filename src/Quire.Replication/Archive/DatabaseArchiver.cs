@@ -239,7 +239,7 @@ public sealed class DatabaseArchiver : IAsyncDisposable
                 break;
             }
 
-            records.AddRange(read.Select(r => r with { Payload = r.Payload.ToArray() }));
+            records.AddRange(read);   // each read fills an array of its own: the payloads stay valid without a copy
             bytes += read.Sum(r => (long)r.Payload.Length);
         }
 
@@ -268,10 +268,12 @@ public sealed class DatabaseArchiver : IAsyncDisposable
 
         // A pack when the log since the newest image is long enough to be worth folding in (a
         // restore then replays less), as long as the packs since the whole copy stay smaller than
-        // it; a whole copy when packs cannot be made, and every half retention (so older ones can go).
+        // a copy would be; a whole copy when packs cannot be made, and every half retention (so
+        // older ones can go).
         var whole = _manifest.Bases.Last(b => !b.Pack);
         var aged = _options.RebaseAge is { } age && Now() - whole.AtMs >= age.TotalMilliseconds;
-        if (!aged && _images.CanPack(_manifest) && _images.PackBytesSinceBase < whole.Bytes && _logBytesSinceBase > _options.RebaseLogBytes)
+        if (_logBytesSinceBase > _options.RebaseLogBytes && !aged && _images.CanPack(_manifest)
+            && _images.PackBytesSinceBase < Math.Max(whole.Bytes, _database.Storage.DataFileBytes))   // packs cheaper than a copy of the database as it is now
         {
             manifest = await WithImageAsync(manifest, pack: true, cancellationToken).ConfigureAwait(false);
         }

@@ -215,8 +215,17 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         _once.Dispose();
     }
 
+    /// <summary>A put of <paramref name="data"/>, read in place when it is an array's (an archive's log objects are megabytes: no copy of them on the large-object heap).</summary>
     private PutObjectRequest PutRequest(string key, ReadOnlyMemory<byte> data) =>
-        new() { BucketName = _bucket, Key = key, InputStream = new MemoryStream(data.ToArray(), writable: false), AutoCloseStream = true };
+        new()
+        {
+            BucketName = _bucket,
+            Key = key,
+            InputStream = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(data, out var segment)
+                ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+                : new MemoryStream(data.ToArray(), writable: false),
+            AutoCloseStream = true,
+        };
 
     private static AmazonS3Client Client(Uri? endpoint, AWSCredentials? credentials, int maxRetries)
     {
