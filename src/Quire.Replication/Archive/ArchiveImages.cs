@@ -8,8 +8,9 @@ namespace Quire.Replication.Archive;
 /// changed since the newest image (which cost what the checkpoints since wrote, not the
 /// database's size). Each is spooled to a file beside the database (whatever its size, not
 /// through memory) and uploaded from it; one left by a process that died is removed by the
-/// next image of that database. Packs need the page hashes of the newest image, which only
-/// this archiver knows (after a restart the next image is a whole copy).
+/// next image of that database. Packs need the page hashes of the newest image, kept in
+/// memory and in <c>.&lt;db&gt;.archive-pages</c> beside the database, so a restarted server
+/// goes on with packs (a whole copy when the file is missing or of another image).
 /// </summary>
 internal sealed class ArchiveImages(Database database, IObjectStore store, Guid writer, Func<string, string> key)
 {
@@ -34,9 +35,9 @@ internal sealed class ArchiveImages(Database database, IObjectStore store, Guid 
     public async Task<ArchivedBase> TakeAsync(bool pack, CancellationToken cancellationToken)
     {
         var root = Path.GetDirectoryName(database.Directory)!;
-        var spool = Path.Combine(root, $".{database.Name}.archive-{writer:N}");
+        var spool = Path.Combine(root, $".{database.Name}.archive-spool-{writer:N}");
         Spools.TryAdd(spool, 0);
-        foreach (var left in Directory.EnumerateFiles(root, $".{database.Name}.archive-*").Where(f => !Spools.ContainsKey(f)))
+        foreach (var left in Directory.EnumerateFiles(root, $".{database.Name}.archive-spool-*").Where(f => !Spools.ContainsKey(f)))
         {
             File.Delete(left);
         }
@@ -79,8 +80,20 @@ internal sealed class ArchiveImages(Database database, IObjectStore store, Guid 
         if (_pending is { } pending && manifest.Bases.Count > 0 && manifest.Bases[^1].Key == pending.Key)
         {
             (_hashes, _hashesOf) = (pending.Hashes, pending.Key);
+            pending.Hashes.Save(HashesPath, pending.Key);
         }
 
         _pending = null;
     }
+
+    /// <summary>Takes up the page hashes saved beside the database when they are of the newest image in <paramref name="manifest"/> (read at start).</summary>
+    public void Resume(ArchiveManifest manifest)
+    {
+        if (manifest.Bases.Count > 0 && PageHashes.Load(HashesPath, manifest.Bases[^1].Key) is { } saved)
+        {
+            (_hashes, _hashesOf) = (saved, manifest.Bases[^1].Key);
+        }
+    }
+
+    private string HashesPath => Path.Combine(Path.GetDirectoryName(database.Directory)!, $".{database.Name}.archive-pages");
 }

@@ -187,6 +187,7 @@ public sealed class DatabaseArchiver : IAsyncDisposable
         else
         {
             _manifest = manifest;
+            _images.Resume(manifest);
         }
 
         _nextSeq = next;

@@ -206,7 +206,17 @@ public class ArchiveTests(RadosGateway gateway)
             Assert.Null(archiver.Stopped);
         }
 
+        // Another run of the server (a new archiver) goes on with packs: the page hashes are kept beside the database.
+        await using (var again = DatabaseArchiver.Start(db, store, "pk/shop", new ArchiverOptions { Interval = TimeSpan.FromMilliseconds(20), RebaseLogBytes = 1 }, _ => { }))
+        {
+            await db.PutAsync("items", "i00002", JsonDocument.Parse("""{"n": "after the restart"}""").RootElement);
+            await again.FlushAsync();
+            points.Add(db.Head.Seq);
+        }
+
         var manifest = ArchiveManifest.Parse((await store.GetAsync("pk/shop/manifest.json"))!.Data);
+        Assert.Single(manifest.Bases, b => !b.Pack);
+        Assert.True(manifest.Bases[^1].Pack && manifest.Bases[^1].Seq == points[^1], "the restarted archiver's image is a pack");
         var packs = manifest.Bases.Where(b => b.Pack).ToList();
         Assert.True(packs.Count >= 3, $"{packs.Count} packs");
         Assert.False(manifest.Bases[0].Pack);
@@ -245,7 +255,7 @@ public class ArchiveTests(RadosGateway gateway)
         var manifest = ArchiveManifest.Parse((await store.GetAsync("big/manifest.json"))!.Data);
         Assert.True(manifest.Bases[0].Bytes > 16 << 20, $"the base is only {manifest.Bases[0].Bytes} bytes");
         Assert.Contains('-', (await store.GetAsync(manifest.Bases[0].Key))!.ETag);   // a multipart upload's ETag ends in -<parts>
-        Assert.Empty(Directory.GetFiles(data.Path, ".*"));   // the spooled copy is gone
+        Assert.Empty(Directory.GetFiles(data.Path, ".big.archive-spool-*"));   // the spooled copy is gone
 
         using var restored = new TempDirectory("quire-restored");
         var end = await ArchiveRestore.RestoreAsync(store, "big", restored.Path, "big", new DatabaseOptions());
