@@ -10,7 +10,8 @@ namespace Quire.Replication.Archive;
 /// Archives one database to an object store while it runs: a base copy when the archive is
 /// new (or the log no longer reaches back to where it ends), then every interval the log
 /// records made durable since, as one immutable object, and the manifest replaced by
-/// compare-and-swap. The log is held from the first record not yet archived, so checkpoints
+/// compare-and-swap; once enough log has passed, a page pack of what the checkpoints since
+/// changed (<see cref="ArchiveImages"/>), so a restore replays a bounded log. The log is held from the first record not yet archived, so checkpoints
 /// never recycle what the archive still needs. An archiver that finds the manifest changed by
 /// another writer stops for good (it never overwrites) and says why in <see cref="Stopped"/>.
 /// With <see cref="ArchiverOptions.Retain"/> it deletes what no point within the retention

@@ -48,31 +48,17 @@ public sealed partial class CheckpointCopy
         BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(HeaderSize - 4), Crc32C.Compute(header.AsSpan(0, HeaderSize - 4)));
         await destination.WriteAsync(header, cancellationToken).ConfigureAwait(false);
 
-        var pagesPerChunk = ChunkBytes / PageSize;
-        var chunk = new byte[pagesPerChunk * PageSize];
         var entry = new byte[8 + PageSize];
         var crc = Crc32C.Seed;
         var written = 0L;
-        for (var page = 0L; page < PageCount; page += pagesPerChunk)
+        foreach (var (first, bytes) in Chunks())
         {
-            var pages = (int)Math.Min(pagesPerChunk, PageCount - page);
-            var bytes = chunk.AsMemory(0, pages * PageSize);
-            if (_file.ReadPages(page, bytes.Span) != bytes.Length)
-            {
-                throw new CorruptDataException($"the data file ends before page {page + pages}, the checkpoint's page count", DataFile.Name, page * PageSize);
-            }
-
-            if (page == 0)
-            {
-                WriteSuperblockSlots(bytes.Span);
-            }
-
-            for (var i = 0; i < pages; i++)
+            for (var i = 0; i < bytes.Length / PageSize; i++)
             {
                 var image = bytes.Slice(i * PageSize, PageSize);
-                if (page + i < DataFile.FirstDataPage || include(page + i, image.Span))
+                if (first + i < DataFile.FirstDataPage || include(first + i, image.Span))
                 {
-                    BinaryPrimitives.WriteInt64LittleEndian(entry, page + i);
+                    BinaryPrimitives.WriteInt64LittleEndian(entry, first + i);
                     image.Span.CopyTo(entry.AsSpan(8));
                     crc = Crc32C.Append(crc, entry);
                     await destination.WriteAsync(entry, cancellationToken).ConfigureAwait(false);

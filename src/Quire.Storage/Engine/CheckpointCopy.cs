@@ -72,9 +72,35 @@ public sealed partial class CheckpointCopy : IDisposable
             await destination.WriteAsync(keyFile, cancellationToken).ConfigureAwait(false);
         }
 
+        var crc = Crc32C.Seed;
+        foreach (var (page, bytes) in Chunks())
+        {
+            if (observe is not null)
+            {
+                for (var i = 0; i < bytes.Length / PageSize; i++)
+                {
+                    observe(page + i, bytes.Span.Slice(i * PageSize, PageSize));
+                }
+            }
+
+            crc = Crc32C.Append(crc, bytes.Span);
+            await destination.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+        }
+
+        var trailer = new byte[TrailerSize];
+        TrailerMagic.CopyTo(trailer);
+        BinaryPrimitives.WriteUInt32LittleEndian(trailer.AsSpan(8), Crc32C.Finish(crc));
+        await destination.WriteAsync(trailer, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The checkpoint's pages a chunk at a time, each with its first page's number (the held
+    /// superblock in its slot and the other blanked); the chunk's buffer is reused.
+    /// </summary>
+    private IEnumerable<(long First, ReadOnlyMemory<byte> Pages)> Chunks()
+    {
         var pagesPerChunk = ChunkBytes / PageSize;
         var chunk = new byte[pagesPerChunk * PageSize];
-        var crc = Crc32C.Seed;
         for (var page = 0L; page < PageCount; page += pagesPerChunk)
         {
             var pages = (int)Math.Min(pagesPerChunk, PageCount - page);
@@ -89,22 +115,8 @@ public sealed partial class CheckpointCopy : IDisposable
                 WriteSuperblockSlots(bytes.Span);
             }
 
-            if (observe is not null)
-            {
-                for (var i = 0; i < pages; i++)
-                {
-                    observe(page + i, bytes.Span.Slice(i * PageSize, PageSize));
-                }
-            }
-
-            crc = Crc32C.Append(crc, bytes.Span);
-            await destination.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+            yield return (page, bytes);
         }
-
-        var trailer = new byte[TrailerSize];
-        TrailerMagic.CopyTo(trailer);
-        BinaryPrimitives.WriteUInt32LittleEndian(trailer.AsSpan(8), Crc32C.Finish(crc));
-        await destination.WriteAsync(trailer, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Lets the engine reuse the checkpoint's pages and recycle its log.</summary>
