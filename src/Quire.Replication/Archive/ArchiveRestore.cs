@@ -44,7 +44,9 @@ public static class ArchiveRestore
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
-        var plan = await PlanAsync(store, archive, seq, time, cancellationToken).ConfigureAwait(false);
+        var current = await store.GetAsync($"{archive}/manifest.json", cancellationToken).ConfigureAwait(false)
+            ?? throw new ArchiveException($"no archive at {archive} (no manifest.json)");
+        var plan = await PlanAsync(store, archive, ArchiveManifest.Parse(current.Data), seq, time, cancellationToken).ConfigureAwait(false);
         Directory.CreateDirectory(targetRoot);
         using var catalog = DatabaseCatalog.Open(targetRoot, options with { ReplicaOf = $"archive {archive}" });   // takes log records as a replica does
         if (catalog.Exists(name))
@@ -83,12 +85,12 @@ public static class ArchiveRestore
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(replace);
-        if (!await ExistsAsync(store, archive, cancellationToken).ConfigureAwait(false))
+        if (await store.GetAsync($"{archive}/manifest.json", cancellationToken).ConfigureAwait(false) is not { } current)
         {
             return null;
         }
 
-        var plan = await PlanAsync(store, archive, null, null, cancellationToken).ConfigureAwait(false);
+        var plan = await PlanAsync(store, archive, ArchiveManifest.Parse(current.Data), null, null, cancellationToken).ConfigureAwait(false);
         Database database;
         await using (var baseCopy = await OpenBaseAsync(store, archive, plan, cancellationToken).ConfigureAwait(false))
         {
@@ -98,25 +100,9 @@ public static class ArchiveRestore
         return await ApplyAsync(store, archive, database, plan, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<bool> ExistsAsync(IObjectStore store, string archive, CancellationToken cancellationToken)
+    /// <summary>The whole copy a restore to the point starts from, the packs on it, the stretches archived by the time asked, and the seq it stops at.</summary>
+    private static async Task<RestorePlan> PlanAsync(IObjectStore store, string archive, ArchiveManifest manifest, long? seq, DateTimeOffset? time, CancellationToken cancellationToken)
     {
-        await foreach (var key in store.ListAsync($"{archive}/manifest.json", cancellationToken).ConfigureAwait(false))
-        {
-            if (key == $"{archive}/manifest.json")
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>The base copy a restore to the point starts from (fetched), the stretches archived by the time asked, and the seq it stops at.</summary>
-    private static async Task<RestorePlan> PlanAsync(IObjectStore store, string archive, long? seq, DateTimeOffset? time, CancellationToken cancellationToken)
-    {
-        var current = await store.GetAsync($"{archive}/manifest.json", cancellationToken).ConfigureAwait(false)
-            ?? throw new ArchiveException($"no archive at {archive} (no manifest.json)");
-        var manifest = ArchiveManifest.Parse(current.Data);
         var byTime = time?.ToUnixTimeMilliseconds() ?? long.MaxValue;
         var stretches = (await AllStretchesAsync(store, archive, manifest, cancellationToken).ConfigureAwait(false)).Where(s => s.AtMs <= byTime).ToList();
         var bases = manifest.Bases.Where(b => b.AtMs <= byTime).ToList();
@@ -135,13 +121,12 @@ public static class ArchiveRestore
 
     /// <summary>The base copy as it streams in from the store (a base may be larger than memory).</summary>
     private static async Task<Stream> OpenBaseAsync(IObjectStore store, string archive, RestorePlan plan, CancellationToken cancellationToken) =>
-        await store.OpenReadAsync(plan.Base.Key, cancellationToken).ConfigureAwait(false)
-            ?? throw new ArchiveException($"the archive at {archive} lists {plan.Base.Key}, which is missing");
+        await store.OpenReadAsync(plan.Base.Key, cancellationToken).ConfigureAwait(false) ?? throw Missing(archive, plan.Base.Key);
 
     /// <summary>The page packs to apply after the base copy, each opened (streamed) when its turn comes.</summary>
     private static Func<CancellationToken, Task<Stream>>[] Packs(IObjectStore store, string archive, RestorePlan plan) =>
         [.. plan.Packs.Select(pack => (Func<CancellationToken, Task<Stream>>)(async c =>
-            await store.OpenReadAsync(pack.Key, c).ConfigureAwait(false) ?? throw new ArchiveException($"the archive at {archive} lists {pack.Key}, which is missing")))];
+            await store.OpenReadAsync(pack.Key, c).ConfigureAwait(false) ?? throw Missing(archive, pack.Key)))];
 
     /// <summary>What a restore applies: the whole copy it starts from, the packs on it, the stretches after the last, and the seq it stops at.</summary>
     private sealed record RestorePlan(ArchivedBase Base, IReadOnlyList<ArchivedBase> Packs, IReadOnlyList<ArchivedStretch> Stretches, long Target)
@@ -150,13 +135,14 @@ public static class ArchiveRestore
         public ArchivedBase Image => Packs.Count > 0 ? Packs[^1] : Base;
     }
 
+    private static ArchiveException Missing(string archive, string key) => new($"the archive at {archive} lists {key}, which is missing");
+
     /// <summary>Every archived stretch: those the history objects list, then the manifest's own.</summary>
     private static async Task<List<ArchivedStretch>> AllStretchesAsync(IObjectStore store, string archive, ArchiveManifest manifest, CancellationToken cancellationToken)
     {
         var histories = await Task.WhenAll(manifest.History.Select(async history =>
         {
-            var data = await store.GetAsync(history.Key, cancellationToken).ConfigureAwait(false)
-                ?? throw new ArchiveException($"the archive at {archive} lists {history.Key}, which is missing");
+            var data = await store.GetAsync(history.Key, cancellationToken).ConfigureAwait(false) ?? throw Missing(archive, history.Key);
             return ArchiveManifest.ParseStretches(data.Data);
         })).ConfigureAwait(false);
         return [.. histories.SelectMany(h => h), .. manifest.Log];
@@ -171,8 +157,7 @@ public static class ArchiveRestore
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                var data = await store.GetAsync(stretch.Key, cancellationToken).ConfigureAwait(false)
-                    ?? throw new ArchiveException($"the archive at {archive} lists {stretch.Key}, which is missing");
+                var data = await store.GetAsync(stretch.Key, cancellationToken).ConfigureAwait(false) ?? throw Missing(archive, stretch.Key);
                 var name = stretch.Key[(archive.Length + 1)..];   // what the archiver sealed it under
                 return ArchivedRecords.Read(data.Data, name, (sealedBytes, context) => database.OpenExternal(sealedBytes, context));
             }

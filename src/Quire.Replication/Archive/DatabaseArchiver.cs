@@ -37,7 +37,7 @@ public sealed class DatabaseArchiver : IAsyncDisposable
     private LogHolds.Hold? _hold;
     private long _nextSeq = -1;
     private LogCursor? _cursor;
-    private long _logBytesSinceBase;
+    private long _logBytesSinceImage;
 
     private DatabaseArchiver(Database database, IObjectStore store, string prefix, ArchiverOptions options, Action<string> log, Action<string>? warn)
     {
@@ -215,7 +215,7 @@ public sealed class DatabaseArchiver : IAsyncDisposable
         var image = await _images.TakeAsync(pack, cancellationToken).ConfigureAwait(false);
         Uploads++;
         UploadedBytes += image.Bytes;
-        _logBytesSinceBase = 0;
+        _logBytesSinceImage = 0;
         // Stretches the new image covers are still listed: older images need them for restores to earlier seqs.
         return manifest with { Bases = [.. manifest.Bases, image] };
     }
@@ -261,7 +261,7 @@ public sealed class DatabaseArchiver : IAsyncDisposable
 
         var key = Key(name);
         await UploadAsync(key, data, cancellationToken).ConfigureAwait(false);
-        _logBytesSinceBase += data.Length;
+        _logBytesSinceImage += data.Length;
         var manifest = _manifest with { Writer = _writer, Log = [.. _manifest.Log, new ArchivedStretch(key, first, last, Now())] };
         if (manifest.Log.Count >= _options.ManifestStretches)
         {
@@ -274,12 +274,12 @@ public sealed class DatabaseArchiver : IAsyncDisposable
         // older ones can go).
         var whole = _manifest.Bases.Last(b => !b.Pack);
         var aged = _options.RebaseAge is { } age && Now() - whole.AtMs >= age.TotalMilliseconds;
-        if (_logBytesSinceBase > _options.RebaseLogBytes && !aged && _images.CanPack(_manifest)
+        if (_logBytesSinceImage > _options.RebaseLogBytes && !aged && _images.CanPack(_manifest)
             && _images.PackBytesSinceBase < Math.Max(whole.Bytes, _database.Storage.DataFileBytes))   // packs cheaper than a copy of the database as it is now
         {
             manifest = await WithImageAsync(manifest, pack: true, cancellationToken).ConfigureAwait(false);
         }
-        else if (aged || _logBytesSinceBase > Math.Max(_options.RebaseLogBytes, whole.Bytes))
+        else if (aged || _logBytesSinceImage > Math.Max(_options.RebaseLogBytes, whole.Bytes))
         {
             manifest = await WithImageAsync(manifest, pack: false, cancellationToken).ConfigureAwait(false);
         }
